@@ -1,0 +1,77 @@
+package dev.skipllama.bench;
+
+import dev.skipllama.tensor.DType;
+import dev.skipllama.tensor.Tensor;
+import dev.skipllama.tensor.cpu.CpuBackend;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Batched matmul (prompt prefill, speculative verification): 64 token rows against a 4096x4096
+ * weight. Compute-bound, so it reports FLOP/s ({@code flops} counter) to compare with the FMA peak.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 3)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx4g"})
+@State(Scope.Benchmark)
+public class MatmulBenchmark {
+
+    @Param({"F32", "F16", "Q8_0", "Q4_0"})
+    public DType dtype;
+
+    @Param({"64"})
+    public int rows;
+
+    @Param({"2"})
+    public int threads;
+
+    private static final int N = 4096;
+    private CpuBackend backend;
+    private Tensor w;
+    private Tensor x;
+    private Tensor out;
+
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Flops {
+        public long flops;
+    }
+
+    @Setup(Level.Trial)
+    public void setup() {
+        backend = new CpuBackend(threads);
+        w = Weights.random(dtype, N, N, 42);
+        x = Weights.activations(rows, N, 7);
+        out = Tensor.allocate(DType.F32, rows, N);
+    }
+
+    @Benchmark
+    public Tensor matmul(Flops f) {
+        backend.matmul(w, x, out);
+        f.flops += 2L * rows * N * N;
+        return out;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        backend.close();
+        w.close();
+        x.close();
+        out.close();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.skipllama.tensor;
+
+/**
+ * Element types of tensors, with GGUF's exact storage layouts so that weights in a GGUF file can be
+ * used where they lie.
+ *
+ * <p>Block-quantized types store {@link #blockSize()} elements in {@link #blockBytes()} bytes; a row
+ * of a quantized tensor must therefore have a length that is a multiple of the block size (GGUF
+ * imposes the same rule). Layouts (all little-endian, as in ggml's {@code ggml-common.h}):
+ * <ul>
+ *   <li>{@code Q8_0}: {@code f16 d; int8 qs[32]} — value {@code i} is {@code d * qs[i]}.</li>
+ *   <li>{@code Q4_0}: {@code f16 d; uint8 qs[16]} — value {@code i < 16} is
+ *       {@code d * ((qs[i] & 0xF) - 8)} and value {@code i + 16} is {@code d * ((qs[i] >> 4) - 8)}.</li>
+ * </ul>
+ */
+public enum DType {
+    F32(0, 1, 4),
+    F16(1, 1, 2),
+    Q4_0(2, 32, 18),
+    Q8_0(8, 32, 34),
+    BF16(30, 1, 2);
+
+    private final int ggmlType;
+    private final int blockSize;
+    private final int blockBytes;
+
+    DType(int ggmlType, int blockSize, int blockBytes) {
+        this.ggmlType = ggmlType;
+        this.blockSize = blockSize;
+        this.blockBytes = blockBytes;
+    }
+
+    /** The {@code ggml_type} id GGUF files use for this type. */
+    public int ggmlType() {
+        return ggmlType;
+    }
+
+    /** Elements per block: 1 for plain floating-point types. */
+    public int blockSize() {
+        return blockSize;
+    }
+
+    /** Bytes per block. */
+    public int blockBytes() {
+        return blockBytes;
+    }
+
+    public boolean isQuantized() {
+        return blockSize > 1;
+    }
+
+    /** Bytes taken by {@code elements} elements; they must fill whole blocks. */
+    public long byteSize(long elements) {
+        if (elements < 0) {
+            throw new IllegalArgumentException(this + ": negative element count " + elements);
+        }
+        if (elements % blockSize != 0) {
+            throw new IllegalArgumentException(this + " stores elements in blocks of " + blockSize
+                    + ", but " + elements + " elements is not a multiple of " + blockSize);
+        }
+        return Math.multiplyExact(elements / blockSize, (long) blockBytes);
+    }
+
+    /** The type with the given {@code ggml_type} id, or an exception naming the unsupported type. */
+    public static DType fromGgmlType(int ggmlType) {
+        for (DType t : values()) {
+            if (t.ggmlType == ggmlType) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("unsupported ggml tensor type " + ggmlType + " ("
+                + ggmlTypeName(ggmlType) + "); supported: F32, F16, BF16, Q8_0, Q4_0");
+    }
+
+    /** ggml's name for a type id, including the ones we do not support, for error messages. */
+    public static String ggmlTypeName(int ggmlType) {
+        String[] names = {"F32", "F16", "Q4_0", "Q4_1", "Q4_2 (removed)", "Q4_3 (removed)", "Q5_0", "Q5_1",
+                "Q8_0", "Q8_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q8_K", "IQ2_XXS", "IQ2_XS",
+                "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S", "IQ2_S", "IQ4_XS", "I8", "I16", "I32", "I64",
+                "F64", "IQ1_M", "BF16"};
+        return ggmlType >= 0 && ggmlType < names.length ? names[ggmlType] : "unknown";
+    }
+}

@@ -1,0 +1,346 @@
+package dev.skipllama.tensor.cpu;
+
+import static dev.skipllama.tensor.cpu.Decode.F32;
+import static dev.skipllama.tensor.cpu.Simd.F;
+import static dev.skipllama.tensor.cpu.Simd.L;
+
+import dev.skipllama.tensor.Backend;
+import dev.skipllama.tensor.Checks;
+import dev.skipllama.tensor.DType;
+import dev.skipllama.tensor.Dequantize;
+import dev.skipllama.tensor.RopeLayout;
+import dev.skipllama.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * The fast CPU backend: Vector API kernels (any species, see {@link Simd}) spread over a fixed
+ * {@link WorkerPool}. Matmul splits output rows across workers and decodes quantized weights in
+ * registers; attention gives each (token, head) pair to one worker and streams the KV cache once.
+ *
+ * <p>Thread safety: one backend may be shared by many threads (e.g. sessions over one model); their
+ * ops are serialised by the pool, each op still using every core. Per-worker scratch buffers are
+ * allocated once and grown only when a longer context appears.
+ */
+public final class CpuBackend implements Backend {
+    /** Below this many elements an elementwise op is not worth waking the other workers for. */
+    private static final int PARALLEL_ELEMENTS = 1 << 15;
+
+    private final WorkerPool pool;
+    private final float[][] quad;
+    private final float[][] scores;
+    private final float[][] acc;
+    private final float[][] cos;
+    private final float[][] sin;
+    private final float[][] rowBuf;
+
+    /** A backend using every available processor. */
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    public CpuBackend(int threads) {
+        this.pool = new WorkerPool(threads);
+        this.quad = new float[threads][4];
+        this.scores = new float[threads][256];
+        this.acc = new float[threads][128];
+        this.cos = new float[threads][64];
+        this.sin = new float[threads][64];
+        this.rowBuf = new float[threads][4096];
+    }
+
+    @Override
+    public String name() {
+        return "cpu (" + pool.size() + " threads, " + Simd.describe() + ")";
+    }
+
+    public int threads() {
+        return pool.size();
+    }
+
+    // ---- matmul ---------------------------------------------------------------------------
+
+    @Override
+    public void matmul(Tensor w, Tensor x, Tensor out) {
+        Checks.matmul(w, x, out);
+        final int nOut = w.dim(0), nIn = w.dim(1), rows = x.rowCount();
+        final DType dt = w.dtype();
+        final MemorySegment ws = w.segment(), xs = x.segment(), os = out.segment();
+        final long wRow = w.rowBytes(), xRow = 4L * nIn;
+        // Enough chunks per worker to even out uneven progress, few enough to keep claiming cheap.
+        final int chunk = Math.max(1, Math.min(64, nOut / (pool.size() * 8)));
+        pool.run((nOut + chunk - 1) / chunk, (c, worker) -> {
+            float[] q4 = quad[worker];
+            for (int o = c * chunk, end = Math.min(nOut, o + chunk); o < end; o++) {
+                long wOff = o * wRow;
+                int r = 0;
+                for (; r + 4 <= rows; r += 4) {
+                    dot4(dt, ws, wOff, xs, r * xRow, xRow, nIn, q4);
+                    for (int k = 0; k < 4; k++) {
+                        os.set(F32, 4L * ((long) (r + k) * nOut + o), q4[k]);
+                    }
+                }
+                for (; r < rows; r++) {
+                    os.set(F32, 4L * ((long) r * nOut + o), dot(dt, ws, wOff, xs, r * xRow, nIn));
+                }
+            }
+        });
+    }
+
+    private static float dot(DType dt, MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
+        return switch (dt) {
+            case F32 -> Dot.f32(w, wOff, x, xOff, n);
+            case F16 -> Dot.f16(w, wOff, x, xOff, n);
+            case BF16 -> Dot.bf16(w, wOff, x, xOff, n);
+            case Q8_0 -> Dot.q8_0(w, wOff, x, xOff, n);
+            case Q4_0 -> Dot.q4_0(w, wOff, x, xOff, n);
+        };
+    }
+
+    private static void dot4(DType dt, MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
+        switch (dt) {
+            case F32 -> Dot.f32x4(w, wOff, x, xOff, xStride, n, out);
+            case F16 -> Dot.f16x4(w, wOff, x, xOff, xStride, n, out);
+            case BF16 -> Dot.bf16x4(w, wOff, x, xOff, xStride, n, out);
+            case Q8_0 -> Dot.q8_0x4(w, wOff, x, xOff, xStride, n, out);
+            case Q4_0 -> Dot.q4_0x4(w, wOff, x, xOff, xStride, n, out);
+        }
+    }
+
+    // ---- row-wise ops ---------------------------------------------------------------------
+
+    /** Runs {@code body} over rows, in parallel only when the op is large enough to pay for it. */
+    private void forRows(int rows, int rowLength, WorkerPool.Task body) {
+        int chunks = (long) rows * rowLength < PARALLEL_ELEMENTS ? 1 : rows;
+        if (chunks == 1) {
+            pool.run(1, (c, worker) -> {
+                for (int r = 0; r < rows; r++) {
+                    body.run(r, worker);
+                }
+            });
+        } else {
+            pool.run(rows, body);
+        }
+    }
+
+    @Override
+    public void rmsnorm(Tensor x, Tensor weight, float eps, Tensor out) {
+        Checks.rmsnorm(x, weight, out);
+        final int d = x.dim(-1);
+        final MemorySegment xs = x.segment(), ws = weight.segment(), os = out.segment();
+        forRows(x.rowCount(), d, (r, worker) -> {
+            long base = 4L * r * d;
+            FloatVector ss = FloatVector.zero(F);
+            int i = 0;
+            for (int bound = F.loopBound(d); i < bound; i += L) {
+                FloatVector v = Decode.f32(xs, base + 4L * i);
+                ss = v.fma(v, ss);
+            }
+            float sum = ss.reduceLanes(VectorOperators.ADD);
+            for (; i < d; i++) {
+                float v = xs.get(F32, base + 4L * i);
+                sum += v * v;
+            }
+            float scale = (float) (1.0 / Math.sqrt(sum / d + eps));
+            i = 0;
+            for (int bound = F.loopBound(d); i < bound; i += L) {
+                Decode.f32(xs, base + 4L * i).mul(scale).mul(Decode.f32(ws, 4L * i))
+                        .intoMemorySegment(os, base + 4L * i, Decode.LE);
+            }
+            for (; i < d; i++) {
+                os.set(F32, base + 4L * i, xs.get(F32, base + 4L * i) * scale * ws.get(F32, 4L * i));
+            }
+        });
+    }
+
+    @Override
+    public void rope(Tensor x, int headDim, int[] positions, float[] invFreq, RopeLayout layout) {
+        Checks.rope(x, headDim, positions, invFreq);
+        final int width = x.dim(-1), half = invFreq.length, heads = width / headDim;
+        final MemorySegment xs = x.segment();
+        final boolean interleaved = layout == RopeLayout.INTERLEAVED;
+        forRows(x.rowCount(), width, (r, worker) -> {
+            float[] c = cos[worker].length >= half ? cos[worker] : (cos[worker] = new float[half]);
+            float[] s = sin[worker].length >= half ? sin[worker] : (sin[worker] = new float[half]);
+            // The angle is rounded to float first, as PyTorch computes it (position * inv_freq in fp32).
+            for (int i = 0; i < half; i++) {
+                double angle = (float) (positions[r] * invFreq[i]);
+                c[i] = (float) Math.cos(angle);
+                s[i] = (float) Math.sin(angle);
+            }
+            for (int h = 0; h < heads; h++) {
+                long base = 4L * ((long) r * width + (long) h * headDim);
+                for (int i = 0; i < half; i++) {
+                    long a = base + 4L * (interleaved ? 2 * i : i);
+                    long b = base + 4L * (interleaved ? 2 * i + 1 : i + half);
+                    float x0 = xs.get(F32, a), x1 = xs.get(F32, b);
+                    xs.set(F32, a, x0 * c[i] - x1 * s[i]);
+                    xs.set(F32, b, x0 * s[i] + x1 * c[i]);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void softmax(Tensor x) {
+        Checks.softmax(x);
+        final int n = x.dim(-1);
+        final MemorySegment xs = x.segment();
+        forRows(x.rowCount(), n, (r, worker) -> softmaxInPlace(xs, 4L * r * n, n));
+    }
+
+    /** Softmax of {@code n} floats at byte offset {@code base}. */
+    private static void softmaxInPlace(MemorySegment xs, long base, int n) {
+        FloatVector mv = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            mv = mv.max(Decode.f32(xs, base + 4L * i));
+        }
+        float max = mv.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            max = Math.max(max, xs.get(F32, base + 4L * i));
+        }
+        FloatVector sv = FloatVector.zero(F);
+        i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector e = Decode.f32(xs, base + 4L * i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoMemorySegment(xs, base + 4L * i, Decode.LE);
+            sv = sv.add(e);
+        }
+        float sum = sv.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(xs.get(F32, base + 4L * i) - max);
+            xs.set(F32, base + 4L * i, e);
+            sum += e;
+        }
+        float inv = 1f / sum;
+        i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            Decode.f32(xs, base + 4L * i).mul(inv).intoMemorySegment(xs, base + 4L * i, Decode.LE);
+        }
+        for (; i < n; i++) {
+            xs.set(F32, base + 4L * i, xs.get(F32, base + 4L * i) * inv);
+        }
+    }
+
+    // ---- attention ------------------------------------------------------------------------
+
+    @Override
+    public void attention(Tensor q, Tensor k, Tensor v, int[] positions, int nHeads, int nKvHeads, Tensor out) {
+        Checks.attention(q, k, v, positions, nHeads, nKvHeads, out);
+        final int qWidth = q.dim(-1), headDim = qWidth / nHeads, group = nHeads / nKvHeads, kvWidth = k.dim(1);
+        final float scale = (float) (1.0 / Math.sqrt(headDim));
+        final MemorySegment qs = q.segment(), ks = k.segment(), vs = v.segment(), os = out.segment();
+        pool.run(q.rowCount() * nHeads, (c, worker) -> {
+            int r = c / nHeads, h = c % nHeads, len = positions[r] + 1;
+            float[] p = scores[worker].length >= len ? scores[worker] : (scores[worker] = new float[Math.max(len, 2 * scores[worker].length)]);
+            float[] o = acc[worker].length >= headDim ? acc[worker] : (acc[worker] = new float[headDim]);
+            long qOff = 4L * ((long) r * qWidth + (long) h * headDim);
+            long kvOff = 4L * (long) (h / group) * headDim;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t = 0; t < len; t++) {
+                p[t] = Dot.f32(qs, qOff, ks, 4L * t * kvWidth + kvOff, headDim) * scale;
+                max = Math.max(max, p[t]);
+            }
+            float sum = expInPlace(p, len, max);
+            java.util.Arrays.fill(o, 0, headDim, 0f);
+            for (int t = 0; t < len; t++) {
+                axpy(p[t], vs, 4L * t * kvWidth + kvOff, o, headDim);
+            }
+            float inv = 1f / sum;
+            for (int i = 0; i < headDim; i++) {
+                os.set(F32, qOff + 4L * i, o[i] * inv);
+            }
+        });
+    }
+
+    /** {@code p[t] = exp(p[t] - max)} for {@code t < n}; returns the sum. */
+    private static float expInPlace(float[] p, int n, float max) {
+        FloatVector sv = FloatVector.zero(F);
+        int t = 0;
+        for (int bound = F.loopBound(n); t < bound; t += L) {
+            FloatVector e = FloatVector.fromArray(F, p, t).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(p, t);
+            sv = sv.add(e);
+        }
+        float sum = sv.reduceLanes(VectorOperators.ADD);
+        for (; t < n; t++) {
+            p[t] = (float) Math.exp(p[t] - max);
+            sum += p[t];
+        }
+        return sum;
+    }
+
+    /** {@code o[i] += a · v[i]} for {@code i < n}, v at byte offset {@code vOff}. */
+    private static void axpy(float a, MemorySegment vs, long vOff, float[] o, int n) {
+        FloatVector av = FloatVector.broadcast(F, a);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            Decode.f32(vs, vOff + 4L * i).fma(av, FloatVector.fromArray(F, o, i)).intoArray(o, i);
+        }
+        for (; i < n; i++) {
+            o[i] += a * vs.get(F32, vOff + 4L * i);
+        }
+    }
+
+    // ---- elementwise ----------------------------------------------------------------------
+
+    @Override
+    public void swiglu(Tensor gate, Tensor up, Tensor out) {
+        Checks.elementwise("swiglu", gate, up, out);
+        final int n = gate.dim(-1);
+        final MemorySegment gs = gate.segment(), us = up.segment(), os = out.segment();
+        forRows(gate.rowCount(), n, (r, worker) -> {
+            long base = 4L * r * n;
+            int i = 0;
+            for (int bound = F.loopBound(n); i < bound; i += L) {
+                FloatVector g = Decode.f32(gs, base + 4L * i);
+                // sigmoid(g) from e = exp(-|g|), which cannot overflow (exp(-g) does for g < -88).
+                FloatVector e = g.abs().neg().lanewise(VectorOperators.EXP);
+                FloatVector num = FloatVector.broadcast(F, 1f).blend(e, g.compare(VectorOperators.LT, 0f));
+                g.mul(num.div(e.add(1f))).mul(Decode.f32(us, base + 4L * i)).intoMemorySegment(os, base + 4L * i, Decode.LE);
+            }
+            for (; i < n; i++) {
+                float g = gs.get(F32, base + 4L * i);
+                os.set(F32, base + 4L * i, (float) (g / (1 + Math.exp(-g))) * us.get(F32, base + 4L * i));
+            }
+        });
+    }
+
+    @Override
+    public void add(Tensor a, Tensor b, Tensor out) {
+        Checks.elementwise("add", a, b, out);
+        final int n = a.dim(-1);
+        final MemorySegment as = a.segment(), bs = b.segment(), os = out.segment();
+        forRows(a.rowCount(), n, (r, worker) -> {
+            long base = 4L * r * n;
+            int i = 0;
+            for (int bound = F.loopBound(n); i < bound; i += L) {
+                Decode.f32(as, base + 4L * i).add(Decode.f32(bs, base + 4L * i)).intoMemorySegment(os, base + 4L * i, Decode.LE);
+            }
+            for (; i < n; i++) {
+                os.set(F32, base + 4L * i, as.get(F32, base + 4L * i) + bs.get(F32, base + 4L * i));
+            }
+        });
+    }
+
+    @Override
+    public void embedding(Tensor table, int[] tokens, Tensor out) {
+        Checks.embedding(table, tokens, out);
+        final int d = table.dim(1);
+        final MemorySegment ts = table.segment(), os = out.segment();
+        final long rowBytes = table.rowBytes();
+        final DType dt = table.dtype();
+        forRows(tokens.length, d, (r, worker) -> {
+            float[] buf = rowBuf[worker].length >= d ? rowBuf[worker] : (rowBuf[worker] = new float[d]);
+            Dequantize.row(ts, tokens[r] * rowBytes, dt, d, buf, 0);
+            MemorySegment.copy(buf, 0, os, F32, 4L * r * d, d);
+        });
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,230 @@
+package dev.skipllama.tensor.cpu;
+
+import static dev.skipllama.tensor.cpu.Decode.F32;
+import static dev.skipllama.tensor.cpu.Simd.F;
+import static dev.skipllama.tensor.cpu.Simd.L;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Dot products of one weight row (any dtype, decoded in registers) with one or four F32 activation
+ * rows. The four-row forms decode each weight vector once for four tokens, which is what makes
+ * batched prefill and speculative verification cheaper per token than decoding one at a time.
+ *
+ * <p>Offsets are in bytes. {@code n} is the row length; for quantized dtypes it is a multiple of 32
+ * (checked by the callers), for the others any length, the tail done in scalar code.
+ */
+final class Dot {
+    private Dot() {
+    }
+
+    // ---- F32 ------------------------------------------------------------------------------
+
+    static float f32(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int bound = n - 4 * L; i <= bound; i += 4 * L) {
+            a0 = Decode.f32(w, wOff + 4L * i).fma(Decode.f32(x, xOff + 4L * i), a0);
+            a1 = Decode.f32(w, wOff + 4L * (i + L)).fma(Decode.f32(x, xOff + 4L * (i + L)), a1);
+            a2 = Decode.f32(w, wOff + 4L * (i + 2 * L)).fma(Decode.f32(x, xOff + 4L * (i + 2 * L)), a2);
+            a3 = Decode.f32(w, wOff + 4L * (i + 3 * L)).fma(Decode.f32(x, xOff + 4L * (i + 3 * L)), a3);
+        }
+        for (int bound = n - L; i <= bound; i += L) {
+            a0 = Decode.f32(w, wOff + 4L * i).fma(Decode.f32(x, xOff + 4L * i), a0);
+        }
+        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += w.get(F32, wOff + 4L * i) * x.get(F32, xOff + 4L * i);
+        }
+        return s;
+    }
+
+    static void f32x4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int bound = n - L; i <= bound; i += L) {
+            FloatVector wv = Decode.f32(w, wOff + 4L * i);
+            long xi = xOff + 4L * i;
+            a0 = wv.fma(Decode.f32(x, xi), a0);
+            a1 = wv.fma(Decode.f32(x, xi + xStride), a1);
+            a2 = wv.fma(Decode.f32(x, xi + 2 * xStride), a2);
+            a3 = wv.fma(Decode.f32(x, xi + 3 * xStride), a3);
+        }
+        reduce4(a0, a1, a2, a3, out);
+        for (; i < n; i++) {
+            tail4(w.get(F32, wOff + 4L * i), x, xOff + 4L * i, xStride, out);
+        }
+    }
+
+    // ---- F16 / BF16 -----------------------------------------------------------------------
+
+    static float f16(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int i = 0;
+        for (int bound = n - 2 * L; i <= bound; i += 2 * L) {
+            a0 = Decode.f16(w, wOff + 2L * i).fma(Decode.f32(x, xOff + 4L * i), a0);
+            a1 = Decode.f16(w, wOff + 2L * (i + L)).fma(Decode.f32(x, xOff + 4L * (i + L)), a1);
+        }
+        for (int bound = n - L; i <= bound; i += L) {
+            a0 = Decode.f16(w, wOff + 2L * i).fma(Decode.f32(x, xOff + 4L * i), a0);
+        }
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += Float.float16ToFloat(w.get(Decode.I16, wOff + 2L * i)) * x.get(F32, xOff + 4L * i);
+        }
+        return s;
+    }
+
+    static void f16x4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int bound = n - L; i <= bound; i += L) {
+            FloatVector wv = Decode.f16(w, wOff + 2L * i);
+            long xi = xOff + 4L * i;
+            a0 = wv.fma(Decode.f32(x, xi), a0);
+            a1 = wv.fma(Decode.f32(x, xi + xStride), a1);
+            a2 = wv.fma(Decode.f32(x, xi + 2 * xStride), a2);
+            a3 = wv.fma(Decode.f32(x, xi + 3 * xStride), a3);
+        }
+        reduce4(a0, a1, a2, a3, out);
+        for (; i < n; i++) {
+            tail4(Float.float16ToFloat(w.get(Decode.I16, wOff + 2L * i)), x, xOff + 4L * i, xStride, out);
+        }
+    }
+
+    static float bf16(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int i = 0;
+        for (int bound = n - 2 * L; i <= bound; i += 2 * L) {
+            a0 = Decode.bf16(w, wOff + 2L * i).fma(Decode.f32(x, xOff + 4L * i), a0);
+            a1 = Decode.bf16(w, wOff + 2L * (i + L)).fma(Decode.f32(x, xOff + 4L * (i + L)), a1);
+        }
+        for (int bound = n - L; i <= bound; i += L) {
+            a0 = Decode.bf16(w, wOff + 2L * i).fma(Decode.f32(x, xOff + 4L * i), a0);
+        }
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += bf16Scalar(w, wOff + 2L * i) * x.get(F32, xOff + 4L * i);
+        }
+        return s;
+    }
+
+    static void bf16x4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int bound = n - L; i <= bound; i += L) {
+            FloatVector wv = Decode.bf16(w, wOff + 2L * i);
+            long xi = xOff + 4L * i;
+            a0 = wv.fma(Decode.f32(x, xi), a0);
+            a1 = wv.fma(Decode.f32(x, xi + xStride), a1);
+            a2 = wv.fma(Decode.f32(x, xi + 2 * xStride), a2);
+            a3 = wv.fma(Decode.f32(x, xi + 3 * xStride), a3);
+        }
+        reduce4(a0, a1, a2, a3, out);
+        for (; i < n; i++) {
+            tail4(bf16Scalar(w, wOff + 2L * i), x, xOff + 4L * i, xStride, out);
+        }
+    }
+
+    // ---- Q8_0: 34-byte blocks {f16 d; int8 qs[32]} ------------------------------------------
+
+    static float q8_0(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n / 32; b++) {
+            long blk = wOff + 34L * b;
+            long xb = xOff + 128L * b;
+            FloatVector s = FloatVector.zero(F);
+            for (int j = 0; j < 32; j += L) {
+                s = Decode.q8(w, blk + 2, j).fma(Decode.f32(x, xb + 4L * j), s);
+            }
+            acc = s.fma(FloatVector.broadcast(F, Decode.scale(w, blk)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void q8_0x4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n / 32; b++) {
+            long blk = wOff + 34L * b;
+            long xb = xOff + 128L * b;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (int j = 0; j < 32; j += L) {
+                FloatVector q = Decode.q8(w, blk + 2, j);
+                long xi = xb + 4L * j;
+                s0 = q.fma(Decode.f32(x, xi), s0);
+                s1 = q.fma(Decode.f32(x, xi + xStride), s1);
+                s2 = q.fma(Decode.f32(x, xi + 2 * xStride), s2);
+                s3 = q.fma(Decode.f32(x, xi + 3 * xStride), s3);
+            }
+            FloatVector d = FloatVector.broadcast(F, Decode.scale(w, blk));
+            a0 = s0.fma(d, a0);
+            a1 = s1.fma(d, a1);
+            a2 = s2.fma(d, a2);
+            a3 = s3.fma(d, a3);
+        }
+        reduce4(a0, a1, a2, a3, out);
+    }
+
+    // ---- Q4_0: 18-byte blocks {f16 d; uint8 qs[16]}, value j in the low nibble of qs[j], j+16 in the high
+
+    static float q4_0(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n / 32; b++) {
+            long blk = wOff + 18L * b;
+            long xb = xOff + 128L * b;
+            FloatVector s = FloatVector.zero(F);
+            for (int j = 0; j < 16; j += L) {
+                s = Decode.q4lo(w, blk + 2, j).fma(Decode.f32(x, xb + 4L * j), s);
+                s = Decode.q4hi(w, blk + 2, j).fma(Decode.f32(x, xb + 4L * (j + 16)), s);
+            }
+            acc = s.fma(FloatVector.broadcast(F, Decode.scale(w, blk)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void q4_0x4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n / 32; b++) {
+            long blk = wOff + 18L * b;
+            long xb = xOff + 128L * b;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (int j = 0; j < 16; j += L) {
+                FloatVector lo = Decode.q4lo(w, blk + 2, j);
+                FloatVector hi = Decode.q4hi(w, blk + 2, j);
+                long xl = xb + 4L * j;
+                long xh = xb + 4L * (j + 16);
+                s0 = hi.fma(Decode.f32(x, xh), lo.fma(Decode.f32(x, xl), s0));
+                s1 = hi.fma(Decode.f32(x, xh + xStride), lo.fma(Decode.f32(x, xl + xStride), s1));
+                s2 = hi.fma(Decode.f32(x, xh + 2 * xStride), lo.fma(Decode.f32(x, xl + 2 * xStride), s2));
+                s3 = hi.fma(Decode.f32(x, xh + 3 * xStride), lo.fma(Decode.f32(x, xl + 3 * xStride), s3));
+            }
+            FloatVector d = FloatVector.broadcast(F, Decode.scale(w, blk));
+            a0 = s0.fma(d, a0);
+            a1 = s1.fma(d, a1);
+            a2 = s2.fma(d, a2);
+            a3 = s3.fma(d, a3);
+        }
+        reduce4(a0, a1, a2, a3, out);
+    }
+
+    // ---- helpers --------------------------------------------------------------------------
+
+    private static void reduce4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] out) {
+        out[0] = a0.reduceLanes(VectorOperators.ADD);
+        out[1] = a1.reduceLanes(VectorOperators.ADD);
+        out[2] = a2.reduceLanes(VectorOperators.ADD);
+        out[3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static void tail4(float wi, MemorySegment x, long xi, long xStride, float[] out) {
+        for (int r = 0; r < 4; r++) {
+            out[r] += wi * x.get(F32, xi + r * xStride);
+        }
+    }
+
+    private static float bf16Scalar(MemorySegment w, long at) {
+        return Float.intBitsToFloat((w.get(Decode.I16, at) & 0xffff) << 16);
+    }
+}
