@@ -67,22 +67,24 @@ final class Decode {
                 .convertShape(VectorOperators.B2F, F, (j - base) / L);
     }
 
-    /** Q4_0 low nibbles of bytes {@code j..j+L-1}: values {@code j..j+L-1} of the block, minus 8. */
-    static FloatVector q4lo(MemorySegment seg, long qs, int j) {
-        return (FloatVector) q4bytes(seg, qs, j).and(0x0f).sub(8).convert(VectorOperators.I2F, 0);
-    }
-
-    /** Q4_0 high nibbles of bytes {@code j..j+L-1}: values {@code 16+j..16+j+L-1} of the block, minus 8. */
-    static FloatVector q4hi(MemorySegment seg, long qs, int j) {
-        return (FloatVector) q4bytes(seg, qs, j).lanewise(VectorOperators.ASHR, 4).and(0x0f).sub(8).convert(VectorOperators.I2F, 0);
-    }
-
     /**
-     * Bytes {@code j..j+L-1} widened to int lanes. The nibbles are split in 32-bit lanes because x86
-     * has no byte shifts: a byte-lane shift would be emulated.
+     * Q4_0 bytes {@code j..j+L-1} zero-extended to int lanes: the low nibble of lane k is value j+k
+     * of the block and the high nibble value 16+j+k (both still offset by 8). The nibbles are split
+     * in 32-bit lanes because x86 has no byte shifts, so a byte-lane shift would be emulated.
      */
-    private static IntVector q4bytes(MemorySegment seg, long qs, int j) {
+    static IntVector q4bytes(MemorySegment seg, long qs, int j) {
         int base = j & -B.length();
-        return (IntVector) ByteVector.fromMemorySegment(B, seg, qs + base, LE).convertShape(VectorOperators.B2I, I, (j - base) / L);
+        return (IntVector) ByteVector.fromMemorySegment(B, seg, qs + base, LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, (j - base) / L);
+    }
+
+    /** Values {@code j..j+L-1} of a Q4_0 block from {@link #q4bytes}. */
+    static FloatVector q4lo(IntVector bytes) {
+        return (FloatVector) bytes.and(0x0f).sub(8).convert(VectorOperators.I2F, 0);
+    }
+
+    /** Values {@code 16+j..16+j+L-1} of a Q4_0 block from {@link #q4bytes}. */
+    static FloatVector q4hi(IntVector bytes) {
+        return (FloatVector) bytes.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
     }
 }

@@ -6,6 +6,7 @@ import static dev.skipllama.tensor.cpu.Simd.L;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -61,16 +62,12 @@ final class Dot {
     // ---- F16 / BF16 -----------------------------------------------------------------------
 
     static float f16(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        FloatVector a0 = FloatVector.zero(F);
         int i = 0;
-        for (int bound = n - 2 * L; i <= bound; i += 2 * L) {
-            a0 = Decode.f16(w, wOff + 2L * i).fma(Decode.f32(x, xOff + 4L * i), a0);
-            a1 = Decode.f16(w, wOff + 2L * (i + L)).fma(Decode.f32(x, xOff + 4L * (i + L)), a1);
-        }
         for (int bound = n - L; i <= bound; i += L) {
             a0 = Decode.f16(w, wOff + 2L * i).fma(Decode.f32(x, xOff + 4L * i), a0);
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = a0.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             s += Float.float16ToFloat(w.get(Decode.I16, wOff + 2L * i)) * x.get(F32, xOff + 4L * i);
         }
@@ -176,8 +173,9 @@ final class Dot {
             long xb = xOff + 128L * b;
             FloatVector s = FloatVector.zero(F);
             for (int j = 0; j < 16; j += L) {
-                s = Decode.q4lo(w, blk + 2, j).fma(Decode.f32(x, xb + 4L * j), s);
-                s = Decode.q4hi(w, blk + 2, j).fma(Decode.f32(x, xb + 4L * (j + 16)), s);
+                IntVector qb = Decode.q4bytes(w, blk + 2, j);
+                s = Decode.q4lo(qb).fma(Decode.f32(x, xb + 4L * j), s);
+                s = Decode.q4hi(qb).fma(Decode.f32(x, xb + 4L * (j + 16)), s);
             }
             acc = s.fma(FloatVector.broadcast(F, Decode.scale(w, blk)), acc);
         }
@@ -191,8 +189,9 @@ final class Dot {
             long xb = xOff + 128L * b;
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
             for (int j = 0; j < 16; j += L) {
-                FloatVector lo = Decode.q4lo(w, blk + 2, j);
-                FloatVector hi = Decode.q4hi(w, blk + 2, j);
+                IntVector qb = Decode.q4bytes(w, blk + 2, j);
+                FloatVector lo = Decode.q4lo(qb);
+                FloatVector hi = Decode.q4hi(qb);
                 long xl = xb + 4L * j;
                 long xh = xb + 4L * (j + 16);
                 s0 = hi.fma(Decode.f32(x, xh), lo.fma(Decode.f32(x, xl), s0));

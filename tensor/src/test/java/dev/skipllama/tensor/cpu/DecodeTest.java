@@ -65,8 +65,8 @@ class DecodeTest {
             float[] lo = new float[Simd.L], hi = new float[Simd.L];
             for (int start = 0; start < 256; start += 16) {
                 for (int j = 0; j < 16; j += Simd.L) {
-                    Decode.q4lo(seg, start, j).intoArray(lo, 0);
-                    Decode.q4hi(seg, start, j).intoArray(hi, 0);
+                    Decode.q4lo(Decode.q4bytes(seg, start, j)).intoArray(lo, 0);
+                    Decode.q4hi(Decode.q4bytes(seg, start, j)).intoArray(hi, 0);
                     for (int k = 0; k < Simd.L; k++) {
                         int b = start + j + k;
                         assertEquals((b & 0xf) - 8, lo[k], "low nibble of " + b);
