@@ -1,0 +1,191 @@
+package dev.skipllama.transformer.llama;
+
+import dev.skipllama.tensor.Backend;
+import dev.skipllama.tensor.Tensor;
+
+/**
+ * The Llama decoder's forward pass, written once. Every method that does less work per token
+ * (early exit, layer skipping, self-speculative decoding) drives it through {@link ForwardHooks}
+ * and the layer range of {@link #layers}; none of them copies it.
+ *
+ * <pre>
+ *   h = embed(tokens)                                   [n, dim]
+ *   for each layer l:
+ *     h += wo · attention(rope(wq·rmsnorm(h)), rope(wk·rmsnorm(h)) → cache, wv·rmsnorm(h) → cache)
+ *     h += w_down · (silu(w_gate·rmsnorm(h)) ⊙ w_up·rmsnorm(h))
+ *   logits = output · rmsnorm(h)                        [n, vocab]
+ * </pre>
+ *
+ * A {@code Llama} holds no per-sequence state: sessions own a {@link KvCache} and a
+ * {@link Workspace}, so one model can serve several sessions (their backend ops are serialised by the
+ * backend).
+ */
+public final class Llama {
+    private final LlamaConfig config;
+    private final LlamaWeights weights;
+    private final Backend backend;
+    private final float[] invFreq;
+
+    public Llama(LlamaConfig config, LlamaWeights weights, Backend backend) {
+        weights.validate(config);
+        this.config = config;
+        this.weights = weights;
+        this.backend = backend;
+        this.invFreq = config.ropeInverseFrequencies();
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public LlamaWeights weights() {
+        return weights;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Buffers for forward passes of up to {@code maxRows} tokens, of which up to {@code maxLogitRows} get logits. */
+    public Workspace workspace(int maxRows, int maxLogitRows) {
+        return new Workspace(config, maxRows, maxLogitRows);
+    }
+
+    /** Writes the embeddings of {@code tokens} into the workspace's hidden rows {@code [0, n)}. */
+    public void embed(int[] tokens, Workspace ws) {
+        checkRows(ws, tokens.length);
+        backend.embedding(weights.tokenEmbedding(), tokens, ws.x.rows(0, tokens.length));
+    }
+
+    /**
+     * Runs layers {@code [from, to)} over the workspace's hidden rows {@code [0, n)}, which sit at
+     * positions {@code pos0 .. pos0+n-1}, writing those positions' KV rows of the layers it runs.
+     *
+     * @return the layer after the last one run: {@code to}, or less when the hooks asked to exit
+     */
+    public int layers(Workspace ws, KvCache cache, int pos0, int n, int from, int to, ForwardHooks hooks) {
+        checkRows(ws, n);
+        if (from < 0 || to > config.layers() || from > to) {
+            throw new IllegalArgumentException("layer range [" + from + ", " + to + ") outside [0, " + config.layers() + "]");
+        }
+        if (pos0 < 0 || pos0 + n > cache.capacity()) {
+            throw new IllegalArgumentException("positions [" + pos0 + ", " + (pos0 + n) + ") do not fit the KV cache of "
+                    + cache.capacity() + " positions (context overflow)");
+        }
+        int[] positions = new int[n];
+        for (int i = 0; i < n; i++) {
+            positions[i] = pos0 + i;
+        }
+        Tensor h = ws.x.rows(0, n);
+        for (int l = from; l < to; l++) {
+            LayerAction action = hooks.action(l);
+            layer(l, action, hooks.fillSkippedKv(l), ws, cache, positions, h);
+            hooks.afterLayer(l, h);
+            if (hooks.exitAfter(l, h)) {
+                for (int s = l + 1; s < to; s++) {
+                    if (hooks.fillSkippedKv(s)) {
+                        writeKv(s, ws, cache, positions, h);
+                    }
+                }
+                return l + 1;
+            }
+        }
+        return to;
+    }
+
+    private void layer(int l, LayerAction action, boolean fillKv, Workspace ws, KvCache cache, int[] positions, Tensor h) {
+        LlamaWeights.Layer w = weights.layers().get(l);
+        int n = positions.length;
+        if (action.runsAttention()) {
+            Tensor xb = ws.xb.rows(0, n), q = ws.q.rows(0, n), att = ws.att.rows(0, n), proj = ws.proj.rows(0, n);
+            backend.rmsnorm(h, w.attnNorm(), config.rmsEps(), xb);
+            backend.matmul(w.wq(), xb, q);
+            backend.rope(q, config.headDim(), positions, invFreq, config.ropeLayout());
+            projectKv(l, w, xb, cache, positions);
+            backend.attention(q, cache.keys(l), cache.values(l), positions, config.heads(), config.kvHeads(), att);
+            backend.matmul(w.wo(), att, proj);
+            backend.add(h, proj, h);
+        } else if (fillKv) {
+            writeKv(l, ws, cache, positions, h);
+        }
+        if (action.runsFfn()) {
+            Tensor xb = ws.xb.rows(0, n), gate = ws.gate.rows(0, n), up = ws.up.rows(0, n), proj = ws.proj.rows(0, n);
+            backend.rmsnorm(h, w.ffnNorm(), config.rmsEps(), xb);
+            backend.matmul(w.wGate(), xb, gate);
+            backend.matmul(w.wUp(), xb, up);
+            backend.swiglu(gate, up, gate);
+            backend.matmul(w.wDown(), gate, proj);
+            backend.add(h, proj, h);
+        }
+    }
+
+    /** KV rows of a layer that is not run, computed from the hidden state that reached it. */
+    private void writeKv(int l, Workspace ws, KvCache cache, int[] positions, Tensor h) {
+        LlamaWeights.Layer w = weights.layers().get(l);
+        Tensor xb = ws.xb.rows(0, positions.length);
+        backend.rmsnorm(h, w.attnNorm(), config.rmsEps(), xb);
+        projectKv(l, w, xb, cache, positions);
+    }
+
+    private void projectKv(int l, LlamaWeights.Layer w, Tensor xb, KvCache cache, int[] positions) {
+        int p0 = positions[0], p1 = p0 + positions.length;
+        Tensor k = cache.keys(l).rows(p0, p1), v = cache.values(l).rows(p0, p1);
+        backend.matmul(w.wk(), xb, k);
+        backend.matmul(w.wv(), xb, v);
+        backend.rope(k, config.headDim(), positions, invFreq, config.ropeLayout());
+    }
+
+    /**
+     * Final RMSNorm + LM head on hidden rows {@code [r0, r1)}: the model's output distribution, or an
+     * early exit's when the rows hold an intermediate layer's state (LayerSkip shares this head).
+     *
+     * @return logits {@code [r1-r0, vocab]}, a view into the workspace valid until the next call
+     */
+    public Tensor head(Workspace ws, int r0, int r1) {
+        if (r0 < 0 || r1 <= r0 || r1 > ws.maxRows() || r1 - r0 > ws.maxLogitRows()) {
+            throw new IllegalArgumentException("head rows [" + r0 + ", " + r1 + ") invalid for a workspace of "
+                    + ws.maxRows() + " rows and " + ws.maxLogitRows() + " logit rows");
+        }
+        Tensor xb = ws.xb.rows(r0, r1);
+        Tensor logits = ws.logits.rows(0, r1 - r0);
+        backend.rmsnorm(ws.x.rows(r0, r1), weights.finalNorm(), config.rmsEps(), xb);
+        backend.matmul(weights.output(), xb, logits);
+        return logits;
+    }
+
+    /**
+     * One forward step over {@code tokens} placed after the cache's current length: embed, all layers
+     * (as the hooks direct), head. Advances the cache length.
+     *
+     * @param logitRows how many of the last rows get logits (1 for generation, n for scoring)
+     */
+    public Tensor forward(int[] tokens, KvCache cache, Workspace ws, ForwardHooks hooks, int logitRows) {
+        int n = tokens.length;
+        if (n == 0) {
+            throw new IllegalArgumentException("forward needs at least one token");
+        }
+        int vocab = config.vocabSize();
+        for (int i = 0; i < n; i++) {
+            if (tokens[i] < 0 || tokens[i] >= vocab) {
+                throw new IllegalArgumentException("token id " + tokens[i] + " at index " + i + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        if (logitRows < 1 || logitRows > n) {
+            throw new IllegalArgumentException("logitRows must be in [1, " + n + "], got " + logitRows);
+        }
+        int pos0 = cache.length();
+        if (pos0 + n > cache.capacity()) {
+            throw new ContextOverflowException(pos0, n, cache.capacity());
+        }
+        embed(tokens, ws);
+        layers(ws, cache, pos0, n, 0, config.layers(), hooks);
+        cache.setLength(pos0 + n);
+        return head(ws, n - logitRows, n);
+    }
+
+    private static void checkRows(Workspace ws, int n) {
+        if (n <= 0 || n > ws.maxRows()) {
+            throw new IllegalArgumentException(n + " rows do not fit a workspace of " + ws.maxRows() + " rows");
+        }
+    }
+}
