@@ -31,6 +31,14 @@ public interface ForwardHooks {
         return true;
     }
 
+    /**
+     * Observes the hidden state between the attention and FFN sublayers of {@code layer} (after the
+     * attention residual add, or unchanged when attention was skipped). Sublayer-level methods
+     * (attention drop, FFN-SkipLLM) measure how much each sublayer changes the state here.
+     */
+    default void afterAttention(int layer, Tensor hidden) {
+    }
+
     /** Observes the hidden state after {@code layer} (run or skipped). */
     default void afterLayer(int layer, Tensor hidden) {
     }

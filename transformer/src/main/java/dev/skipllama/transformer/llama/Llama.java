@@ -79,7 +79,7 @@ public final class Llama {
         Tensor h = ws.x.rows(0, n);
         for (int l = from; l < to; l++) {
             LayerAction action = hooks.action(l);
-            layer(l, action, hooks.fillSkippedKv(l), ws, cache, positions, h);
+            layer(l, action, hooks, ws, cache, positions, h);
             hooks.afterLayer(l, h);
             if (hooks.exitAfter(l, h)) {
                 for (int s = l + 1; s < to; s++) {
@@ -93,7 +93,7 @@ public final class Llama {
         return to;
     }
 
-    private void layer(int l, LayerAction action, boolean fillKv, Workspace ws, KvCache cache, int[] positions, Tensor h) {
+    private void layer(int l, LayerAction action, ForwardHooks hooks, Workspace ws, KvCache cache, int[] positions, Tensor h) {
         LlamaWeights.Layer w = weights.layers().get(l);
         int n = positions.length;
         if (action.runsAttention()) {
@@ -105,9 +105,10 @@ public final class Llama {
             backend.attention(q, cache.keys(l), cache.values(l), positions, config.heads(), config.kvHeads(), att);
             backend.matmul(w.wo(), att, proj);
             backend.add(h, proj, h);
-        } else if (fillKv) {
+        } else if (hooks.fillSkippedKv(l)) {
             writeKv(l, ws, cache, positions, h);
         }
+        hooks.afterAttention(l, h);
         if (action.runsFfn()) {
             Tensor xb = ws.xb.rows(0, n), gate = ws.gate.rows(0, n), up = ws.up.rows(0, n), proj = ws.proj.rows(0, n);
             backend.rmsnorm(h, w.ffnNorm(), config.rmsEps(), xb);
