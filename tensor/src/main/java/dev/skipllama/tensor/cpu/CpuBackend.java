@@ -137,7 +137,7 @@ public final class CpuBackend implements Backend {
                 FloatVector v = Decode.f32(xs, base + 4L * i);
                 ss = v.fma(v, ss);
             }
-            float sum = ss.reduceLanes(VectorOperators.ADD);
+            float sum = VMath.sum(ss);
             for (; i < d; i++) {
                 float v = xs.get(F32, base + 4L * i);
                 sum += v * v;
@@ -204,13 +204,13 @@ public final class CpuBackend implements Backend {
         FloatVector sv = FloatVector.zero(F);
         i = 0;
         for (int bound = F.loopBound(n); i < bound; i += L) {
-            FloatVector e = Decode.f32(xs, base + 4L * i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VMath.exp(Decode.f32(xs, base + 4L * i).sub(max));
             e.intoMemorySegment(xs, base + 4L * i, Decode.LE);
             sv = sv.add(e);
         }
-        float sum = sv.reduceLanes(VectorOperators.ADD);
+        float sum = VMath.sum(sv);
         for (; i < n; i++) {
-            float e = (float) Math.exp(xs.get(F32, base + 4L * i) - max);
+            float e = VMath.exp(xs.get(F32, base + 4L * i) - max);
             xs.set(F32, base + 4L * i, e);
             sum += e;
         }
@@ -260,13 +260,13 @@ public final class CpuBackend implements Backend {
         FloatVector sv = FloatVector.zero(F);
         int t = 0;
         for (int bound = F.loopBound(n); t < bound; t += L) {
-            FloatVector e = FloatVector.fromArray(F, p, t).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VMath.exp(FloatVector.fromArray(F, p, t).sub(max));
             e.intoArray(p, t);
             sv = sv.add(e);
         }
-        float sum = sv.reduceLanes(VectorOperators.ADD);
+        float sum = VMath.sum(sv);
         for (; t < n; t++) {
-            p[t] = (float) Math.exp(p[t] - max);
+            p[t] = VMath.exp(p[t] - max);
             sum += p[t];
         }
         return sum;
@@ -297,13 +297,14 @@ public final class CpuBackend implements Backend {
             for (int bound = F.loopBound(n); i < bound; i += L) {
                 FloatVector g = Decode.f32(gs, base + 4L * i);
                 // sigmoid(g) from e = exp(-|g|), which cannot overflow (exp(-g) does for g < -88).
-                FloatVector e = g.abs().neg().lanewise(VectorOperators.EXP);
+                FloatVector e = VMath.exp(g.abs().neg());
                 FloatVector num = FloatVector.broadcast(F, 1f).blend(e, g.compare(VectorOperators.LT, 0f));
                 g.mul(num.div(e.add(1f))).mul(Decode.f32(us, base + 4L * i)).intoMemorySegment(os, base + 4L * i, Decode.LE);
             }
             for (; i < n; i++) {
                 float g = gs.get(F32, base + 4L * i);
-                os.set(F32, base + 4L * i, (float) (g / (1 + Math.exp(-g))) * us.get(F32, base + 4L * i));
+                float e = VMath.exp(-Math.abs(g));
+                os.set(F32, base + 4L * i, g * ((g < 0 ? e : 1f) / (e + 1f)) * us.get(F32, base + 4L * i));
             }
         });
     }

@@ -14,6 +14,11 @@ import jdk.incubator.vector.VectorOperators;
  * rows. The four-row forms decode each weight vector once for four tokens, which is what makes
  * batched prefill and speculative verification cheaper per token than decoding one at a time.
  *
+ * <p><b>Batch invariance.</b> The one-row and four-row forms accumulate each row in exactly the same
+ * order (one vector accumulator, lane reduction, then the scalar tail), so a token's result does not
+ * depend on how many tokens share the call. Self-speculative verification relies on this: a batch
+ * of drafted tokens verified together gets bit-identical logits to decoding them one by one.
+ *
  * <p>Offsets are in bytes. {@code n} is the row length; for quantized dtypes it is a multiple of 32
  * (checked by the callers), for the others any length, the tail done in scalar code.
  */
@@ -24,18 +29,12 @@ final class Dot {
     // ---- F32 ------------------------------------------------------------------------------
 
     static float f32(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector a0 = FloatVector.zero(F);
         int i = 0;
-        for (int bound = n - 4 * L; i <= bound; i += 4 * L) {
-            a0 = Decode.f32(w, wOff + 4L * i).fma(Decode.f32(x, xOff + 4L * i), a0);
-            a1 = Decode.f32(w, wOff + 4L * (i + L)).fma(Decode.f32(x, xOff + 4L * (i + L)), a1);
-            a2 = Decode.f32(w, wOff + 4L * (i + 2 * L)).fma(Decode.f32(x, xOff + 4L * (i + 2 * L)), a2);
-            a3 = Decode.f32(w, wOff + 4L * (i + 3 * L)).fma(Decode.f32(x, xOff + 4L * (i + 3 * L)), a3);
-        }
         for (int bound = n - L; i <= bound; i += L) {
             a0 = Decode.f32(w, wOff + 4L * i).fma(Decode.f32(x, xOff + 4L * i), a0);
         }
-        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float s = VMath.sum(a0);
         for (; i < n; i++) {
             s += w.get(F32, wOff + 4L * i) * x.get(F32, xOff + 4L * i);
         }
@@ -67,7 +66,7 @@ final class Dot {
         for (int bound = n - L; i <= bound; i += L) {
             a0 = Decode.f16(w, wOff + 2L * i).fma(Decode.f32(x, xOff + 4L * i), a0);
         }
-        float s = a0.reduceLanes(VectorOperators.ADD);
+        float s = VMath.sum(a0);
         for (; i < n; i++) {
             s += Float.float16ToFloat(w.get(Decode.I16, wOff + 2L * i)) * x.get(F32, xOff + 4L * i);
         }
@@ -92,16 +91,12 @@ final class Dot {
     }
 
     static float bf16(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        FloatVector a0 = FloatVector.zero(F);
         int i = 0;
-        for (int bound = n - 2 * L; i <= bound; i += 2 * L) {
-            a0 = Decode.bf16(w, wOff + 2L * i).fma(Decode.f32(x, xOff + 4L * i), a0);
-            a1 = Decode.bf16(w, wOff + 2L * (i + L)).fma(Decode.f32(x, xOff + 4L * (i + L)), a1);
-        }
         for (int bound = n - L; i <= bound; i += L) {
             a0 = Decode.bf16(w, wOff + 2L * i).fma(Decode.f32(x, xOff + 4L * i), a0);
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = VMath.sum(a0);
         for (; i < n; i++) {
             s += bf16Scalar(w, wOff + 2L * i) * x.get(F32, xOff + 4L * i);
         }
@@ -138,7 +133,7 @@ final class Dot {
             }
             acc = s.fma(FloatVector.broadcast(F, Decode.scale(w, blk)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VMath.sum(acc);
     }
 
     static void q8_0x4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
@@ -179,7 +174,7 @@ final class Dot {
             }
             acc = s.fma(FloatVector.broadcast(F, Decode.scale(w, blk)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VMath.sum(acc);
     }
 
     static void q4_0x4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
@@ -211,10 +206,10 @@ final class Dot {
     // ---- helpers --------------------------------------------------------------------------
 
     private static void reduce4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] out) {
-        out[0] = a0.reduceLanes(VectorOperators.ADD);
-        out[1] = a1.reduceLanes(VectorOperators.ADD);
-        out[2] = a2.reduceLanes(VectorOperators.ADD);
-        out[3] = a3.reduceLanes(VectorOperators.ADD);
+        out[0] = VMath.sum(a0);
+        out[1] = VMath.sum(a1);
+        out[2] = VMath.sum(a2);
+        out[3] = VMath.sum(a3);
     }
 
     private static void tail4(float wi, MemorySegment x, long xi, long xStride, float[] out) {

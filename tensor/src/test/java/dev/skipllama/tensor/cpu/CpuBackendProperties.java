@@ -70,6 +70,33 @@ class CpuBackendProperties {
         }
     }
 
+    /**
+     * Batch invariance: a row's matmul result is bit-identical whether it is computed alone or with
+     * other rows (self-speculative verification depends on it for exact greedy equivalence).
+     */
+    @Property(tries = 150)
+    void matmulRowsDoNotDependOnTheBatch(@ForAll DType dtype, @ForAll @IntRange(min = 2, max = 11) int rows,
+                                         @ForAll @IntRange(min = 1, max = 20) int nOut, @ForAll @IntRange(min = 1, max = 200) int nInRaw,
+                                         @ForAll long seed) {
+        int nIn = dtype.isQuantized() ? 32 * Math.max(1, nInRaw / 32) : nInRaw;
+        Random rnd = new Random(seed);
+        try (Tensor w = TestData.tensor(rnd, dtype, Values.NORMAL, nOut, nIn);
+             Tensor x = TestData.tensor(rnd, DType.F32, Values.NORMAL, rows, nIn);
+             Tensor all = Tensor.allocate(DType.F32, rows, nOut);
+             Tensor one = Tensor.allocate(DType.F32, 1, nOut)) {
+            cpu.matmul(w, x, all);
+            for (int r = 0; r < rows; r++) {
+                cpu.matmul(w, x.rows(r, r + 1), one);
+                for (int o = 0; o < nOut; o++) {
+                    if (Float.floatToRawIntBits(one.getFloat(o)) != Float.floatToRawIntBits(all.getFloat((long) r * nOut + o))) {
+                        fail(dtype + " row " + r + " of " + rows + ", output " + o + ": alone " + one.getFloat(o)
+                                + ", in the batch " + all.getFloat((long) r * nOut + o));
+                    }
+                }
+            }
+        }
+    }
+
     @Property(tries = 150)
     void rmsnormEqualsReference(@ForAll @IntRange(min = 1, max = 5) int rows, @ForAll @IntRange(min = 1, max = 300) int d,
                                 @ForAll Values kind, @ForAll long seed) {
