@@ -14,6 +14,7 @@ public final class Sampler {
     private float[] work = new float[0];
     private int[] order = new int[0];
     private long[] keys = new long[0];
+    private float[] probs = new float[0];
 
     public Sampler(SamplingConfig config) {
         this.config = config;
@@ -43,18 +44,29 @@ public final class Sampler {
      * @param historyLength how many entries of {@code history} are valid
      */
     public int sample(float[] logits, int[] history, int historyLength) {
-        int n = logits.length;
-        if (work.length < n) {
-            work = new float[n];
-            order = new int[n];
-        }
-        float[] l = work;
-        System.arraycopy(logits, 0, l, 0, n);
-        applyPenalty(l, history, historyLength);
         if (config.greedy()) {
-            return argmax(l, n);
+            return argmax(penalised(logits, history, historyLength), logits.length);
         }
-        // Candidate set, sorted by logit, cut by top-k.
+        if (probs.length < logits.length) {
+            probs = new float[logits.length];
+        }
+        probabilities(logits, history, historyLength, probs);
+        return draw(probs, logits.length);
+    }
+
+    /**
+     * The distribution {@link #sample} draws from, written to {@code out}: penalty, top-k,
+     * temperature, top-p and min-p applied, renormalised, zero outside the kept set. For greedy
+     * settings it is one-hot at the argmax. Speculative sampling compares these for draft and target.
+     */
+    public void probabilities(float[] logits, int[] history, int historyLength, float[] out) {
+        int n = logits.length;
+        float[] l = penalised(logits, history, historyLength);
+        java.util.Arrays.fill(out, 0, n, 0f);
+        if (config.greedy()) {
+            out[argmax(l, n)] = 1f;
+            return;
+        }
         int k = config.topK() > 0 ? Math.min(config.topK(), n) : n;
         int m = topIndices(l, n, k);
         float max = l[order[0]];
@@ -67,7 +79,7 @@ public final class Sampler {
         for (int i = 0; i < m; i++) {
             p[i] /= sum;
         }
-        // top-p: smallest prefix reaching the mass; min-p: relative to the top token.
+        // top-p: the smallest prefix reaching the mass; min-p: relative to the top token.
         int keep = m;
         if (config.topP() < 1f) {
             double c = 0;
@@ -91,14 +103,48 @@ public final class Sampler {
         for (int i = 0; i < keep; i++) {
             total += p[i];
         }
-        double u = random.nextDouble() * total;
         for (int i = 0; i < keep; i++) {
-            u -= p[i];
-            if (u < 0) {
-                return order[i];
+            out[order[i]] = (float) (p[i] / total);
+        }
+    }
+
+    /** Draws an index from a distribution over {@code n} entries (entries need not sum exactly to 1). */
+    public int draw(float[] probs, int n) {
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            total += probs[i];
+        }
+        double u = random.nextDouble() * total;
+        int last = -1;
+        for (int i = 0; i < n; i++) {
+            if (probs[i] > 0) {
+                last = i;
+                u -= probs[i];
+                if (u < 0) {
+                    return i;
+                }
             }
         }
-        return order[keep - 1];
+        if (last < 0) {
+            throw new IllegalArgumentException("cannot draw from an all-zero distribution");
+        }
+        return last;
+    }
+
+    /** A uniform number in [0, 1) from this sampler's seeded stream (speculative acceptance tests use it). */
+    public double uniform() {
+        return random.nextDouble();
+    }
+
+    private float[] penalised(float[] logits, int[] history, int historyLength) {
+        int n = logits.length;
+        if (work.length < n) {
+            work = new float[n];
+            order = new int[n];
+        }
+        System.arraycopy(logits, 0, work, 0, n);
+        applyPenalty(work, history, historyLength);
+        return work;
     }
 
     /** CTRL penalty: positive logits divided, negative multiplied, once per distinct token in the window. */
