@@ -1,0 +1,62 @@
+package dev.skipllama.transformer.tokenizer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Turns ids arriving one at a time into text as soon as it is complete. Holds back the bytes of a
+ * UTF-8 character that a token split (a byte-fallback {@code <0xE2>} or a byte-level BPE piece
+ * ending mid-character) until the rest arrives. The strings {@link #next} returns followed by
+ * {@link #finish()} equal {@link Tokenizer#decode(int[], boolean)} of all ids. Not thread-safe.
+ */
+public final class PieceDecoder {
+    private final BaseTokenizer tokenizer;
+    private final boolean renderSpecial;
+    private boolean atStart = true;
+    private byte[] pending = new byte[16];
+    private int pendingLen;
+
+    PieceDecoder(BaseTokenizer tokenizer, boolean renderSpecial) {
+        this.tokenizer = tokenizer;
+        this.renderSpecial = renderSpecial;
+    }
+
+    /** Adds one id; returns the text it completes (often the piece itself, possibly empty). */
+    public String next(int id) {
+        tokenizer.checkId(id, -1);
+        byte[] piece = tokenizer.pieceBytesShared(id, renderSpecial);
+        int skip = 0;
+        if (piece.length > 0 && !tokenizer.type(id).isSpecial()) {
+            if (atStart && tokenizer.stripsLeadingSpace(id, piece)) {
+                skip = 1;
+            }
+            atStart = false;
+        }
+        append(piece, skip);
+        int cut = Utf8.completePrefix(pending, pendingLen);
+        if (cut == 0) {
+            return "";
+        }
+        String text = new String(pending, 0, cut, StandardCharsets.UTF_8);
+        System.arraycopy(pending, cut, pending, 0, pendingLen - cut);
+        pendingLen -= cut;
+        return text;
+    }
+
+    /** Ends the sequence: returns held-back bytes (an incomplete character becomes U+FFFD) and resets. */
+    public String finish() {
+        String text = new String(pending, 0, pendingLen, StandardCharsets.UTF_8);
+        pendingLen = 0;
+        atStart = true;
+        return text;
+    }
+
+    private void append(byte[] piece, int skip) {
+        int n = piece.length - skip;
+        if (pendingLen + n > pending.length) {
+            pending = Arrays.copyOf(pending, Math.max(pending.length * 2, pendingLen + n));
+        }
+        System.arraycopy(piece, skip, pending, pendingLen, n);
+        pendingLen += n;
+    }
+}

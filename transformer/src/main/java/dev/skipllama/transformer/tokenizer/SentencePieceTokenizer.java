@@ -1,0 +1,165 @@
+package dev.skipllama.transformer.tokenizer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A SentencePiece BPE tokenizer, Llama-2 style: spaces become {@code ▁}, a dummy space is put in
+ * front of the text (and, as llama.cpp does, after each special token), pieces are merged by
+ * score ({@link SentencePieceBpe}), and a character no piece covers falls back to its UTF-8 bytes
+ * as {@code <0xXX>} tokens, or to {@code <unk>} when the vocabulary has no byte tokens.
+ *
+ * <p>Round trip: for well-formed text {@code s} without special-token text,
+ * {@code decode(encode(s, addBos)) == s}: the dummy prefix becomes the space that
+ * {@link Tokenizer#decode} strips from the first visible piece. With {@code removeExtraWhitespaces}
+ * the text is normalized first, so only normalized text round-trips.
+ */
+public final class SentencePieceTokenizer extends BaseTokenizer {
+
+    private static final char SPACE_SYMBOL = '\u2581'; // ▁
+
+    private final boolean addDummyPrefix;
+    private final boolean removeExtraWhitespaces;
+    private final Map<String, Integer> mergeable;
+    private final SentencePieceBpe bpe;
+    private final int[] byteTokens = new int[256];
+
+    /**
+     * @param addDummyPrefix         prepend a space to the text ({@code add_dummy_prefix}; Llama: true)
+     * @param removeExtraWhitespaces strip leading/trailing spaces and collapse runs of spaces first
+     *                               ({@code remove_extra_whitespaces}; Llama: false)
+     * @param addBos                 whether the model wants BOS on prompts ({@code add_bos_token})
+     */
+    public SentencePieceTokenizer(Vocabulary vocab, boolean addDummyPrefix, boolean removeExtraWhitespaces, boolean addBos) {
+        super(vocab, addBos);
+        this.addDummyPrefix = addDummyPrefix;
+        this.removeExtraWhitespaces = removeExtraWhitespaces;
+        // Merges may only form normal and user-defined pieces; like sentencepiece, control, unknown,
+        // byte and unused pieces are never produced by segmenting text.
+        mergeable = HashMap.newHashMap(vocab.size());
+        for (int id = 0; id < vocab.size(); id++) {
+            TokenType t = vocab.type(id);
+            if (t == TokenType.NORMAL || t == TokenType.USER_DEFINED) {
+                mergeable.put(vocab.piece(id), id);
+            } else if (t == TokenType.BYTE) {
+                byteValue(vocab.piece(id), id); // a malformed byte token is an error at load, not at first decode
+            }
+        }
+        bpe = new SentencePieceBpe(mergeable, vocab.scores());
+        for (int b = 0; b < 256; b++) {
+            Integer id = index.get(String.format("<0x%02X>", b));
+            if (id == null && b < 0x80) {
+                id = mergeable.get(String.valueOf((char) b)); // llama.cpp's fallback: the byte as a one-char piece
+            }
+            byteTokens[b] = id == null ? -1 : id;
+        }
+    }
+
+    /** Llama-2's settings: dummy prefix, whitespace kept, BOS on prompts. */
+    public static SentencePieceTokenizer llama(Vocabulary vocab) {
+        return new SentencePieceTokenizer(vocab, true, false, true);
+    }
+
+    @Override
+    void encodeText(String text, boolean afterSpecial, IntList out) {
+        String s = removeExtraWhitespaces ? collapseSpaces(text) : text;
+        if (s.isEmpty()) {
+            return;
+        }
+        if (addDummyPrefix && afterSpecial) {
+            s = " " + s;
+        }
+        s = s.replace(' ', SPACE_SYMBOL);
+        IntList bounds = new IntList(s.length() * 2);
+        bpe.segment(s, bounds);
+        boolean lastWasUnk = false;
+        for (int i = 0; i < bounds.size(); i += 2) {
+            String piece = s.substring(bounds.get(i), bounds.get(i + 1));
+            Integer id = mergeable.get(piece);
+            if (id != null) {
+                out.add(id);
+                lastWasUnk = false;
+            } else {
+                lastWasUnk = fallback(piece, lastWasUnk, out);
+            }
+        }
+    }
+
+    /** Emits a symbol no piece covers as byte tokens, or as one {@code <unk>}; returns whether it was unk. */
+    private boolean fallback(String symbol, boolean lastWasUnk, IntList out) {
+        byte[] bytes = symbol.getBytes(StandardCharsets.UTF_8);
+        boolean allBytes = true;
+        for (byte b : bytes) {
+            allBytes &= byteTokens[b & 0xFF] >= 0;
+        }
+        if (allBytes) {
+            for (byte b : bytes) {
+                out.add(byteTokens[b & 0xFF]);
+            }
+            return false;
+        }
+        if (vocab.unk() < 0) {
+            throw new IllegalArgumentException("cannot encode '" + symbol + "': the vocabulary has no piece, no byte "
+                    + "tokens and no <unk> for it");
+        }
+        if (!lastWasUnk) {
+            out.add(vocab.unk()); // like sentencepiece, a run of unknown symbols becomes one <unk>
+        }
+        return true;
+    }
+
+    /** sentencepiece's remove_extra_whitespaces: no leading or trailing spaces, single spaces inside. */
+    static String collapseSpaces(String text) {
+        StringBuilder sb = new StringBuilder(text.length());
+        boolean pendingSpace = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == ' ') {
+                pendingSpace = sb.length() > 0;
+            } else {
+                if (pendingSpace) {
+                    sb.append(' ');
+                    pendingSpace = false;
+                }
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    @Override
+    byte[] computePieceBytes(int id) {
+        String piece = vocab.piece(id);
+        return switch (vocab.type(id)) {
+            case BYTE -> byteValue(piece, id);
+            case USER_DEFINED -> piece.getBytes(StandardCharsets.UTF_8);
+            case UNUSED -> new byte[0]; // llama.cpp renders unused pieces as nothing
+            default -> piece.replace(SPACE_SYMBOL, ' ').getBytes(StandardCharsets.UTF_8);
+        };
+    }
+
+    private static byte[] byteValue(String piece, int id) {
+        if (piece.length() == 6 && piece.startsWith("<0x") && piece.endsWith(">")) {
+            try {
+                return new byte[] {(byte) Integer.parseInt(piece, 3, 5, 16)};
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+        }
+        throw new TokenizerFormatException("byte token " + id + " is '" + piece + "', expected the form <0xXX>");
+    }
+
+    @Override
+    boolean stripsLeadingSpace(int id, byte[] piece) {
+        return addDummyPrefix && vocab.type(id) == TokenType.NORMAL && piece[0] == ' ';
+    }
+
+    public boolean addsDummyPrefix() {
+        return addDummyPrefix;
+    }
+
+    public boolean removesExtraWhitespaces() {
+        return removeExtraWhitespaces;
+    }
+}
