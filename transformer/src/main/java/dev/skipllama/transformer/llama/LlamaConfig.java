@@ -71,9 +71,34 @@ public record LlamaConfig(int dim, int ffnDim, int layers, int heads, int kvHead
         }
     }
 
-    /** Llama-3.1 "llama3" rope scaling: long wavelengths slowed by {@code factor}, smoothly blended. */
-    public record RopeScaling(float factor, float lowFreqFactor, float highFreqFactor, int originalContextLength) {
+    /**
+     * Llama-3.1 "llama3" rope scaling: long wavelengths slowed by {@code factor}, smoothly blended.
+     * GGUF files carry the result instead, as per-frequency divisors ({@code rope_freqs.weight});
+     * {@link #divisors} holds those when present and then takes precedence.
+     */
+    public record RopeScaling(float factor, float lowFreqFactor, float highFreqFactor, int originalContextLength,
+                              float[] divisors) {
+
+        public RopeScaling(float factor, float lowFreqFactor, float highFreqFactor, int originalContextLength) {
+            this(factor, lowFreqFactor, highFreqFactor, originalContextLength, null);
+        }
+
+        /** Scaling given directly as one divisor per rotated pair (llama.cpp's rope_freqs tensor). */
+        public static RopeScaling ofDivisors(float[] divisors) {
+            return new RopeScaling(1f, 1f, 1f, 1, divisors.clone());
+        }
+
         float[] apply(float[] inv) {
+            if (divisors != null) {
+                if (divisors.length != inv.length) {
+                    throw new IllegalArgumentException("rope frequency divisors: expected " + inv.length + ", found " + divisors.length);
+                }
+                float[] out = new float[inv.length];
+                for (int i = 0; i < inv.length; i++) {
+                    out[i] = inv[i] / divisors[i];
+                }
+                return out;
+            }
             double lowWavelen = originalContextLength / lowFreqFactor;
             double highWavelen = originalContextLength / highFreqFactor;
             float[] out = new float[inv.length];

@@ -1,0 +1,133 @@
+package dev.skipllama.transformer.model;
+
+import dev.skipllama.tensor.Backend;
+import dev.skipllama.tensor.cpu.CpuBackend;
+import dev.skipllama.transformer.gguf.GgufFile;
+import dev.skipllama.transformer.llama.Llama;
+import dev.skipllama.transformer.llama.LlamaConfig;
+import dev.skipllama.transformer.llama.LlamaWeights;
+import dev.skipllama.transformer.tokenizer.GgufTokenizerLoader;
+import dev.skipllama.transformer.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A loaded model: configuration, tokenizer and weights (memory-mapped, never copied onto the heap),
+ * ready to open {@link Session}s. The entry point for library users:
+ *
+ * <pre>{@code
+ * try (Model model = Model.load(Path.of("model.gguf"));
+ *      Session s = model.newSession(SessionOptions.defaults(2048))) {
+ *     s.generate("Once upon a time", 64, piece -> { System.out.print(piece); return true; });
+ * }
+ * }</pre>
+ *
+ * A model may be shared by sessions on several threads; close it after them.
+ */
+public final class Model implements AutoCloseable {
+    private final String source;
+    private final Llama llama;
+    private final Tokenizer tokenizer;
+    private final AutoCloseable[] resources;
+
+    Model(String source, Llama llama, Tokenizer tokenizer, AutoCloseable... resources) {
+        if (tokenizer.vocabSize() > llama.config().vocabSize()) {
+            throw new IllegalArgumentException(source + ": the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens but the model's embedding only " + llama.config().vocabSize() + " rows");
+        }
+        this.source = source;
+        this.llama = llama;
+        this.tokenizer = tokenizer;
+        this.resources = resources;
+    }
+
+    /** Loads a GGUF file or a Hugging Face checkpoint directory, on a CPU backend using every core. */
+    public static Model load(Path path) throws IOException {
+        CpuBackend cpu = new CpuBackend();
+        try {
+            return load(path, cpu, cpu);
+        } catch (IOException | RuntimeException e) {
+            cpu.close();
+            throw e;
+        }
+    }
+
+    /** Loads onto the given backend (which the caller keeps and closes). */
+    public static Model load(Path path, Backend backend) throws IOException {
+        return load(path, backend, null);
+    }
+
+    private static Model load(Path path, Backend backend, AutoCloseable ownedBackend) throws IOException {
+        if (Files.isDirectory(path)) {
+            throw new IOException("HF checkpoints: pending safetensors merge");
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new IOException(path + ": no such model file or directory");
+        }
+        if (isGguf(path)) {
+            return loadGguf(path, backend, ownedBackend);
+        }
+        if (path.getFileName().toString().endsWith(".safetensors") || path.getFileName().toString().equals("config.json")) {
+            throw new IOException("HF checkpoints: pending safetensors merge");
+        }
+        throw new IOException(path + ": not a GGUF file (bad magic) and not a Hugging Face checkpoint directory");
+    }
+
+    private static Model loadGguf(Path path, Backend backend, AutoCloseable ownedBackend) throws IOException {
+        GgufFile file = GgufFile.open(path);
+        Arena arena = Arena.ofShared();
+        try {
+            LlamaConfig config = GgufLlama.config(file);
+            LlamaWeights weights = GgufLlama.weights(file, config, arena);
+            Tokenizer tokenizer = GgufTokenizerLoader.load(file);
+            return new Model(path.toString(), new Llama(config, weights, backend), tokenizer, ownedBackend, arena, file);
+        } catch (RuntimeException e) {
+            arena.close();
+            file.close();
+            throw new IOException(path + ": " + e.getMessage(), e);
+        }
+    }
+
+    static boolean isGguf(Path path) throws IOException {
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
+        }
+    }
+
+    public Session newSession(SessionOptions options) {
+        return new Session(this, options);
+    }
+
+    public LlamaConfig config() {
+        return llama.config();
+    }
+
+    public Llama llama() {
+        return llama;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public String source() {
+        return source;
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable r : resources) {
+            if (r != null) {
+                try {
+                    r.close();
+                } catch (Exception ignored) {
+                    // closing is best effort; the first failure must not leak the rest
+                }
+            }
+        }
+    }
+}

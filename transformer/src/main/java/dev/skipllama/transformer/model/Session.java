@@ -1,0 +1,122 @@
+package dev.skipllama.transformer.model;
+
+import dev.skipllama.transformer.generate.DecodeStats;
+import dev.skipllama.transformer.generate.TokenDecoder;
+import dev.skipllama.transformer.tokenizer.PieceDecoder;
+import dev.skipllama.transformer.tokenizer.Tokenizer;
+import java.util.Arrays;
+import java.util.function.Predicate;
+
+/**
+ * One conversation with a {@link Model}: it owns a KV cache (inside its decoder) and scratch
+ * buffers, so sessions are independent; several may run on one model from different threads. A
+ * session itself is used by one thread at a time. Each {@code generate} call starts a new sequence.
+ */
+public final class Session implements AutoCloseable {
+    private final Model model;
+    private final SessionOptions options;
+    private final TokenDecoder decoder;
+
+    Session(Model model, SessionOptions options) {
+        if (options.contextLength() > model.config().contextLength()) {
+            throw new IllegalArgumentException("session context " + options.contextLength() + " exceeds the model's context length "
+                    + model.config().contextLength());
+        }
+        this.model = model;
+        this.options = options;
+        this.decoder = options.decoder().create(model.llama(), options.sampling(), options.contextLength());
+    }
+
+    /** Generates text after {@code prompt} (BOS added when the tokenizer asks for it). */
+    public Generation generate(String prompt, int maxNewTokens) {
+        return generate(prompt, maxNewTokens, text -> true);
+    }
+
+    /**
+     * Generates and streams: {@code onText} receives each piece of text as soon as it is complete
+     * (multi-byte characters split across tokens arrive whole) and returns false to stop.
+     */
+    public Generation generate(String prompt, int maxNewTokens, Predicate<String> onText) {
+        Tokenizer tok = model.tokenizer();
+        return generate(tok.encode(prompt, tok.addBosByDefault()), maxNewTokens, onText);
+    }
+
+    /** The same from token ids. */
+    public Generation generate(int[] prompt, int maxNewTokens, Predicate<String> onText) {
+        if (maxNewTokens < 1) {
+            throw new IllegalArgumentException("maxNewTokens must be at least 1, got " + maxNewTokens);
+        }
+        Tokenizer tok = model.tokenizer();
+        int vocab = model.config().vocabSize();
+        for (int i = 0; i < prompt.length; i++) {
+            if (prompt[i] < 0 || prompt[i] >= vocab) {
+                throw new IllegalArgumentException("prompt token " + prompt[i] + " at index " + i + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        PieceDecoder pieces = tok.newDecoder();
+        StringBuilder text = new StringBuilder();
+        int[] tokens = new int[maxNewTokens];
+        int[] count = {0};
+        Generation.StopReason[] reason = {Generation.StopReason.MAX_TOKENS};
+        int[] held = {0}; // characters held back because they might start a stop string
+        DecodeStats stats = decoder.generate(prompt, maxNewTokens, id -> {
+            if (tok.isEndOfGeneration(id)) {
+                reason[0] = Generation.StopReason.END_OF_TEXT;
+                return false;
+            }
+            tokens[count[0]++] = id;
+            text.append(pieces.next(id));
+            for (String stop : options.stopStrings()) {
+                int at = text.indexOf(stop);
+                if (at >= 0) {
+                    text.setLength(at);
+                    reason[0] = Generation.StopReason.STOP_STRING;
+                    emit(text, held, text.length(), onText);
+                    return false;
+                }
+            }
+            int safe = text.length() - longestStopPrefixSuffix(text);
+            if (!emit(text, held, safe, onText)) {
+                reason[0] = Generation.StopReason.CALLER;
+                return false;
+            }
+            return true;
+        });
+        if (reason[0] != Generation.StopReason.STOP_STRING) {
+            emit(text, held, text.length(), onText);
+        }
+        return new Generation(text.toString(), Arrays.copyOf(tokens, count[0]), reason[0], stats);
+    }
+
+    private static boolean emit(StringBuilder text, int[] held, int upTo, Predicate<String> onText) {
+        if (upTo <= held[0]) {
+            return true;
+        }
+        String piece = text.substring(held[0], upTo);
+        held[0] = upTo;
+        return onText.test(piece);
+    }
+
+    /** Length of the longest text suffix that is a proper prefix of a stop string (held back from streaming). */
+    private int longestStopPrefixSuffix(StringBuilder text) {
+        int best = 0;
+        for (String stop : options.stopStrings()) {
+            for (int k = Math.min(stop.length() - 1, text.length()); k > best; k--) {
+                if (text.substring(text.length() - k).equals(stop.substring(0, k))) {
+                    best = k;
+                    break;
+                }
+            }
+        }
+        return best;
+    }
+
+    public SessionOptions options() {
+        return options;
+    }
+
+    @Override
+    public void close() {
+        decoder.close();
+    }
+}
