@@ -111,7 +111,7 @@ public final class SkipMethods {
             case "adaskip" -> {
                 double tau = spec.doubleArgument("a cosine threshold", -1, 1);
                 double decay = spec.doubleOption("decay", 0.3, Double.MIN_VALUE, 1);
-                int refresh = spec.intOption("refresh", 4, 0, Integer.MAX_VALUE);
+                int refresh = spec.intOption("refresh", 4, 1, Integer.MAX_VALUE);
                 AdaSkip.Scope scope = switch (spec.choiceOption("only", "both", "both", "attn", "ffn")) {
                     case "attn" -> AdaSkip.Scope.ATTENTION;
                     case "ffn" -> AdaSkip.Scope.FFN;

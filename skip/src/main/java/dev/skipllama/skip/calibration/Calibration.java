@@ -68,12 +68,20 @@ public record Calibration(long tokens, double[] layerCosine, double[] attentionC
 
     /** Runs {@code sequences} (token ids, each at most the model's context length) through the full model. */
     public static Calibration measure(Llama model, List<int[]> sequences) {
+        return measure(model, sequences, CHUNK);
+    }
+
+    /** As {@link #measure(Llama, List)}, with {@code chunk} tokens per forward. */
+    public static Calibration measure(Llama model, List<int[]> sequences, int chunk) {
+        if (chunk < 1) {
+            throw new IllegalArgumentException("calibration chunk must be >= 1 token, got " + chunk);
+        }
         int layers = model.config().layers(), dim = model.config().dim();
         if (sequences.isEmpty()) {
             throw new IllegalArgumentException("calibration needs at least one token sequence");
         }
         Recorder rec = new Recorder(layers, dim);
-        try (Workspace ws = model.workspace(CHUNK, 1)) {
+        try (Workspace ws = model.workspace(chunk, 1)) {
             for (int s = 0; s < sequences.size(); s++) {
                 int[] seq = sequences.get(s);
                 if (seq.length == 0 || seq.length > model.config().contextLength()) {
@@ -81,8 +89,8 @@ public record Calibration(long tokens, double[] layerCosine, double[] attentionC
                             + " tokens; each needs 1 to " + model.config().contextLength() + " (the context length)");
                 }
                 try (KvCache cache = new KvCache(model.config(), seq.length)) {
-                    for (int p0 = 0; p0 < seq.length; p0 += CHUNK) {
-                        int n = Math.min(CHUNK, seq.length - p0);
+                    for (int p0 = 0; p0 < seq.length; p0 += chunk) {
+                        int n = Math.min(chunk, seq.length - p0);
                         model.embed(java.util.Arrays.copyOfRange(seq, p0, p0 + n), ws);
                         rec.start(ws.hidden(n), n);
                         model.layers(ws, cache, p0, n, 0, layers, rec);

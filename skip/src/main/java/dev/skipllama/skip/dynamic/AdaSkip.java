@@ -50,8 +50,8 @@ public final class AdaSkip implements SkipMethod {
         if (!(decay > 0 && decay <= 1)) {
             throw new IllegalArgumentException("AdaSkip EMA weight β must be in (0, 1], got " + decay);
         }
-        if (refresh < 0) {
-            throw new IllegalArgumentException("AdaSkip refresh period must be >= 0 tokens, got " + refresh);
+        if (refresh < 1) {
+            throw new IllegalArgumentException("AdaSkip refresh period must be >= 1 token, got " + refresh);
         }
         this.layers = layers;
         this.dim = dim;
