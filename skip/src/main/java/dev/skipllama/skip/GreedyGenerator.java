@@ -6,7 +6,7 @@ import dev.skipllama.transformer.llama.Llama;
 import dev.skipllama.transformer.llama.Workspace;
 
 /**
- * Greedy generation driven by a {@link SkipMethod}, following its calling convention: reset, one
+ * Greedy generation (and teacher-forced scoring) driven by a {@link SkipMethod}, following its calling convention: reset, one
  * prefill forward (generated token 0 is the argmax of its last row), then one single-token forward
  * per further token with {@link SkipMethod#hooks}. The method's stats count every forward.
  */
@@ -19,6 +19,19 @@ public final class GreedyGenerator {
     }
 
     public static Result generate(Llama model, SkipMethod method, int[] prompt, int newTokens) {
+        return run(model, method, prompt, newTokens, null);
+    }
+
+    /**
+     * Teacher forcing: the same calling sequence, but step {@code t >= 1} feeds {@code continuation[t-1]}
+     * instead of the method's own previous choice, so two methods can be compared token by token on
+     * one text. Returns {@code continuation.length + 1} steps; {@code tokens} are still the argmaxes.
+     */
+    public static Result teacherForced(Llama model, SkipMethod method, int[] prompt, int[] continuation) {
+        return run(model, method, prompt, continuation.length + 1, continuation);
+    }
+
+    private static Result run(Llama model, SkipMethod method, int[] prompt, int newTokens, int[] forced) {
         if (prompt.length == 0 || newTokens < 1) {
             throw new IllegalArgumentException("need a non-empty prompt and at least one new token, got "
                     + prompt.length + " prompt tokens and " + newTokens + " new tokens");
@@ -36,7 +49,8 @@ public final class GreedyGenerator {
                     break;
                 }
                 int position = cache.length();
-                l = model.forward(new int[]{out[step]}, cache, ws, method.hooks(step + 1, position), 1);
+                int next = forced == null ? out[step] : forced[step];
+                l = model.forward(new int[]{next}, cache, ws, method.hooks(step + 1, position), 1);
             }
         }
         return new Result(out, logits);
