@@ -16,12 +16,18 @@ import java.util.Locale;
  * {@code [k - t, L - t)}. The paper protects "core" layers at both ends; {@code tail=0} (the default)
  * keeps the first k layers, i.e. an early exit after layer k whose head sees {@code h_k} (skipped
  * layers leave the residual stream unchanged).
+ * Which layers the paper retains beyond "core layers at both ends" is its own design; {@code tail}
+ * is our knob for it.
  *
- * <p><b>KV of skipped layers</b> is filled by state propagation (CALM; the decoder's default): each
- * skipped layer projects the hidden state that reached it with its own {@code wk}/{@code wv}. Unlike
- * SkipDecode, an earlier token here skips layers a later token may run (the count can only fall, but
- * the prompt and the first tokens ran deeper than later ones, and with {@code tail > 0} the kept set
- * is not nested), so those rows must exist. {@code α = 1} is the full model.
+ * <p><b>KV of skipped layers: none needed, so none is filled.</b> The kept sets are nested: the count
+ * {@code k} never rises along the sequence (this class also enforces that across calls, until
+ * {@link #reset()}), and for a fixed tail a smaller k keeps a subset of the layers a larger one kept.
+ * So when token j runs layer l, every earlier generated token kept l too (and the prompt ran every
+ * layer), and the rows j attends to exist; a layer token i skipped is skipped by every later token,
+ * so its rows at i are never read. Filling them by state propagation (CALM, the decoder's default,
+ * two {@code wk}/{@code wv} products per skipped layer, as one might expect from the paper's discussion
+ * of missing states) would be pure waste here; {@link ForwardHooks#fillSkippedKv} is false. The
+ * tests poison those rows with NaN and get bit-identical logits. {@code α = 1} is the full model.
  */
 public final class DepthDecay implements SkipMethod {
     private final int layers;
@@ -29,6 +35,7 @@ public final class DepthDecay implements SkipMethod {
     private final int minLayers;
     private final int tail;
     private final SkipStats stats;
+    private int depth;
 
     public DepthDecay(int layers, double alpha, int minLayers, int tail) {
         if (!(alpha > 0 && alpha <= 1)) {
@@ -45,6 +52,7 @@ public final class DepthDecay implements SkipMethod {
         this.minLayers = minLayers;
         this.tail = tail;
         this.stats = new SkipStats(layers);
+        reset();
     }
 
     /** Layers kept for generated token {@code i}: {@code max(min, ⌊L · α^i⌋)}. */
@@ -64,18 +72,24 @@ public final class DepthDecay implements SkipMethod {
 
     @Override
     public ForwardHooks hooks(int step, int position) {
-        int k = layersAt(step);
-        int from = k - tail, to = layers - tail;
+        depth = Math.min(depth, layersAt(step));
+        int from = depth - tail, to = layers - tail;
         return stats.track(new ForwardHooks() {
             @Override
             public LayerAction action(int layer) {
                 return layer >= from && layer < to ? LayerAction.SKIP : LayerAction.RUN;
+            }
+
+            @Override
+            public boolean fillSkippedKv(int layer) {
+                return false;
             }
         }, SkipStats.Phase.GENERATED, 1);
     }
 
     @Override
     public void reset() {
+        depth = layers;
     }
 
     @Override
