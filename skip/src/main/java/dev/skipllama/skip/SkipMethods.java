@@ -104,7 +104,7 @@ public final class SkipMethods {
                 yield new SkipDecode(layers, min, max, spec.intOption("horizon", 64, 1, Integer.MAX_VALUE));
             }
             case "d3" -> {
-                double alpha = spec.doubleArgument("a decay α in (0, 1]", Double.MIN_VALUE, 1);
+                double alpha = spec.doubleArgument("the decay α", Double.MIN_VALUE, 1);
                 int min = spec.intOption("min", Math.max(1, layers / 2), 1, layers);
                 yield new DepthDecay(layers, alpha, min, spec.intOption("tail", 0, 0, min));
             }

@@ -112,7 +112,8 @@ final class Spec {
             throw error(what + " must be a number, got '" + s + "'");
         }
         if (!(v >= min && v <= max)) {
-            throw error(what + " must be in [" + min + ", " + max + "], got " + s);
+            String range = min == Double.MIN_VALUE ? "(0, " + max + "]" : "[" + min + ", " + max + "]";
+            throw error(what + " must be in " + range + ", got " + s);
         }
         return v;
     }
