@@ -1,0 +1,36 @@
+package dev.skipllama.skip;
+
+import dev.skipllama.transformer.llama.ForwardHooks;
+
+/** The baseline: every layer for every token. Spec {@code "full"}. */
+public final class FullModel implements SkipMethod {
+    private final SkipStats stats;
+
+    public FullModel(int layers) {
+        this.stats = new SkipStats(layers);
+    }
+
+    @Override
+    public String name() {
+        return "full";
+    }
+
+    @Override
+    public ForwardHooks prefill(int position, int tokens) {
+        return stats.track(ForwardHooks.FULL, SkipStats.Phase.PROMPT, tokens);
+    }
+
+    @Override
+    public ForwardHooks hooks(int step, int position) {
+        return stats.track(ForwardHooks.FULL, SkipStats.Phase.GENERATED, 1);
+    }
+
+    @Override
+    public void reset() {
+    }
+
+    @Override
+    public SkipStats stats() {
+        return stats;
+    }
+}

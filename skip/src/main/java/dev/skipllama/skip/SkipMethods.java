@@ -1,0 +1,155 @@
+package dev.skipllama.skip;
+
+import dev.skipllama.skip.calibration.Calibration;
+import dev.skipllama.skip.dynamic.AdaSkip;
+import dev.skipllama.skip.dynamic.DepthDecay;
+import dev.skipllama.skip.dynamic.SkipDecode;
+import dev.skipllama.skip.exit.ConfidenceExit;
+import dev.skipllama.skip.exit.ExitMeasure;
+import dev.skipllama.skip.exit.FixedExit;
+import dev.skipllama.skip.plan.PlanFile;
+import dev.skipllama.skip.plan.StaticPlan;
+import dev.skipllama.skip.plan.StaticSkip;
+import dev.skipllama.skip.planners.AttentionDrop;
+import dev.skipllama.skip.planners.FfnDrop;
+import dev.skipllama.skip.planners.LastLayersPruning;
+import dev.skipllama.skip.planners.ShortGpt;
+import dev.skipllama.skip.planners.UnifiedLayerSkipping;
+import dev.skipllama.transformer.llama.Llama;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+
+/**
+ * Every layer-skipping method from a short spec string, {@code name[:argument][,key=value]...}:
+ *
+ * <table>
+ *   <caption>specs</caption>
+ *   <tr><td>{@code full}</td><td>every layer ({@link FullModel})</td></tr>
+ *   <tr><td>{@code exit:E}</td><td>fixed early exit after E layers ({@link FixedExit})</td></tr>
+ *   <tr><td>{@code confidence:T[,every=k][,min=m][,measure=prob|margin]}</td><td>exit when the head's confidence &gt; T ({@link ConfidenceExit})</td></tr>
+ *   <tr><td>{@code shortgpt:n}</td><td>remove the n lowest-Block-Influence layers ({@link ShortGpt})*</td></tr>
+ *   <tr><td>{@code last25}, {@code last:n}</td><td>drop the last 25% / last n layers ({@link LastLayersPruning})</td></tr>
+ *   <tr><td>{@code unified:r}</td><td>balanced subset for a target speed-up r ({@link UnifiedLayerSkipping})</td></tr>
+ *   <tr><td>{@code attn-drop:n}</td><td>drop the n most input-like attention sublayers ({@link AttentionDrop})*</td></tr>
+ *   <tr><td>{@code ffn-drop:n}</td><td>drop the n most input-like FFN sublayers ({@link FfnDrop})*</td></tr>
+ *   <tr><td>{@code plan:FILE}</td><td>a static plan file ({@link PlanFile})</td></tr>
+ *   <tr><td>{@code skipdecode:min-max[,horizon=H]}</td><td>SkipDecode, lower layers skipped ({@link SkipDecode})</td></tr>
+ *   <tr><td>{@code d3:α[,min=m][,tail=t]}</td><td>D³ depth decay ({@link DepthDecay})</td></tr>
+ *   <tr><td>{@code adaskip:τ[,decay=β][,refresh=R][,only=attn|ffn]}</td><td>similarity-based sublayer skipping ({@link AdaSkip})</td></tr>
+ * </table>
+ * (*) needs calibration statistics, asked for from the supplier only then.
+ */
+public final class SkipMethods {
+    static final String USAGE = "known specs: full, exit:E, confidence:T[,every=k][,min=m][,measure=prob|margin], shortgpt:n, "
+            + "last25, last:n, unified:r, attn-drop:n, ffn-drop:n, plan:FILE, skipdecode:min-max[,horizon=H], "
+            + "d3:alpha[,min=m][,tail=t], adaskip:tau[,decay=b][,refresh=R][,only=attn|ffn]";
+
+    private SkipMethods() {
+    }
+
+    /**
+     * The method a spec describes. Options a method does not know, a missing or out-of-range argument
+     * and an unknown name are {@link IllegalArgumentException}s that quote the spec.
+     *
+     * @param calibration statistics for the calibration-based planners; called at most once, and only
+     *                    for those specs (may be null otherwise)
+     */
+    public static SkipMethod parse(String specText, Llama model, Supplier<Calibration> calibration) {
+        Spec spec = new Spec(specText);
+        int layers = model.config().layers();
+        SkipMethod m = switch (spec.name) {
+            case "full" -> {
+                spec.noArgument();
+                yield new FullModel(layers);
+            }
+            case "exit" -> new FixedExit(layers, spec.intArgument("the number of layers to run", 1, layers));
+            case "confidence" -> {
+                double t = spec.doubleArgument("a confidence threshold", 0, 1);
+                int every = spec.intOption("every", 1, 1, layers);
+                int min = spec.intOption("min", 1, 1, Math.max(1, layers - 1));
+                ExitMeasure measure = spec.choiceOption("measure", "prob", "prob", "margin").equals("margin")
+                        ? ExitMeasure.MARGIN : ExitMeasure.TOP_PROBABILITY;
+                yield ConfidenceExit.everyKth(model, measure, t, every, min);
+            }
+            case "shortgpt" -> {
+                int n = spec.intArgument("the number of layers to remove", 0, layers - 1);
+                yield planned(spec, layers, ShortGpt.plan(calibrate(spec, calibration), n));
+            }
+            case "last25" -> {
+                spec.noArgument();
+                yield planned(spec, layers, LastLayersPruning.plan(layers, 0.25));
+            }
+            case "last" -> planned(spec, layers,
+                    LastLayersPruning.dropLast(layers, spec.intArgument("the number of last layers to drop", 0, layers - 1)));
+            case "unified" -> planned(spec, layers,
+                    UnifiedLayerSkipping.plan(layers, spec.doubleArgument("a target speed-up", 1, layers)));
+            case "attn-drop" -> {
+                int n = spec.intArgument("the number of attention sublayers to drop", 0, layers);
+                yield planned(spec, layers, AttentionDrop.plan(calibrate(spec, calibration), n));
+            }
+            case "ffn-drop" -> {
+                int n = spec.intArgument("the number of FFN sublayers to drop", 0, layers);
+                yield planned(spec, layers, FfnDrop.plan(calibrate(spec, calibration), n));
+            }
+            case "plan" -> planned(spec, layers, PlanFile.read(Path.of(spec.requireArgument("a plan file path"))));
+            case "skipdecode" -> {
+                String range = spec.requireArgument("a layer range min-max");
+                int dash = range.indexOf('-');
+                if (dash < 0) {
+                    throw spec.error("SkipDecode needs a range min-max of layers run per token, e.g. skipdecode:"
+                            + Math.max(1, layers / 3) + "-" + layers);
+                }
+                int min = spec.toInt(range.substring(0, dash), "min layers", 1, layers);
+                int max = spec.toInt(range.substring(dash + 1), "max layers", min, layers);
+                yield new SkipDecode(layers, min, max, spec.intOption("horizon", 64, 1, Integer.MAX_VALUE));
+            }
+            case "d3" -> {
+                double alpha = spec.doubleArgument("the decay α", Double.MIN_VALUE, 1);
+                int min = spec.intOption("min", Math.max(1, layers / 2), 1, layers);
+                yield new DepthDecay(layers, alpha, min, spec.intOption("tail", 0, 0, min));
+            }
+            case "adaskip" -> {
+                double tau = spec.doubleArgument("a cosine threshold", -1, 1);
+                double decay = spec.doubleOption("decay", 0.3, Double.MIN_VALUE, 1);
+                int refresh = spec.intOption("refresh", 4, 1, Integer.MAX_VALUE);
+                AdaSkip.Scope scope = switch (spec.choiceOption("only", "both", "both", "attn", "ffn")) {
+                    case "attn" -> AdaSkip.Scope.ATTENTION;
+                    case "ffn" -> AdaSkip.Scope.FFN;
+                    default -> AdaSkip.Scope.BOTH;
+                };
+                yield new AdaSkip(layers, model.config().dim(), tau, decay, refresh, scope);
+            }
+            default -> throw spec.error("unknown method '" + spec.name + "'; " + USAGE);
+        };
+        spec.noMoreOptions();
+        return m;
+    }
+
+    static String example(String name) {
+        return switch (name) {
+            case "exit" -> "exit:6";
+            case "confidence" -> "confidence:0.9";
+            case "shortgpt" -> "shortgpt:3";
+            case "last" -> "last:2";
+            case "unified" -> "unified:1.5";
+            case "attn-drop" -> "attn-drop:4";
+            case "ffn-drop" -> "ffn-drop:4";
+            case "plan" -> "plan:plans/shortgpt3.json";
+            case "skipdecode" -> "skipdecode:4-12";
+            case "d3" -> "d3:0.98";
+            case "adaskip" -> "adaskip:0.95";
+            default -> name;
+        };
+    }
+
+    private static StaticSkip planned(Spec spec, int layers, StaticPlan plan) {
+        return new StaticSkip(spec.text, plan, layers);
+    }
+
+    private static Calibration calibrate(Spec spec, Supplier<Calibration> calibration) {
+        if (calibration == null) {
+            throw spec.error("'" + spec.name + "' ranks layers on calibration text, but no calibration was supplied");
+        }
+        return calibration.get();
+    }
+}

@@ -1,0 +1,161 @@
+package dev.skipllama.skip.calibration;
+
+import dev.skipllama.tensor.Tensor;
+import dev.skipllama.transformer.llama.ForwardHooks;
+import dev.skipllama.transformer.llama.KvCache;
+import dev.skipllama.transformer.llama.Llama;
+import dev.skipllama.transformer.llama.Workspace;
+import java.util.List;
+
+/**
+ * Per-layer and per-sublayer similarity statistics of the full model on calibration text, measured
+ * once and consumed by every static planner. For each layer l, averaged over every calibration token:
+ * <ul>
+ *   <li>{@link #layerCosine} {@code cos(h_{l-1}, h_l)}: the layer's input against its output
+ *       (h_{-1} is the embedding). ShortGPT's Block Influence is {@code 1 - layerCosine}
+ *       (Men et al. 2024, §3.1).</li>
+ *   <li>{@link #attentionCosine} {@code cos(h_{l-1}, m_l)} with {@code m_l} the state after the
+ *       attention residual add: the attention sublayer's input against its output ("What Matters in
+ *       Transformers", He et al. 2024, §3).</li>
+ *   <li>{@link #ffnCosine} {@code cos(m_l, h_l)}: the FFN sublayer's input against its output
+ *       (FFN-SkipLLM, Jaiswal et al. 2024, §3).</li>
+ * </ul>
+ *
+ * <p>The sequences go through the ordinary forward ({@link Llama#embed} then {@link Llama#layers}
+ * with observing hooks), in chunks of at most {@link #CHUNK} tokens that extend one KV cache, so each
+ * token sees its whole sequence as context.
+ */
+public record Calibration(long tokens, double[] layerCosine, double[] attentionCosine, double[] ffnCosine) {
+    /** Tokens per forward while calibrating. */
+    public static final int CHUNK = 64;
+
+    public Calibration {
+        if (layerCosine.length != attentionCosine.length || layerCosine.length != ffnCosine.length) {
+            throw new IllegalArgumentException("calibration arrays differ in length");
+        }
+        layerCosine = layerCosine.clone();
+        attentionCosine = attentionCosine.clone();
+        ffnCosine = ffnCosine.clone();
+    }
+
+    public int layers() {
+        return layerCosine.length;
+    }
+
+    /** ShortGPT's Block Influence {@code BI_l = 1 - E[cos(h_{l-1}, h_l)]}. */
+    public double[] blockInfluence() {
+        double[] bi = new double[layers()];
+        for (int l = 0; l < bi.length; l++) {
+            bi[l] = 1 - layerCosine[l];
+        }
+        return bi;
+    }
+
+    @Override
+    public double[] layerCosine() {
+        return layerCosine.clone();
+    }
+
+    @Override
+    public double[] attentionCosine() {
+        return attentionCosine.clone();
+    }
+
+    @Override
+    public double[] ffnCosine() {
+        return ffnCosine.clone();
+    }
+
+    /** Runs {@code sequences} (token ids, each at most the model's context length) through the full model. */
+    public static Calibration measure(Llama model, List<int[]> sequences) {
+        return measure(model, sequences, CHUNK);
+    }
+
+    /** As {@link #measure(Llama, List)}, with {@code chunk} tokens per forward. */
+    public static Calibration measure(Llama model, List<int[]> sequences, int chunk) {
+        if (chunk < 1) {
+            throw new IllegalArgumentException("calibration chunk must be >= 1 token, got " + chunk);
+        }
+        int layers = model.config().layers(), dim = model.config().dim();
+        if (sequences.isEmpty()) {
+            throw new IllegalArgumentException("calibration needs at least one token sequence");
+        }
+        Recorder rec = new Recorder(layers, dim);
+        try (Workspace ws = model.workspace(chunk, 1)) {
+            for (int s = 0; s < sequences.size(); s++) {
+                int[] seq = sequences.get(s);
+                if (seq.length == 0 || seq.length > model.config().contextLength()) {
+                    throw new IllegalArgumentException("calibration sequence " + s + " has " + seq.length
+                            + " tokens; each needs 1 to " + model.config().contextLength() + " (the context length)");
+                }
+                try (KvCache cache = new KvCache(model.config(), seq.length)) {
+                    for (int p0 = 0; p0 < seq.length; p0 += chunk) {
+                        int n = Math.min(chunk, seq.length - p0);
+                        model.embed(java.util.Arrays.copyOfRange(seq, p0, p0 + n), ws);
+                        rec.start(ws.hidden(n), n);
+                        model.layers(ws, cache, p0, n, 0, layers, rec);
+                        cache.setLength(p0 + n);
+                    }
+                }
+            }
+        }
+        return rec.result();
+    }
+
+    /** Observes the layer input, the mid-layer state and the layer output of every row. */
+    private static final class Recorder implements ForwardHooks {
+        private final int dim;
+        private final double[] layer, attention, ffn;
+        private float[] in = new float[0], mid = new float[0], out = new float[0];
+        private int rows;
+        private long tokens;
+
+        Recorder(int layers, int dim) {
+            this.dim = dim;
+            layer = new double[layers];
+            attention = new double[layers];
+            ffn = new double[layers];
+        }
+
+        void start(Tensor embedded, int n) {
+            rows = n;
+            if (in.length < n * dim) {
+                in = new float[n * dim];
+                mid = new float[n * dim];
+                out = new float[n * dim];
+            }
+            embedded.copyTo(in);
+            tokens += n;
+        }
+
+        @Override
+        public void afterAttention(int l, Tensor hidden) {
+            hidden.copyTo(mid);
+            for (int r = 0; r < rows; r++) {
+                attention[l] += Cosine.of(in, mid, r * dim, r * dim, dim);
+            }
+        }
+
+        @Override
+        public void afterLayer(int l, Tensor hidden) {
+            hidden.copyTo(out);
+            for (int r = 0; r < rows; r++) {
+                ffn[l] += Cosine.of(mid, out, r * dim, r * dim, dim);
+                layer[l] += Cosine.of(in, out, r * dim, r * dim, dim);
+            }
+            float[] t = in;
+            in = out;
+            out = t;
+        }
+
+        Calibration result() {
+            double[] a = layer.clone(), b = attention.clone(), c = ffn.clone();
+            for (int l = 0; l < a.length; l++) {
+                a[l] /= tokens;
+                b[l] /= tokens;
+                c[l] /= tokens;
+            }
+            return new Calibration(tokens, a, b, c);
+        }
+    }
+}

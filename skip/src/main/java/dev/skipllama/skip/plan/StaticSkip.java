@@ -1,0 +1,52 @@
+package dev.skipllama.skip.plan;
+
+import dev.skipllama.skip.SkipMethod;
+import dev.skipllama.skip.SkipStats;
+import dev.skipllama.transformer.llama.ForwardHooks;
+
+/** A {@link StaticPlan} as a {@link SkipMethod}: the same actions for the prompt and every generated token. */
+public final class StaticSkip implements SkipMethod {
+    private final String name;
+    private final StaticPlan plan;
+    private final ForwardHooks hooks;
+    private final SkipStats stats;
+
+    public StaticSkip(String name, StaticPlan plan, int modelLayers) {
+        if (plan.layers() != modelLayers) {
+            throw new IllegalArgumentException("static plan '" + plan.method() + "' has " + plan.layers()
+                    + " layers, the model has " + modelLayers);
+        }
+        this.name = name;
+        this.plan = plan;
+        this.hooks = plan.hooks();
+        this.stats = new SkipStats(modelLayers);
+    }
+
+    public StaticPlan plan() {
+        return plan;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public ForwardHooks prefill(int position, int tokens) {
+        return stats.track(hooks, SkipStats.Phase.PROMPT, tokens);
+    }
+
+    @Override
+    public ForwardHooks hooks(int step, int position) {
+        return stats.track(hooks, SkipStats.Phase.GENERATED, 1);
+    }
+
+    @Override
+    public void reset() {
+    }
+
+    @Override
+    public SkipStats stats() {
+        return stats;
+    }
+}
