@@ -1,0 +1,64 @@
+package dev.skipllama.bench;
+
+import dev.skipllama.tensor.cpu.CpuBackend;
+import dev.skipllama.transformer.generate.DecodeStats;
+import dev.skipllama.transformer.generate.StandardDecoder;
+import dev.skipllama.transformer.generate.StepHooks;
+import dev.skipllama.transformer.model.Model;
+import dev.skipllama.transformer.sampling.SamplingConfig;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * End-to-end speed: prompt processing (batched prefill) and generation tokens/s, as llama-bench
+ * reports them (pp = prompt tokens in one go, tg = tokens generated one at a time), median of
+ * several runs after a warm-up.
+ *
+ * <pre>
+ *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp benchmarks.jar \
+ *        dev.skipllama.bench.GenerateBench MODEL.gguf THREADS [PROMPT=64] [GEN=32] [RUNS=5]
+ * </pre>
+ */
+public final class GenerateBench {
+    private GenerateBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path path = Path.of(args[0]);
+        int threads = Integer.parseInt(args[1]);
+        int pp = args.length > 2 ? Integer.parseInt(args[2]) : 64;
+        int tg = args.length > 3 ? Integer.parseInt(args[3]) : 32;
+        int runs = args.length > 4 ? Integer.parseInt(args[4]) : 5;
+        try (CpuBackend cpu = new CpuBackend(threads); Model model = Model.load(path, cpu)) {
+            int vocab = model.config().vocabSize();
+            int[] prompt = new Random(1).ints(pp, 0, vocab).toArray();
+            double[] ppRate = new double[runs], tgRate = new double[runs];
+            for (int r = -1; r < runs; r++) { // run -1 warms the JIT up
+                try (StandardDecoder d = new StandardDecoder(model.llama(), SamplingConfig.GREEDY, StepHooks.FULL, pp + tg + 1)) {
+                    DecodeStats s = d.generate(prompt, tg + 1, t -> true);
+                    if (r >= 0) {
+                        ppRate[r] = s.prefillTokensPerSecond();
+                        tgRate[r] = s.decodeTokensPerSecond();
+                    }
+                }
+            }
+            System.out.printf("%s threads=%d pp%d %.2f tok/s  tg%d %.2f tok/s  (median of %d; all pp %s tg %s)%n",
+                    path.getFileName(), threads, pp, median(ppRate), tg, median(tgRate), runs, fmt(ppRate), fmt(tgRate));
+        }
+    }
+
+    private static double median(double[] a) {
+        double[] s = a.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static String fmt(double[] a) {
+        StringBuilder b = new StringBuilder("[");
+        for (double v : a) {
+            b.append(b.length() > 1 ? " " : "").append(String.format("%.1f", v));
+        }
+        return b.append(']').toString();
+    }
+}
