@@ -21,6 +21,9 @@ import java.util.Random;
  * </pre>
  */
 public final class GenerateBench {
+    /** Untimed runs first: C2 compiles the batched kernels only after they have run for a while. */
+    private static final int WARMUP = 5;
+
     private GenerateBench() {
     }
 
@@ -34,7 +37,7 @@ public final class GenerateBench {
             int vocab = model.config().vocabSize();
             int[] prompt = new Random(1).ints(pp, 0, vocab).toArray();
             double[] ppRate = new double[runs], tgRate = new double[runs];
-            for (int r = -1; r < runs; r++) { // run -1 warms the JIT up
+            for (int r = -WARMUP; r < runs; r++) { // negative runs warm the JIT up
                 try (StandardDecoder d = new StandardDecoder(model.llama(), SamplingConfig.GREEDY, StepHooks.FULL, pp + tg + 1)) {
                     DecodeStats s = d.generate(prompt, tg + 1, t -> true);
                     if (r >= 0) {
