@@ -33,15 +33,14 @@ final class DotK {
             long blk = wOff + 144L * b;
             long xb = xOff + 1024L * b;
             float d = Decode.scale(w, blk), dmin = Decode.scale(w, blk + 2);
-            for (int c = 0; c < 4; c++) {
-                float d1 = d * Dequantize.q4_KScale(w, blk + 4, 2 * c), m1 = dmin * Dequantize.q4_KMin(w, blk + 4, 2 * c);
-                float d2 = d * Dequantize.q4_KScale(w, blk + 4, 2 * c + 1), m2 = dmin * Dequantize.q4_KMin(w, blk + 4, 2 * c + 1);
-                long qs = blk + 16 + 32L * c;
-                long xc = xb + 4L * 64 * c;
+            // Sub-block j holds values 32j..32j+31: nibble (j & 1) of bytes qs[32·(j/2) ..].
+            // One decode call site per step keeps the method within C2's inlining budget.
+            for (int j = 0; j < 8; j++) {
+                float dj = d * Dequantize.q4_KScale(w, blk + 4, j), mj = dmin * Dequantize.q4_KMin(w, blk + 4, j);
+                long qs = blk + 16 + 32L * (j >> 1);
+                long xj = xb + 4L * 32 * j;
                 for (int l = 0; l < 32; l += L) {
-                    IntVector q = bytes(w, qs, l);
-                    acc = lowNibble(q, d1, m1).fma(Decode.f32(x, xc + 4L * l), acc);
-                    acc = highNibble(q, d2, m2).fma(Decode.f32(x, xc + 4L * (32 + l)), acc);
+                    acc = nibble(w, qs, l, j & 1, dj, mj).fma(Decode.f32(x, xj + 4L * l), acc);
                 }
             }
         }
@@ -54,32 +53,30 @@ final class DotK {
             long blk = wOff + 144L * b;
             long xb = xOff + 1024L * b;
             float d = Decode.scale(w, blk), dmin = Decode.scale(w, blk + 2);
-            for (int c = 0; c < 4; c++) {
-                float d1 = d * Dequantize.q4_KScale(w, blk + 4, 2 * c), m1 = dmin * Dequantize.q4_KMin(w, blk + 4, 2 * c);
-                float d2 = d * Dequantize.q4_KScale(w, blk + 4, 2 * c + 1), m2 = dmin * Dequantize.q4_KMin(w, blk + 4, 2 * c + 1);
-                long qs = blk + 16 + 32L * c;
-                long xc = xb + 4L * 64 * c;
+            for (int j = 0; j < 8; j++) {
+                float dj = d * Dequantize.q4_KScale(w, blk + 4, j), mj = dmin * Dequantize.q4_KMin(w, blk + 4, j);
+                long qs = blk + 16 + 32L * (j >> 1);
+                long xj = xb + 4L * 32 * j;
                 for (int l = 0; l < 32; l += L) {
-                    IntVector q = bytes(w, qs, l);
-                    FloatVector lo = lowNibble(q, d1, m1), hi = highNibble(q, d2, m2);
-                    long xl = xc + 4L * l, xh = xc + 4L * (32 + l);
-                    a0 = hi.fma(Decode.f32(x, xh), lo.fma(Decode.f32(x, xl), a0));
-                    a1 = hi.fma(Decode.f32(x, xh + xStride), lo.fma(Decode.f32(x, xl + xStride), a1));
-                    a2 = hi.fma(Decode.f32(x, xh + 2 * xStride), lo.fma(Decode.f32(x, xl + 2 * xStride), a2));
-                    a3 = hi.fma(Decode.f32(x, xh + 3 * xStride), lo.fma(Decode.f32(x, xl + 3 * xStride), a3));
+                    FloatVector wv = nibble(w, qs, l, j & 1, dj, mj);
+                    long xi = xj + 4L * l;
+                    a0 = wv.fma(Decode.f32(x, xi), a0);
+                    a1 = wv.fma(Decode.f32(x, xi + xStride), a1);
+                    a2 = wv.fma(Decode.f32(x, xi + 2 * xStride), a2);
+                    a3 = wv.fma(Decode.f32(x, xi + 3 * xStride), a3);
                 }
             }
         }
         reduce4(a0, a1, a2, a3, out);
     }
 
-    /** {@code d1·(q & 0xF) − m1}: two roundings, as Dequantize does (no fused multiply-add). */
-    private static FloatVector lowNibble(IntVector q, float d1, float m1) {
-        return ((FloatVector) q.and(0x0f).convert(VectorOperators.I2F, 0)).mul(d1).sub(m1);
-    }
-
-    private static FloatVector highNibble(IntVector q, float d2, float m2) {
-        return ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0x0f).convert(VectorOperators.I2F, 0)).mul(d2).sub(m2);
+    /**
+     * {@code dj·q − mj} for the low ({@code high} = 0) or high nibbles of bytes {@code qs[l .. l+L-1]}:
+     * two roundings, as Dequantize does (no fused multiply-add).
+     */
+    private static FloatVector nibble(MemorySegment w, long qs, int l, int high, float dj, float mj) {
+        IntVector q = bytes(w, qs, l).lanewise(VectorOperators.LSHR, 4 * high).and(0x0f);
+        return ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(dj).sub(mj);
     }
 
     // ---- Q6_K: 210-byte super-blocks {uint8 ql[128]; uint8 qh[64]; int8 scales[16]; f16 d} -----
@@ -94,14 +91,13 @@ final class DotK {
                 long ql = blk + 64L * h, qh = blk + 128 + 32L * h, sc = blk + 192 + 8L * h;
                 long xh = xb + 4L * 128 * h;
                 for (int l = 0; l < 32; l += L) {
-                    int is = l / 16;
-                    IntVector lo = bytes(w, ql, l), hi = bytes(w, ql + 32, l), top = bytes(w, qh, l);
-                    acc = six(lo.and(0x0f), top, 0, d * scale(w, sc + is)).fma(Decode.f32(x, xh + 4L * l), acc);
-                    acc = six(hi.and(0x0f), top, 2, d * scale(w, sc + is + 2)).fma(Decode.f32(x, xh + 4L * (32 + l)), acc);
-                    acc = six(lo.lanewise(VectorOperators.LSHR, 4).and(0x0f), top, 4, d * scale(w, sc + is + 4))
-                            .fma(Decode.f32(x, xh + 4L * (64 + l)), acc);
-                    acc = six(hi.lanewise(VectorOperators.LSHR, 4).and(0x0f), top, 6, d * scale(w, sc + is + 6))
-                            .fma(Decode.f32(x, xh + 4L * (96 + l)), acc);
+                    IntVector top = bytes(w, qh, l);
+                    // One call site per step keeps the method within C2's inlining budget: past it,
+                    // calls are left un-inlined and every vector they pass is boxed.
+                    for (int k = 0; k < 4; k++) {
+                        FloatVector wv = six(w, ql, top, k, l, d * scale(w, sc + l / 16 + 2 * k));
+                        acc = wv.fma(Decode.f32(x, xh + 4L * (32 * k + l)), acc);
+                    }
                 }
             }
         }
@@ -118,12 +114,9 @@ final class DotK {
                 long ql = blk + 64L * h, qh = blk + 128 + 32L * h, sc = blk + 192 + 8L * h;
                 long xh = xb + 4L * 128 * h;
                 for (int l = 0; l < 32; l += L) {
-                    int is = l / 16;
-                    IntVector lo = bytes(w, ql, l), hi = bytes(w, ql + 32, l), top = bytes(w, qh, l);
+                    IntVector top = bytes(w, qh, l);
                     for (int k = 0; k < 4; k++) {
-                        IntVector nib = (k & 1) == 0 ? lo : hi;
-                        FloatVector wv = six((k < 2 ? nib : nib.lanewise(VectorOperators.LSHR, 4)).and(0x0f), top, 2 * k,
-                                d * scale(w, sc + is + 2 * k));
+                        FloatVector wv = six(w, ql, top, k, l, d * scale(w, sc + l / 16 + 2 * k));
                         long xi = xh + 4L * (32 * k + l);
                         a0 = wv.fma(Decode.f32(x, xi), a0);
                         a1 = wv.fma(Decode.f32(x, xi + xStride), a1);
@@ -136,9 +129,14 @@ final class DotK {
         reduce4(a0, a1, a2, a3, out);
     }
 
-    /** {@code (d·sc)·(nibble | ((top >> shift) & 3) << 4) − 32)}, the Q6_K value, rounded as Dequantize does. */
-    private static FloatVector six(IntVector nibble, IntVector top, int shift, float dsc) {
-        IntVector q = nibble.or(top.lanewise(VectorOperators.LSHR, shift).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+    /**
+     * Values {@code 32k + l .. 32k + l + L-1} of a Q6_K half-block, times {@code dsc}: the low
+     * (k = 0, 1) or high (k = 2, 3) nibbles of {@code ql[32·(k & 1) + l ..]}, with bits
+     * {@code 2k, 2k+1} of {@code qh[l ..]} ({@code top}) on top, minus 32 — rounded as Dequantize does.
+     */
+    private static FloatVector six(MemorySegment w, long ql, IntVector top, int k, int l, float dsc) {
+        IntVector nibble = bytes(w, ql + 32L * (k & 1), l).lanewise(VectorOperators.LSHR, 4 * (k >> 1)).and(0x0f);
+        IntVector q = nibble.or(top.lanewise(VectorOperators.LSHR, 2 * k).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
         return ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(dsc);
     }
 
@@ -150,13 +148,16 @@ final class DotK {
 
     /**
      * Unsigned bytes {@code at+j .. at+j+L-1} widened to int lanes. Nibbles are split in 32-bit lanes
-     * because x86 has no byte-lane shifts. Loads whole byte vectors aligned within the 32-byte group,
-     * so they never reach past it.
+     * because x86 has no byte-lane shifts. When a byte vector has more than L lanes, whole byte vectors
+     * are loaded aligned within the 32-byte group (so never past it) and the wanted part widened.
      */
     private static IntVector bytes(MemorySegment seg, long at, int j) {
+        if (B.length() == L) { // part 0 as a constant: a computed part number defeats the intrinsic
+            return (IntVector) ByteVector.fromMemorySegment(B, seg, at + j, Decode.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        }
         int base = j & -B.length();
-        return ((IntVector) ByteVector.fromMemorySegment(B, seg, at + base, Decode.LE)
-                .convertShape(VectorOperators.B2I, I, (j - base) / L)).and(0xff);
+        return (IntVector) ByteVector.fromMemorySegment(B, seg, at + base, Decode.LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, (j - base) / L);
     }
 
     private static void reduce4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] out) {

@@ -42,7 +42,7 @@ class KQuantProperties {
         cpu.close();
     }
 
-    @Property(tries = 150)
+    @Property(tries = 100)
     void matmulOnRandomBlocksEqualsReference(@ForAll("kQuants") DType dtype, @ForAll @IntRange(min = 1, max = 9) int rows,
                                              @ForAll @IntRange(min = 1, max = 20) int nOut,
                                              @ForAll @IntRange(min = 1, max = 4) int superBlocks, @ForAll long seed) {
@@ -72,7 +72,7 @@ class KQuantProperties {
         }
     }
 
-    @Property(tries = 60)
+    @Property(tries = 40)
     void embeddingOnRandomBlocksEqualsReference(@ForAll("kQuants") DType dtype, @ForAll @IntRange(min = 1, max = 30) int vocab,
                                                 @ForAll @IntRange(min = 1, max = 3) int superBlocks,
                                                 @ForAll @IntRange(min = 1, max = 6) int count, @ForAll long seed) {
