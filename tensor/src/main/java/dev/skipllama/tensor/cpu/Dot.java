@@ -205,7 +205,7 @@ final class Dot {
 
     // ---- helpers --------------------------------------------------------------------------
 
-    private static void reduce4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] out) {
+    static void reduce4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] out) {
         out[0] = VMath.sum(a0);
         out[1] = VMath.sum(a1);
         out[2] = VMath.sum(a2);

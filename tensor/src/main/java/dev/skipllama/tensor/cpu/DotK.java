@@ -44,7 +44,7 @@ final class DotK {
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VMath.sum(acc);
     }
 
     static void q4_Kx4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
@@ -67,7 +67,7 @@ final class DotK {
                 }
             }
         }
-        reduce4(a0, a1, a2, a3, out);
+        Dot.reduce4(a0, a1, a2, a3, out);
     }
 
     /**
@@ -101,7 +101,7 @@ final class DotK {
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VMath.sum(acc);
     }
 
     static void q6_Kx4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
@@ -126,7 +126,7 @@ final class DotK {
                 }
             }
         }
-        reduce4(a0, a1, a2, a3, out);
+        Dot.reduce4(a0, a1, a2, a3, out);
     }
 
     /**
@@ -158,12 +158,5 @@ final class DotK {
         int base = j & -B.length();
         return (IntVector) ByteVector.fromMemorySegment(B, seg, at + base, Decode.LE)
                 .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, (j - base) / L);
-    }
-
-    private static void reduce4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] out) {
-        out[0] = a0.reduceLanes(VectorOperators.ADD);
-        out[1] = a1.reduceLanes(VectorOperators.ADD);
-        out[2] = a2.reduceLanes(VectorOperators.ADD);
-        out[3] = a3.reduceLanes(VectorOperators.ADD);
     }
 }

@@ -78,7 +78,7 @@ class CpuBackendProperties {
     void matmulRowsDoNotDependOnTheBatch(@ForAll DType dtype, @ForAll @IntRange(min = 2, max = 11) int rows,
                                          @ForAll @IntRange(min = 1, max = 20) int nOut, @ForAll @IntRange(min = 1, max = 200) int nInRaw,
                                          @ForAll long seed) {
-        int nIn = dtype.isQuantized() ? 32 * Math.max(1, nInRaw / 32) : nInRaw;
+        int nIn = dtype.blockSize() * Math.max(1, nInRaw / dtype.blockSize());
         Random rnd = new Random(seed);
         try (Tensor w = TestData.tensor(rnd, dtype, Values.NORMAL, nOut, nIn);
              Tensor x = TestData.tensor(rnd, DType.F32, Values.NORMAL, rows, nIn);

@@ -62,7 +62,7 @@ public final class Model implements AutoCloseable {
 
     private static Model load(Path path, Backend backend, AutoCloseable ownedBackend) throws IOException {
         if (Files.isDirectory(path)) {
-            throw new IOException("HF checkpoints: pending safetensors merge");
+            return HfCheckpoint.load(path, backend, ownedBackend);
         }
         if (!Files.isRegularFile(path)) {
             throw new IOException(path + ": no such model file or directory");
@@ -71,7 +71,7 @@ public final class Model implements AutoCloseable {
             return loadGguf(path, backend, ownedBackend);
         }
         if (path.getFileName().toString().endsWith(".safetensors") || path.getFileName().toString().equals("config.json")) {
-            throw new IOException("HF checkpoints: pending safetensors merge");
+            return HfCheckpoint.load(path.toAbsolutePath().getParent(), backend, ownedBackend);
         }
         throw new IOException(path + ": not a GGUF file (bad magic) and not a Hugging Face checkpoint directory");
     }

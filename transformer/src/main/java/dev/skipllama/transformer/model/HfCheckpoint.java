@@ -1,0 +1,53 @@
+package dev.skipllama.transformer.model;
+
+import dev.skipllama.tensor.Backend;
+import dev.skipllama.transformer.json.Json;
+import dev.skipllama.transformer.llama.Llama;
+import dev.skipllama.transformer.llama.LlamaConfig;
+import dev.skipllama.transformer.llama.LlamaWeights;
+import dev.skipllama.transformer.safetensors.SafetensorsCheckpoint;
+import dev.skipllama.transformer.tokenizer.SentencePieceModelFile;
+import dev.skipllama.transformer.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A Hugging Face checkpoint directory: {@code config.json}, the weights in safetensors (one file or
+ * shards listed by {@code model.safetensors.index.json}) and a SentencePiece {@code tokenizer.model}.
+ */
+final class HfCheckpoint {
+    private HfCheckpoint() {
+    }
+
+    static Model load(Path dir, Backend backend, AutoCloseable ownedBackend) throws IOException {
+        Path configFile = dir.resolve("config.json");
+        if (!Files.isRegularFile(configFile)) {
+            throw new IOException(dir + ": not a Hugging Face checkpoint (no config.json)");
+        }
+        Map<String, Object> json = Json.parseObject(Files.readString(configFile));
+        Tokenizer tokenizer = tokenizer(dir);
+        SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir);
+        Arena arena = Arena.ofShared();
+        try {
+            LlamaConfig config = HfLlama.config(json, configFile.toString());
+            LlamaWeights w = HfLlama.weights(name -> weights.hasTensor(name) ? weights.tensor(name) : null,
+                    config, HfLlama.tiedEmbeddings(json), arena, dir.toString());
+            return new Model(dir.toString(), new Llama(config, w, backend), tokenizer, ownedBackend, arena, weights);
+        } catch (RuntimeException e) {
+            arena.close();
+            weights.close();
+            throw new IOException(dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Tokenizer tokenizer(Path dir) throws IOException {
+        Path spm = dir.resolve("tokenizer.model");
+        if (Files.isRegularFile(spm)) {
+            return SentencePieceModelFile.load(spm);
+        }
+        throw new IOException(dir + ": no tokenizer.model (SentencePiece) in the checkpoint");
+    }
+}
