@@ -7,6 +7,8 @@ import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.gguf.GgufValue;
 import dev.skipllama.transformer.gguf.GgufWriter;
 import dev.skipllama.transformer.safetensors.SafetensorsCheckpoint;
+import dev.skipllama.transformer.tokenizer.GgufTokenizerMetadata;
+import dev.skipllama.transformer.tokenizer.SentencePieceModelFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,14 +40,25 @@ public final class HfToGguf {
     private HfToGguf() {
     }
 
-    /** Usage: {@code HfToGguf <checkpoint-dir> <out.gguf> [F32|F16|BF16|Q8_0|Q4_0]} (tokenizer metadata not included). */
+    /**
+     * Usage: {@code HfToGguf <checkpoint-dir> <out.gguf> [F32|F16|BF16|Q8_0|Q4_0]}. A SentencePiece
+     * {@code tokenizer.model} in the checkpoint is written as {@code tokenizer.ggml.*} metadata, so
+     * the file is complete for llama.cpp.
+     */
     public static void main(String[] args) throws IOException {
         if (args.length < 2 || args.length > 3) {
             System.err.println("usage: HfToGguf <checkpoint-dir> <out.gguf> [F32|F16|BF16|Q8_0|Q4_0]");
             System.exit(2);
         }
         DType type = args.length == 3 ? DType.valueOf(args[2]) : DType.F16;
-        List<String> names = convert(Path.of(args[0]), Path.of(args[1]), type, Map.of());
+        Path dir = Path.of(args[0]);
+        Map<String, ?> tokenizer = Map.of();
+        if (java.nio.file.Files.isRegularFile(dir.resolve("tokenizer.model"))) {
+            tokenizer = GgufTokenizerMetadata.sentencePiece(SentencePieceModelFile.load(dir.resolve("tokenizer.model")));
+        } else {
+            System.err.println("warning: no tokenizer.model in " + dir + "; the GGUF will have no tokenizer");
+        }
+        List<String> names = convert(dir, Path.of(args[1]), type, tokenizer);
         System.out.println("wrote " + names.size() + " tensors (" + type + ") to " + args[1]);
     }
 
