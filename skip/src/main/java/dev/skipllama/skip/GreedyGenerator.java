@@ -4,6 +4,7 @@ import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.llama.KvCache;
 import dev.skipllama.transformer.llama.Llama;
 import dev.skipllama.transformer.llama.Workspace;
+import dev.skipllama.transformer.sampling.Sampler;
 
 /**
  * Greedy generation (and teacher-forced scoring) driven by a {@link SkipMethod}, following its calling convention: reset, one
@@ -58,12 +59,6 @@ public final class GreedyGenerator {
 
     /** Index of the largest value (the first on ties). */
     public static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return Sampler.argmax(v, v.length);
     }
 }

@@ -1,5 +1,6 @@
 package dev.skipllama.skip;
 
+import dev.skipllama.transformer.generate.StepHooks;
 import dev.skipllama.transformer.llama.ForwardHooks;
 
 /**
@@ -35,4 +36,20 @@ public interface SkipMethod {
 
     /** What the forwards driven by this method actually executed. */
     SkipStats stats();
+
+    /** This method as a decoder's per-step hooks (step 0 is the prompt), for {@code StandardDecoder} and sessions. */
+    default StepHooks asStepHooks() {
+        SkipMethod m = this;
+        return new StepHooks() {
+            @Override
+            public ForwardHooks forStep(int step, int position, int rows) {
+                return step == 0 ? m.prefill(position, rows) : m.hooks(step, position);
+            }
+
+            @Override
+            public void reset() {
+                m.reset();
+            }
+        };
+    }
 }

@@ -56,7 +56,7 @@ public final class StandardDecoder implements TokenDecoder {
         for (int from = 0; from < prompt.length; from += PREFILL_CHUNK) {
             int to = Math.min(prompt.length, from + PREFILL_CHUNK);
             int[] chunk = java.util.Arrays.copyOfRange(prompt, from, to);
-            logits = model.forward(chunk, cache, ws, counting(stepHooks.forStep(0, from), layerRows, chunk.length), 1);
+            logits = model.forward(chunk, cache, ws, counting(stepHooks.forStep(0, from, chunk.length), layerRows, chunk.length), 1);
         }
         int generated = 0;
         long t1 = 0;
@@ -72,7 +72,7 @@ public final class StandardDecoder implements TokenDecoder {
             if (!sink.accept(next) || generated == maxNewTokens) {
                 break;
             }
-            logits = model.forward(new int[]{next}, cache, ws, counting(stepHooks.forStep(generated, cache.length()), layerRows, 1), 1);
+            logits = model.forward(new int[]{next}, cache, ws, counting(stepHooks.forStep(generated, cache.length(), 1), layerRows, 1), 1);
         }
         long t2 = System.nanoTime();
         return new DecodeStats(prompt.length, generated, (t1 == 0 ? t2 : t1) - t0, t1 == 0 ? 0 : t2 - t1, layerRows[0], 0, 0, 0);

@@ -1,0 +1,237 @@
+package dev.skipllama.skip.eval;
+
+import dev.skipllama.skip.FullModel;
+import dev.skipllama.skip.GreedyGenerator;
+import dev.skipllama.skip.SkipMethod;
+import dev.skipllama.skip.SkipMethods;
+import dev.skipllama.skip.calibration.Calibration;
+import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
+import dev.skipllama.tensor.cpu.CpuBackend;
+import dev.skipllama.transformer.generate.DecodeStats;
+import dev.skipllama.transformer.llama.Llama;
+import dev.skipllama.transformer.model.Model;
+import dev.skipllama.transformer.sampling.SamplingConfig;
+import dev.skipllama.transformer.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The headline table: every skipping method at a few settings on one model and held-out text,
+ * measured in one run next to the full model.
+ *
+ * <ul>
+ *   <li><b>layers/token</b>: mean decoder layers executed per generated token (sublayers count ½);</li>
+ *   <li><b>tok/s, speed-up</b>: greedy generation from the prompts, wall clock, against the full
+ *       model timed in the same run (before and after the methods, averaged);</li>
+ *   <li><b>agreement</b>: teacher-forced, the fraction of positions of the full model's greedy
+ *       continuation where the method's argmax is the same token;</li>
+ *   <li><b>perplexity</b>: teacher-forced on held-out text;</li>
+ *   <li>for self-speculation: acceptance rate and tokens per verification pass (its output is
+ *       checked to be the full model's, so agreement is 1 and perplexity the full model's).</li>
+ * </ul>
+ *
+ * <pre>
+ *   SkipEval MODEL TEXT [--prompts N] [--tokens T] [--ppl-tokens P] [--threads K] [--out DIR] [--speed-only]
+ * </pre>
+ * TEXT has one passage per line: the first lines give the prompts, the middle the perplexity text,
+ * the last lines the calibration text for the planners (never the same lines).
+ */
+public final class SkipEval {
+    private SkipEval() {
+    }
+
+    /** One row of the table. */
+    public record Row(String method, double layersPerToken, double tokensPerSecond, double speedUp, double agreement,
+                      double perplexity, double acceptance, double tokensPerVerify) {
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length < 2) {
+            System.err.println("usage: SkipEval MODEL TEXT [--prompts N] [--tokens T] [--ppl-tokens P] [--threads K] [--out DIR] [--speed-only]");
+            System.exit(2);
+        }
+        Path modelPath = Path.of(args[0]), textPath = Path.of(args[1]);
+        int prompts = 8, tokens = 48, pplTokens = 1024, threads = Runtime.getRuntime().availableProcessors();
+        Path out = Path.of(".");
+        boolean speedOnly = false;
+        for (int i = 2; i < args.length; i++) {
+            switch (args[i]) {
+                case "--prompts" -> prompts = Integer.parseInt(args[++i]);
+                case "--tokens" -> tokens = Integer.parseInt(args[++i]);
+                case "--ppl-tokens" -> pplTokens = Integer.parseInt(args[++i]);
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                case "--speed-only" -> speedOnly = true;
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        try (CpuBackend cpu = new CpuBackend(threads); Model model = Model.load(modelPath, cpu)) {
+            List<String> lines = Files.readAllLines(textPath).stream().filter(l -> !l.isBlank()).toList();
+            List<Row> rows = run(model, lines, prompts, tokens, pplTokens, speedOnly, System.err::println);
+            String title = "Skip methods on " + modelPath.getFileName() + " (" + model.config().layers() + " layers), "
+                    + prompts + " prompts × " + tokens + " greedy tokens, " + threads + " threads";
+            String md = Report.markdown(title, rows, speedOnly);
+            System.out.println(md);
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("skip-eval.md"), md);
+            if (!speedOnly) {
+                Files.writeString(out.resolve("skip-eval.svg"), Report.svg(title, rows));
+            }
+        }
+    }
+
+    /** The default methods and settings, scaled to the model's depth. */
+    static List<String> specs(int layers) {
+        int q = Math.max(1, layers / 4), h = Math.max(1, layers / 2), tq = Math.max(1, 3 * layers / 4);
+        return List.of("exit:" + h, "exit:" + tq, "confidence:0.5,every=2", "confidence:0.8,every=2",
+                "shortgpt:" + q, "last25", "unified:1.33", "attn-drop:" + q, "ffn-drop:" + q,
+                "skipdecode:" + h + "-" + layers, "d3:0.98,min=" + h, "adaskip:0.95,refresh=8");
+    }
+
+    static List<Row> run(Model model, List<String> lines, int nPrompts, int tokens, int pplTokens, boolean speedOnly,
+                         java.util.function.Consumer<String> log) {
+        Llama llama = model.llama();
+        Tokenizer tok = model.tokenizer();
+        int layers = llama.config().layers();
+        if (lines.size() < nPrompts + 3) {
+            throw new IllegalArgumentException("the text needs at least " + (nPrompts + 3) + " non-empty lines, found " + lines.size());
+        }
+        List<int[]> prompts = new ArrayList<>();
+        for (int i = 0; i < nPrompts; i++) {
+            int[] ids = tok.encode(lines.get(i), true);
+            prompts.add(Arrays.copyOf(ids, Math.min(ids.length, 12)));
+        }
+        int calibFrom = Math.max(nPrompts + 1, lines.size() - 16);
+        int[] ppl = pplText(tok, lines.subList(nPrompts, calibFrom), pplTokens);
+        Supplier<Calibration> calibration = () -> {
+            List<int[]> seqs = lines.subList(calibFrom, lines.size()).stream().map(l -> tok.encode(l, true)).toList();
+            return Calibration.measure(llama, seqs);
+        };
+
+        log.accept("full model baseline...");
+        List<int[]> fullOut = new ArrayList<>();
+        double fullTps1 = timeGreedy(llama, new FullModel(layers), prompts, tokens, fullOut);
+        double fullPpl = speedOnly ? Double.NaN : perplexity(llama, new FullModel(layers), ppl);
+
+        List<Row> rows = new ArrayList<>();
+        List<Object[]> measured = new ArrayList<>();
+        for (String spec : specs(layers)) {
+            log.accept(spec + "...");
+            SkipMethod m = SkipMethods.parse(spec, llama, calibration);
+            m.stats().clear();
+            double tps = timeGreedy(llama, m, prompts, tokens, null);
+            double lpt = m.stats().generated().layersPerToken();
+            double agree = speedOnly ? Double.NaN : agreement(llama, m, prompts, fullOut);
+            double p = speedOnly ? Double.NaN : perplexity(llama, m, ppl);
+            measured.add(new Object[]{spec, lpt, tps, agree, p});
+        }
+        for (int e : new int[]{Math.max(1, layers / 4), Math.max(1, layers / 2)}) {
+            for (int d : new int[]{4, 8}) {
+                String name = "self-spec E=" + e + " d=" + d;
+                log.accept(name + "...");
+                long[] work = new long[5]; // layer rows, generated, accepted, verify passes, drafted
+                double tps = timeSpeculative(llama, e, d, prompts, tokens, fullOut, work);
+                measured.add(new Object[]{name, (double) work[0] / work[1], tps, 1.0, fullPpl,
+                        (double) work[2] / Math.max(1, work[4]), (double) work[1] / Math.max(1, work[3])});
+            }
+        }
+        double fullTps2 = timeGreedy(llama, new FullModel(layers), prompts, tokens, null);
+        double fullTps = (fullTps1 + fullTps2) / 2;
+        rows.add(new Row("full", layers, fullTps, 1.0, 1.0, fullPpl, Double.NaN, Double.NaN));
+        for (Object[] r : measured) {
+            double tps = (double) r[2];
+            rows.add(new Row((String) r[0], (double) r[1], tps, tps / fullTps, (double) r[3], (double) r[4],
+                    r.length > 5 ? (double) r[5] : Double.NaN, r.length > 6 ? (double) r[6] : Double.NaN));
+        }
+        return rows;
+    }
+
+    private static int[] pplText(Tokenizer tok, List<String> lines, int n) {
+        List<Integer> ids = new ArrayList<>();
+        ids.add(tok.bos());
+        for (String l : lines) {
+            for (int t : tok.encode(l + "\n", false)) {
+                ids.add(t);
+            }
+            if (ids.size() >= n) {
+                break;
+            }
+        }
+        return ids.subList(0, Math.min(n, ids.size())).stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static double timeGreedy(Llama llama, SkipMethod m, List<int[]> prompts, int tokens, List<int[]> outputs) {
+        GreedyGenerator.generate(llama, m, prompts.getFirst(), 4); // warm the JIT up
+        long t0 = System.nanoTime();
+        for (int[] p : prompts) {
+            int[] out = GreedyGenerator.generate(llama, m, p, tokens).tokens();
+            if (outputs != null) {
+                outputs.add(out);
+            }
+        }
+        return (double) prompts.size() * tokens / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Tokens/s of self-speculative greedy decoding; fails if its output differs from the full model's. */
+    private static double timeSpeculative(Llama llama, int e, int d, List<int[]> prompts, int tokens, List<int[]> fullOut,
+                                          long[] work) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < prompts.size(); i++) {
+            int[] p = prompts.get(i);
+            List<Integer> got = new ArrayList<>();
+            try (SelfSpeculativeDecoder dec = new SelfSpeculativeDecoder(llama, e, d, false, SamplingConfig.GREEDY,
+                    p.length + tokens + d + 1)) {
+                DecodeStats s = dec.generate(p, tokens, got::add);
+                work[0] += s.layerRows() - (long) p.length * llama.config().layers();
+                work[1] += s.generatedTokens();
+                work[2] += s.acceptedTokens();
+                work[3] += s.verifyPasses();
+                work[4] += s.draftedTokens();
+            }
+            int[] want = fullOut.get(i);
+            int[] have = got.stream().mapToInt(Integer::intValue).toArray();
+            if (!Arrays.equals(want, have)) {
+                throw new IllegalStateException("self-speculation E=" + e + " d=" + d + " diverged from full greedy decoding on prompt " + i);
+            }
+        }
+        return (double) prompts.size() * tokens / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static double agreement(Llama llama, SkipMethod m, List<int[]> prompts, List<int[]> fullOut) {
+        long same = 0, total = 0;
+        for (int i = 0; i < prompts.size(); i++) {
+            int[] want = fullOut.get(i);
+            int[] got = GreedyGenerator.teacherForced(llama, m, prompts.get(i), Arrays.copyOf(want, want.length - 1)).tokens();
+            for (int t = 0; t < want.length; t++) {
+                same += got[t] == want[t] ? 1 : 0;
+                total++;
+            }
+        }
+        return (double) same / total;
+    }
+
+    private static double perplexity(Llama llama, SkipMethod m, int[] text) {
+        int[] prompt = {text[0]};
+        int[] rest = Arrays.copyOfRange(text, 1, text.length);
+        float[][] logits = GreedyGenerator.teacherForced(llama, m, prompt, Arrays.copyOf(rest, rest.length - 1)).logits();
+        double nll = 0;
+        for (int t = 0; t < rest.length; t++) {
+            float[] l = logits[t];
+            double max = Double.NEGATIVE_INFINITY;
+            for (float v : l) {
+                max = Math.max(max, v);
+            }
+            double z = 0;
+            for (float v : l) {
+                z += Math.exp(v - max);
+            }
+            nll += max + Math.log(z) - l[rest[t]];
+        }
+        return Math.exp(nll / rest.length);
+    }
+}
