@@ -221,6 +221,27 @@ class HfToGgufTest {
         }
     }
 
+    /** Linear scaling is metadata (no rope_freqs); without head_dim no key/value lengths are written, as llama.cpp does. */
+    @Test
+    void linearRopeScalingAndDefaults() throws Exception {
+        Path ckpt = checkpoint(false, "");
+        String cfg = Files.readString(ckpt.resolve("config.json"));
+        String linear = cfg.replaceAll("\"rope_scaling\": \\{[^}]*}", "\"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}")
+                .replaceAll("\"head_dim\": 16,\\s*", "").replaceAll("\"rope_theta\": 500000.0,\\s*", "");
+        assertFalse(linear.contains("rope_theta") || linear.contains("head_dim"), linear);
+        Files.writeString(ckpt.resolve("config.json"), linear);
+        Path out = dir.resolve("linear.gguf");
+        List<String> written = HfToGguf.convert(ckpt, out, DType.F32, Map.of());
+        assertFalse(written.contains("rope_freqs.weight"));
+        try (GgufFile g = GgufFile.open(out)) {
+            assertEquals("linear", g.getString("llama.rope.scaling.type"));
+            assertEquals(2f, g.getFloat("llama.rope.scaling.factor"));
+            assertEquals(10000f, g.getFloat("llama.rope.freq_base"), "transformers' default rope_theta");
+            assertEquals(HIDDEN / HEADS, g.getLong("llama.rope.dimension_count"));
+            assertFalse(g.contains("llama.attention.key_length"));
+        }
+    }
+
     @Test
     void badCheckpointsAreNamed() throws Exception {
         Path ckpt = checkpoint(false, "");

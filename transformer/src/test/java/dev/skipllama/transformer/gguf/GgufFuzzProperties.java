@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.skipllama.tensor.Dequantize;
-import dev.skipllama.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -57,8 +56,9 @@ class GgufFuzzProperties {
         long t0 = System.nanoTime();
         try (GgufFile f = GgufFile.of(Path.of(name + "-mutated"), MemorySegment.ofArray(b))) {
             for (GgufTensorInfo t : f.tensors()) {
-                Tensor x = f.tensor(t.name());
-                Dequantize.toFloats(x); // every byte of every tensor is inside the file
+                if (t.isSupported()) { // damage may turn a type id into one ggml knows but we do not compute with
+                    Dequantize.toFloats(f.tensor(t.name())); // every byte of every tensor is inside the file
+                }
             }
             Statistics.collect("read");
         } catch (GgufFormatException expected) {
