@@ -2,6 +2,7 @@ package dev.skipllama.bench;
 
 import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.Tensor;
+import dev.skipllama.transformer.convert.HfToGguf;
 import dev.skipllama.transformer.gguf.GgufFile;
 import dev.skipllama.transformer.gguf.GgufValue;
 import dev.skipllama.transformer.gguf.GgufWriter;
@@ -48,7 +49,7 @@ public final class RandomGguf {
             GgufWriter w = new GgufWriter()
                     .put("general.architecture", "llama")
                     .put("general.name", "random " + s.name() + " " + dtype)
-                    .put("general.file_type", GgufValue.uint32(fileType(dtype)))
+                    .put("general.file_type", GgufValue.uint32(HfToGguf.llamaFileType(dtype)))
                     .put("llama.context_length", GgufValue.uint32(s.context()))
                     .put("llama.embedding_length", GgufValue.uint32(s.dim()))
                     .put("llama.feed_forward_length", GgufValue.uint32(s.ffn()))
@@ -93,16 +94,5 @@ public final class RandomGguf {
         float[] v = new float[n];
         java.util.Arrays.fill(v, 1f);
         return Tensor.of(v, n);
-    }
-
-    /** llama.cpp's LLAMA_FTYPE for an all-one-type file. */
-    private static int fileType(DType t) {
-        return switch (t) {
-            case F32 -> 0;
-            case F16 -> 1;
-            case Q4_0 -> 2;
-            case Q8_0 -> 7;
-            case BF16 -> 32;
-        };
     }
 }

@@ -62,6 +62,18 @@ public final class HfToGguf {
         System.out.println("wrote " + names.size() + " tensors (" + type + ") to " + args[1]);
     }
 
+    /** llama.cpp's {@code general.file_type} (LLAMA_FTYPE) for a file whose weights are all {@code type}. */
+    public static int llamaFileType(DType type) {
+        return switch (type) {
+            case F32 -> 0;
+            case F16 -> 1;
+            case Q4_0 -> 2;
+            case Q8_0 -> 7;
+            case BF16 -> 32;
+            default -> throw new IllegalArgumentException("cannot convert to " + type + "; use F32, F16, BF16, Q8_0 or Q4_0");
+        };
+    }
+
     /**
      * Converts {@code checkpointDir} (holding {@code config.json} and the safetensors) to {@code out}.
      *
@@ -72,14 +84,7 @@ public final class HfToGguf {
      */
     public static List<String> convert(Path checkpointDir, Path out, DType weightType, Map<String, ?> extraMetadata)
             throws IOException {
-        int fileType = switch (weightType) {
-            case F32 -> 0;
-            case F16 -> 1;
-            case Q4_0 -> 2;
-            case Q8_0 -> 7;
-            case BF16 -> 32;
-            default -> throw new IllegalArgumentException("cannot convert to " + weightType + "; use F32, F16, BF16, Q8_0 or Q4_0");
-        };
+        int fileType = llamaFileType(weightType);
         HfLlamaConfig cfg = HfLlamaConfig.read(checkpointDir.resolve("config.json"));
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(checkpointDir)) {
             GgufWriter w = new GgufWriter();
