@@ -26,6 +26,8 @@ import jdk.incubator.vector.VectorOperators;
 public final class CpuBackend implements Backend {
     /** Below this many elements an elementwise op is not worth waking the other workers for. */
     private static final int PARALLEL_ELEMENTS = 1 << 15;
+    /** Multiply-adds below which a matmul or attention call is not split across workers. */
+    private static final long SMALL_WORK = 1 << 17;
 
     private final WorkerPool pool;
     private final float[][] quad;
@@ -68,8 +70,9 @@ public final class CpuBackend implements Backend {
         final DType dt = w.dtype();
         final MemorySegment ws = w.segment(), xs = x.segment(), os = out.segment();
         final long wRow = w.rowBytes(), xRow = 4L * nIn;
-        // Enough chunks per worker to even out uneven progress, few enough to keep claiming cheap.
-        final int chunk = Math.max(1, Math.min(64, nOut / (pool.size() * 8)));
+        // Enough chunks per worker to even out uneven progress, few enough to keep claiming cheap; a
+        // small product runs on the caller alone, since waking the workers costs more than it saves.
+        final int chunk = (long) nOut * nIn * rows < SMALL_WORK ? nOut : Math.max(1, Math.min(64, nOut / (pool.size() * 8)));
         pool.run((nOut + chunk - 1) / chunk, (c, worker) -> {
             float[] q4 = quad[worker];
             for (int o = c * chunk, end = Math.min(nOut, o + chunk); o < end; o++) {
@@ -236,7 +239,9 @@ public final class CpuBackend implements Backend {
         final int qWidth = q.dim(-1), headDim = qWidth / nHeads, group = nHeads / nKvHeads, kvWidth = k.dim(1);
         final float scale = (float) (1.0 / Math.sqrt(headDim));
         final MemorySegment qs = q.segment(), ks = k.segment(), vs = v.segment(), os = out.segment();
-        pool.run(q.rowCount() * nHeads, (c, worker) -> {
+        int pairs = q.rowCount() * nHeads;
+        long work = (long) pairs * (positions[positions.length - 1] + 1) * headDim * 2;
+        WorkerPool.Task pair = (c, worker) -> {
             int r = c / nHeads, h = c % nHeads, len = positions[r] + 1;
             float[] p = scores[worker].length >= len ? scores[worker] : (scores[worker] = new float[Math.max(len, 2 * scores[worker].length)]);
             float[] o = acc[worker].length >= headDim ? acc[worker] : (acc[worker] = new float[headDim]);
@@ -256,7 +261,16 @@ public final class CpuBackend implements Backend {
             for (int i = 0; i < headDim; i++) {
                 os.set(F32, qOff + 4L * i, o[i] * inv);
             }
-        });
+        };
+        if (work < SMALL_WORK) {
+            pool.run(1, (c, worker) -> {
+                for (int p = 0; p < pairs; p++) {
+                    pair.run(p, worker);
+                }
+            });
+        } else {
+            pool.run(pairs, pair);
+        }
     }
 
     /** {@code p[t] = exp(p[t] - max)} for {@code t < n}; returns the sum. */

@@ -70,6 +70,32 @@ class CpuBackendProperties {
         }
     }
 
+    /** Products large enough to be split across the worker pool (the small ones above run on the caller). */
+    @Property(tries = 12)
+    void largeMatmulSplitAcrossWorkersEqualsReference(@ForAll DType dtype, @ForAll @IntRange(min = 1, max = 6) int rows,
+                                                      @ForAll @IntRange(min = 260, max = 420) int nOut, @ForAll long seed) {
+        int nIn = 512;
+        Random rnd = new Random(seed);
+        try (Tensor w = TestData.tensor(rnd, dtype, Values.NORMAL, nOut, nIn);
+             Tensor x = TestData.tensor(rnd, DType.F32, Values.NORMAL, rows, nIn);
+             Tensor a = Tensor.allocate(DType.F32, rows, nOut);
+             Tensor b = Tensor.allocate(DType.F32, rows, nOut)) {
+            cpu.matmul(w, x, a);
+            ref.matmul(w, x, b);
+            float[] wf = Dequantize.toFloats(w), xf = x.toFloatArray();
+            for (int r = 0; r < rows; r++) {
+                for (int o = 0; o < nOut; o++) {
+                    double absSum = 0;
+                    for (int i = 0; i < nIn; i++) {
+                        absSum += Math.abs((double) wf[o * nIn + i] * xf[r * nIn + i]);
+                    }
+                    check(a.getFloat((long) r * nOut + o), b.getFloat((long) r * nOut + o), gamma(nIn + 2) * absSum,
+                            "large matmul " + dtype + " at (" + r + "," + o + ")");
+                }
+            }
+        }
+    }
+
     /**
      * Batch invariance: a row's matmul result is bit-identical whether it is computed alone or with
      * other rows (self-speculative verification depends on it for exact greedy equivalence).
@@ -158,7 +184,8 @@ class CpuBackendProperties {
     @Property(tries = 120)
     void attentionEqualsReference(@ForAll @IntRange(min = 1, max = 4) int kvHeads, @ForAll @IntRange(min = 1, max = 3) int group,
                                   @ForAll @IntRange(min = 1, max = 70) int headDim, @ForAll @IntRange(min = 1, max = 6) int rows,
-                                  @ForAll @IntRange(min = 0, max = 60) int start, @ForAll long seed) {
+                                  @ForAll @IntRange(min = 0, max = 600) int start, @ForAll long seed) {
+        // Starts up to 600 make some calls large enough to be split across the workers.
         Random rnd = new Random(seed);
         int heads = kvHeads * group, ctx = start + rows + 3;
         int[] pos = new int[rows];
