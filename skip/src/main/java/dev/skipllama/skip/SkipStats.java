@@ -1,6 +1,6 @@
 package dev.skipllama.skip;
 
-import dev.skipllama.tensor.Tensor;
+import dev.skipllama.transformer.llama.DelegatingHooks;
 import dev.skipllama.transformer.llama.ForwardHooks;
 import dev.skipllama.transformer.llama.LayerAction;
 
@@ -49,10 +49,10 @@ public final class SkipStats {
     public ForwardHooks track(ForwardHooks hooks, Phase phase, int rows) {
         Counts c = of(phase);
         c.tokens += rows;
-        return new ForwardHooks() {
+        return new DelegatingHooks(hooks) {
             @Override
             public LayerAction action(int layer) {
-                LayerAction a = hooks.action(layer);
+                LayerAction a = inner.action(layer);
                 if (a.runsAttention()) {
                     c.attention[layer] += rows;
                 }
@@ -64,26 +64,11 @@ public final class SkipStats {
 
             @Override
             public boolean fillSkippedKv(int layer) {
-                boolean fill = hooks.fillSkippedKv(layer);
+                boolean fill = inner.fillSkippedKv(layer);
                 if (fill) {
                     c.kvFills[layer] += rows;
                 }
                 return fill;
-            }
-
-            @Override
-            public void afterAttention(int layer, Tensor hidden) {
-                hooks.afterAttention(layer, hidden);
-            }
-
-            @Override
-            public void afterLayer(int layer, Tensor hidden) {
-                hooks.afterLayer(layer, hidden);
-            }
-
-            @Override
-            public boolean exitAfter(int layer, Tensor hidden) {
-                return hooks.exitAfter(layer, hidden);
             }
         };
     }

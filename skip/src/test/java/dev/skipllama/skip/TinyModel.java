@@ -7,6 +7,7 @@ import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.llama.Llama;
 import dev.skipllama.transformer.llama.LlamaConfig;
 import dev.skipllama.transformer.llama.LlamaWeights;
+import dev.skipllama.transformer.llama.TinyLlama;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -22,7 +23,7 @@ public final class TinyModel {
     }
 
     public static LlamaConfig config(int layers) {
-        return new LlamaConfig(64, 96, layers, 4, 2, 16, 50, 64, 1e-5f, 10000f, null, RopeLayout.HALF_SPLIT);
+        return TinyLlama.config(RopeLayout.HALF_SPLIT, layers, 64);
     }
 
     public static Llama model(Backend backend, long seed) {
@@ -32,14 +33,7 @@ public final class TinyModel {
 
     /** Random F32 weights: N(0, 0.15²) matrices, norms around 1. */
     public static LlamaWeights weights(LlamaConfig c, long seed) {
-        Random r = new Random(seed);
-        List<LlamaWeights.Layer> layers = new ArrayList<>();
-        for (int l = 0; l < c.layers(); l++) {
-            layers.add(new LlamaWeights.Layer(norm(r, c.dim()), mat(r, c.qDim(), c.dim()), mat(r, c.kvDim(), c.dim()),
-                    mat(r, c.kvDim(), c.dim()), mat(r, c.dim(), c.qDim()), norm(r, c.dim()),
-                    mat(r, c.ffnDim(), c.dim()), mat(r, c.ffnDim(), c.dim()), mat(r, c.dim(), c.ffnDim())));
-        }
-        return new LlamaWeights(mat(r, c.vocabSize(), c.dim()), layers, norm(r, c.dim()), mat(r, c.vocabSize(), c.dim()));
+        return TinyLlama.weights(c, DType.F32, seed);
     }
 
     /** {@code w} with layer {@code l}'s attention output projection and/or FFN down projection zeroed. */
@@ -53,21 +47,5 @@ public final class TinyModel {
 
     private static Tensor zeros(Tensor like) {
         return Tensor.allocate(DType.F32, like.shape());
-    }
-
-    static Tensor mat(Random r, int rows, int cols) {
-        float[] v = new float[rows * cols];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (0.15 * r.nextGaussian());
-        }
-        return Tensor.of(v, rows, cols);
-    }
-
-    static Tensor norm(Random r, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) (1 + 0.1 * r.nextGaussian());
-        }
-        return Tensor.of(v, n);
     }
 }

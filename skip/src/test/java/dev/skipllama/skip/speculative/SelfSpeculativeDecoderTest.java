@@ -12,6 +12,7 @@ import dev.skipllama.transformer.generate.StandardDecoder;
 import dev.skipllama.transformer.generate.StepHooks;
 import dev.skipllama.transformer.llama.Llama;
 import dev.skipllama.transformer.llama.LlamaConfig;
+import dev.skipllama.transformer.llama.TinyLlama;
 import dev.skipllama.transformer.sampling.SamplingConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +25,8 @@ class SelfSpeculativeDecoderTest {
     // Shared by the jqwik properties and the JUnit tests (two engines, so no lifecycle hooks);
     // the pool's threads are daemons.
     private static final CpuBackend cpu = new CpuBackend(2);
-    private static final LlamaConfig C = TinyModels.config(RopeLayout.HALF_SPLIT);
-    private static final Llama model = new Llama(C, TinyModels.weights(C, DType.F32, 21), cpu);
+    private static final LlamaConfig C = TinyLlama.config(RopeLayout.HALF_SPLIT, 6, 256);
+    private static final Llama model = new Llama(C, TinyLlama.weights(C, DType.F32, 21), cpu);
     /** Layers after the first two contribute little, so early exits agree often and long drafts get accepted. */
     private static final Llama earlyExitFriendly = new Llama(C, damped(C, 22), cpu);
 
@@ -122,7 +123,7 @@ class SelfSpeculativeDecoderTest {
 
     /** Random weights with the output projections of layers 2.. scaled down, so early exits predict well. */
     private static dev.skipllama.transformer.llama.LlamaWeights damped(LlamaConfig c, long seed) {
-        var w = TinyModels.weights(c, DType.F32, seed);
+        var w = TinyLlama.weights(c, DType.F32, seed);
         for (int l = 2; l < c.layers(); l++) {
             var layer = w.layers().get(l);
             scale(layer.wo(), 0.05f);

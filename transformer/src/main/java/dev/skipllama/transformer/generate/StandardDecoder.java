@@ -1,6 +1,7 @@
 package dev.skipllama.transformer.generate;
 
 import dev.skipllama.transformer.llama.ContextOverflowException;
+import dev.skipllama.transformer.llama.DelegatingHooks;
 import dev.skipllama.transformer.llama.ForwardHooks;
 import dev.skipllama.transformer.llama.KvCache;
 import dev.skipllama.transformer.llama.LayerAction;
@@ -80,34 +81,14 @@ public final class StandardDecoder implements TokenDecoder {
 
     /** Wraps hooks to count the layer evaluations that actually run. */
     public static ForwardHooks counting(ForwardHooks h, long[] counter, int rows) {
-        return new ForwardHooks() {
+        return new DelegatingHooks(h) {
             @Override
             public LayerAction action(int layer) {
-                LayerAction a = h.action(layer);
+                LayerAction a = inner.action(layer);
                 if (a != LayerAction.SKIP) {
                     counter[0] += rows;
                 }
                 return a;
-            }
-
-            @Override
-            public boolean fillSkippedKv(int layer) {
-                return h.fillSkippedKv(layer);
-            }
-
-            @Override
-            public void afterAttention(int layer, Tensor hidden) {
-                h.afterAttention(layer, hidden);
-            }
-
-            @Override
-            public void afterLayer(int layer, Tensor hidden) {
-                h.afterLayer(layer, hidden);
-            }
-
-            @Override
-            public boolean exitAfter(int layer, Tensor hidden) {
-                return h.exitAfter(layer, hidden);
             }
         };
     }

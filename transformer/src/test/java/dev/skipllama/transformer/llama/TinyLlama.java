@@ -14,7 +14,11 @@ public final class TinyLlama {
     }
 
     public static LlamaConfig config(RopeLayout layout) {
-        return new LlamaConfig(64, 96, 3, 4, 2, 16, 50, 40, 1e-5f, 10000f, null, layout);
+        return config(layout, 3, 40);
+    }
+
+    public static LlamaConfig config(RopeLayout layout, int layers, int contextLength) {
+        return new LlamaConfig(64, 96, layers, 4, 2, 16, 50, contextLength, 1e-5f, 10000f, null, layout);
     }
 
     /** Random weights (N(0, 0.15²) matrices, norms around 1) stored as {@code dtype}. */
@@ -29,7 +33,7 @@ public final class TinyLlama {
         return new LlamaWeights(mat(r, c.vocabSize(), c.dim(), dtype), layers, norm(r, c.dim()), mat(r, c.vocabSize(), c.dim(), dtype));
     }
 
-    static Tensor mat(Random r, int rows, int cols, DType dtype) {
+    public static Tensor mat(Random r, int rows, int cols, DType dtype) {
         float[] v = new float[rows * cols];
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (0.15 * r.nextGaussian());
@@ -43,7 +47,7 @@ public final class TinyLlama {
         return q;
     }
 
-    static Tensor norm(Random r, int n) {
+    public static Tensor norm(Random r, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             v[i] = (float) (1 + 0.1 * r.nextGaussian());
