@@ -2,6 +2,7 @@ package dev.skipllama.cli;
 
 import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.SkipMethods;
+import dev.skipllama.skip.calibration.Calibration;
 import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
 import dev.skipllama.tensor.cpu.CpuBackend;
 import dev.skipllama.transformer.generate.DecodeStats;
@@ -11,7 +12,9 @@ import dev.skipllama.transformer.model.Model;
 import dev.skipllama.transformer.model.Session;
 import dev.skipllama.transformer.model.SessionOptions;
 import dev.skipllama.transformer.sampling.SamplingConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -24,6 +27,7 @@ import java.util.Locale;
  *   --temperature T     0 = greedy (default), else sampled with top-k 40, top-p 0.95, min-p 0.05
  *   --seed S            sampling seed
  *   --skip SPEC         a layer-skipping method, e.g. exit:6, confidence:0.8, shortgpt:3, skipdecode:6-12
+ *   --calibration FILE  text (one passage per line) for the planners that rank layers (shortgpt, attn-drop, ffn-drop)
  *   --speculate E,D     self-speculative decoding: draft with E layers, D tokens per round
  *   --threads K         CPU threads (default: all)
  * </pre>
@@ -35,7 +39,7 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || !args[0].equals("generate") || has(args, "--help")) {
             System.out.println("usage: skipllama generate [--model PATH] [--prompt TEXT] [--tokens N] [--temperature T] [--seed S]"
-                    + " [--skip SPEC] [--speculate E,D] [--threads K]");
+                    + " [--skip SPEC [--calibration FILE]] [--speculate E,D] [--threads K]");
             System.exit(args.length == 0 || has(args, "--help") ? 0 : 2);
         }
         Path modelPath = Path.of(opt(args, "--model", "models/tiny-layerskip"));
@@ -55,7 +59,19 @@ public final class Main {
             SessionOptions options = SessionOptions.defaults(context).withSampling(sampling);
             SkipMethod method = null;
             if (skip != null) {
-                SkipMethod m = SkipMethods.parse(skip, model.llama(), null);
+                String calibrationFile = opt(args, "--calibration", null);
+                SkipMethod m = SkipMethods.parse(skip, model.llama(), () -> {
+                    if (calibrationFile == null) {
+                        throw new IllegalArgumentException("--skip " + skip + " ranks layers on calibration text: add --calibration FILE");
+                    }
+                    try {
+                        List<int[]> seqs = Files.readAllLines(Path.of(calibrationFile)).stream().filter(l -> !l.isBlank())
+                                .map(l -> model.tokenizer().encode(l, true)).toList();
+                        return Calibration.measure(model.llama(), seqs);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
                 method = m;
                 options = options.withDecoder((llama, s, n) -> new StandardDecoder(llama, s, m.asStepHooks(), n));
             } else if (speculate != null) {
