@@ -48,7 +48,25 @@ public final class GenerateBench {
             }
             System.out.printf("%s threads=%d pp%d %.2f tok/s  tg%d %.2f tok/s  (median of %d; all pp %s tg %s)%n",
                     path.getFileName(), threads, pp, median(ppRate), tg, median(tgRate), runs, fmt(ppRate), fmt(tgRate));
+            long kv = 2L * model.config().layers() * (pp + tg + 1) * model.config().kvDim() * 4;
+            System.out.printf("  resident %s MiB (file %d MiB, KV cache %.1f MiB, Java heap used %d MiB)%n", rssMiB(),
+                    java.nio.file.Files.size(path) >> 20, kv / 1048576.0,
+                    (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
         }
+    }
+
+    /** VmRSS from /proc (Linux): weights are mapped, so they count once touched. */
+    private static String rssMiB() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return String.valueOf(Long.parseLong(line.replaceAll("[^0-9]", "")) >> 10);
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException ignored) {
+            // not Linux: report unknown
+        }
+        return "?";
     }
 
     private static double median(double[] a) {
