@@ -140,7 +140,12 @@ public final class SentencePieceModelFile {
                 }
                 case PIECE_TYPE -> {
                     r.expectWireType(tag, ProtoReader.VARINT, "type");
-                    type = TokenType.fromCode((int) r.readVarint(), id);
+                    long code = r.readVarint();
+                    try {
+                        type = TokenType.fromCode(code < 0 || code > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) code, id);
+                    } catch (TokenizerFormatException e) {
+                        throw new TokenizerFormatException(source + ": " + e.getMessage(), e);
+                    }
                 }
                 default -> r.skip(tag & 7);
             }
