@@ -97,8 +97,8 @@ public final class HfTokenizerJson {
 
         List<String> pieceList = List.of(pieces);
         SpecialIds ids = configJson != null ? fromConfig(configJson, pieceList, source) : fromTemplate(root, pieceList);
-        Vocabulary vocab = new Vocabulary(pieceList, null, types, ids.bos, ids.eos, -1);
-        return new ByteLevelBpeTokenizer(vocab, merges, ignoreMerges, ids.addBos);
+        return Loading.named(source, () -> new ByteLevelBpeTokenizer(
+                new Vocabulary(pieceList, null, types, ids.bos, ids.eos, -1), merges, ignoreMerges, ids.addBos));
     }
 
     private record SpecialIds(int bos, int eos, boolean addBos) {

@@ -101,7 +101,7 @@ class SentencePieceModelFileTest {
         assertEquals("x: at byte 0: expected wire type 0, 1, 2 or 5, found 3 (groups are not used by this format)",
                 assertThrows(TokenizerFormatException.class,
                         () -> SentencePieceModelFile.parse(new byte[] {(byte) 0x33}, "x")).getMessage());
-        assertEquals("x: at byte 2: expected field pieces (number 1) with wire type 2, found wire type 0",
+        assertEquals("x: at byte 0: expected field pieces (number 1) with wire type 2, found wire type 0",
                 assertThrows(TokenizerFormatException.class,
                         () -> SentencePieceModelFile.parse(new ProtoWriter().varint(1, 5).toByteArray(), "x")).getMessage());
         assertEquals("x: no pieces; this is not a SentencePiece model", assertThrows(TokenizerFormatException.class,
