@@ -9,12 +9,14 @@ import java.util.Map;
  */
 final class PieceTable {
     private final String[] keys;
+    private final int[] hashes; // each key's String.hashCode, compared before the characters
     private final int[] ids;
     private final int mask;
 
     PieceTable(Map<String, Integer> pieces) {
         int cap = Integer.highestOneBit(Math.max(4, pieces.size() * 2 - 1)) << 1;
         keys = new String[cap];
+        hashes = new int[cap];
         ids = new int[cap];
         Arrays.fill(ids, -1);
         mask = cap - 1;
@@ -24,6 +26,7 @@ final class PieceTable {
                 i = (i + 1) & mask;
             }
             keys[i] = e.getKey();
+            hashes[i] = e.getKey().hashCode();
             ids[i] = e.getValue();
         }
     }
@@ -37,14 +40,19 @@ final class PieceTable {
         int len = to - from;
         for (int i = mix(h) & mask; keys[i] != null; i = (i + 1) & mask) {
             String key = keys[i];
-            if (key.length() == len && key.regionMatches(0, text, from, len)) {
+            if (hashes[i] == h && key.length() == len && key.regionMatches(0, text, from, len)) {
                 return ids[i];
             }
         }
         return -1;
     }
 
+    /** Murmur3's finalizer: spreads String.hashCode's weak low bits so linear probing stays short. */
     private static int mix(int h) {
-        return h ^ (h >>> 16) * 0x45D9F3B;
+        h ^= h >>> 16;
+        h *= 0x85EBCA6B;
+        h ^= h >>> 13;
+        h *= 0xC2B2AE35;
+        return h ^ h >>> 16;
     }
 }
