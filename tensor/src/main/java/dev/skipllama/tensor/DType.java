@@ -11,6 +11,14 @@ package dev.skipllama.tensor;
  *   <li>{@code Q8_0}: {@code f16 d; int8 qs[32]} — value {@code i} is {@code d * qs[i]}.</li>
  *   <li>{@code Q4_0}: {@code f16 d; uint8 qs[16]} — value {@code i < 16} is
  *       {@code d * ((qs[i] & 0xF) - 8)} and value {@code i + 16} is {@code d * ((qs[i] >> 4) - 8)}.</li>
+ *   <li>{@code Q4_K}: 256-element super-blocks of 8 sub-blocks of 32,
+ *       {@code f16 d; f16 dmin; uint8 scales[12]; uint8 qs[128]} — the 12 bytes pack a 6-bit scale
+ *       {@code sc[j]} and 6-bit min {@code m[j]} per sub-block (ggml's {@code get_scale_min_k4}); value
+ *       {@code 64c + l} ({@code l < 32}) is {@code (d·sc[2c])·(qs[32c+l] & 0xF) − dmin·m[2c]} and value
+ *       {@code 64c + 32 + l} is {@code (d·sc[2c+1])·(qs[32c+l] >> 4) − dmin·m[2c+1]}.</li>
+ *   <li>{@code Q6_K}: 256-element super-blocks, {@code uint8 ql[128]; uint8 qh[64]; int8 scales[16]; f16 d}
+ *       — 6-bit quants from a low nibble in {@code ql} and two high bits in {@code qh}, minus 32; value
+ *       {@code v} is {@code (d·scales[v/16])·q[v]} (see {@link Dequantize} for the bit positions).</li>
  * </ul>
  */
 public enum DType {
@@ -18,6 +26,8 @@ public enum DType {
     F16(1, 1, 2),
     Q4_0(2, 32, 18),
     Q8_0(8, 32, 34),
+    Q4_K(12, 256, 144),
+    Q6_K(14, 256, 210),
     BF16(30, 1, 2);
 
     private final int ggmlType;
@@ -69,7 +79,7 @@ public enum DType {
             }
         }
         throw new IllegalArgumentException("unsupported ggml tensor type " + ggmlType + " ("
-                + ggmlTypeName(ggmlType) + "); supported: F32, F16, BF16, Q8_0, Q4_0");
+                + ggmlTypeName(ggmlType) + "); supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K");
     }
 
     /** ggml's name for a type id, including the ones we do not support, for error messages. */

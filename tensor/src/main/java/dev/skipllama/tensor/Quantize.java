@@ -53,6 +53,16 @@ public final class Quantize {
                     q4_0Block(x, off + 32 * b, dst, dstOff + 18L * b);
                 }
             }
+            case Q4_K -> {
+                for (int b = 0; b < n / 256; b++) {
+                    KQuantize.q4_KBlock(x, off + 256 * b, dst, dstOff + 144L * b);
+                }
+            }
+            case Q6_K -> {
+                for (int b = 0; b < n / 256; b++) {
+                    KQuantize.q6_KBlock(x, off + 256 * b, dst, dstOff + 210L * b);
+                }
+            }
         }
     }
 

@@ -23,11 +23,12 @@ public final class SelfCheck {
             System.out.println();
             System.out.printf("%-34s %14s%n", "op (random inputs)", "max |cpu-ref|");
             for (DType dt : DType.values()) {
-                try (Tensor w = random(rnd, 96, 160, dt); Tensor x = random(rnd, 5, 160, DType.F32);
+                int k = Math.max(160, dt.blockSize()); // K-quant rows are whole 256-value super-blocks
+                try (Tensor w = random(rnd, 96, k, dt); Tensor x = random(rnd, 5, k, DType.F32);
                      Tensor a = Tensor.allocate(DType.F32, 5, 96); Tensor b = Tensor.allocate(DType.F32, 5, 96)) {
                     cpu.matmul(w, x, a);
                     ref.matmul(w, x, b);
-                    report("matmul " + dt + " [5x160]·[96x160]ᵀ", a, b);
+                    report("matmul " + dt + " [5x" + k + "]·[96x" + k + "]ᵀ", a, b);
                 }
             }
             try (Tensor x = random(rnd, 3, 200, DType.F32); Tensor g = random(rnd, 200, 1, DType.F32).reshape(200);
@@ -61,7 +62,7 @@ public final class SelfCheck {
             }
             System.out.println();
             System.out.printf("%-34s %10s %10s%n", "matvec 2048x2048 (warm)", "ms", "GB/s");
-            for (DType dt : new DType[]{DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0}) {
+            for (DType dt : new DType[]{DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q6_K}) {
                 try (Tensor w = random(rnd, 2048, 2048, dt); Tensor x = random(rnd, 1, 2048, DType.F32);
                      Tensor o = Tensor.allocate(DType.F32, 1, 2048)) {
                     for (int i = 0; i < 200; i++) {

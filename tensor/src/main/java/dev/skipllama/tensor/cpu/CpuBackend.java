@@ -95,6 +95,8 @@ public final class CpuBackend implements Backend {
             case BF16 -> Dot.bf16(w, wOff, x, xOff, n);
             case Q8_0 -> Dot.q8_0(w, wOff, x, xOff, n);
             case Q4_0 -> Dot.q4_0(w, wOff, x, xOff, n);
+            case Q4_K -> DotK.q4_K(w, wOff, x, xOff, n);
+            case Q6_K -> DotK.q6_K(w, wOff, x, xOff, n);
         };
     }
 
@@ -105,6 +107,8 @@ public final class CpuBackend implements Backend {
             case BF16 -> Dot.bf16x4(w, wOff, x, xOff, xStride, n, out);
             case Q8_0 -> Dot.q8_0x4(w, wOff, x, xOff, xStride, n, out);
             case Q4_0 -> Dot.q4_0x4(w, wOff, x, xOff, xStride, n, out);
+            case Q4_K -> DotK.q4_Kx4(w, wOff, x, xOff, xStride, n, out);
+            case Q6_K -> DotK.q6_Kx4(w, wOff, x, xOff, xStride, n, out);
         }
     }
 

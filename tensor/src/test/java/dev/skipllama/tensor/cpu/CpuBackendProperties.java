@@ -47,7 +47,7 @@ class CpuBackendProperties {
     void matmulEqualsReference(@ForAll DType dtype, @ForAll @IntRange(min = 1, max = 9) int rows,
                                @ForAll @IntRange(min = 1, max = 40) int nOut, @ForAll @IntRange(min = 1, max = 300) int nInRaw,
                                @ForAll Values kind, @ForAll long seed) {
-        int nIn = dtype.isQuantized() ? 32 * Math.max(1, nInRaw / 32) : nInRaw;
+        int nIn = dtype.isQuantized() ? dtype.blockSize() * Math.max(1, nInRaw / dtype.blockSize()) : nInRaw;
         Random rnd = new Random(seed);
         try (Tensor w = TestData.tensor(rnd, dtype, kind, nOut, nIn);
              Tensor x = TestData.tensor(rnd, DType.F32, kind == Values.LARGE ? Values.NORMAL : kind, rows, nIn);
@@ -195,7 +195,7 @@ class CpuBackendProperties {
                                   @ForAll @IntRange(min = 1, max = 5) int dBlocks, @ForAll @IntRange(min = 1, max = 7) int count,
                                   @ForAll long seed) {
         Random rnd = new Random(seed);
-        int d = 32 * dBlocks;
+        int d = Math.max(32, dtype.blockSize()) * dBlocks;
         int[] tokens = rnd.ints(count, 0, vocab).toArray();
         try (Tensor table = TestData.tensor(rnd, dtype, Values.NORMAL, vocab, d);
              Tensor a = Tensor.allocate(DType.F32, count, d);

@@ -240,9 +240,17 @@ public final class GgufFile implements AutoCloseable {
         return t;
     }
 
-    /** A view of the tensor's bytes in the mapping: no copy; valid until this file is closed. */
+    /**
+     * A view of the tensor's bytes in the mapping: no copy; valid until this file is closed. A tensor
+     * of a type the runtime cannot compute with ({@link GgufTensorInfo#isSupported()}) is an
+     * {@link UnsupportedOperationException} naming it and its type.
+     */
     public Tensor tensor(String name) {
         GgufTensorInfo t = tensorInfo(name);
+        if (!t.isSupported()) {
+            throw new UnsupportedOperationException(path + ": tensor '" + name + "' is " + t.typeName() + " (ggml type "
+                    + t.ggmlType() + "), which the tensor runtime cannot compute with; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K");
+        }
         return Tensor.wrap(mapping.asSlice(header.dataStart() + t.offset(), t.byteSize()), t.type(), t.shape());
     }
 

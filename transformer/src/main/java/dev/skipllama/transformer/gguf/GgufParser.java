@@ -139,12 +139,9 @@ final class GgufParser {
             }
         }
         int typeId = u32(field + " type");
-        DType type;
-        try {
-            type = DType.fromGgmlType(typeId);
-        } catch (IllegalArgumentException e) {
-            throw error(field + " type", "ggml type " + Integer.toUnsignedString(typeId) + " ("
-                    + DType.ggmlTypeName(typeId) + ") is not supported: " + e.getMessage());
+        if (!GgmlTypes.isKnown(typeId & 0xffffffffL)) {
+            throw error(field + " type", "ggml type " + Integer.toUnsignedString(typeId) + " (" + DType.ggmlTypeName(typeId)
+                    + ") is not a type ggml defines");
         }
         long offset = u64(field + " offset");
         if (offset < 0) {
@@ -157,15 +154,16 @@ final class GgufParser {
                 throw error(field + " shape", "element count of " + java.util.Arrays.toString(ne) + " overflows");
             }
         }
-        if (ne[0] % type.blockSize() != 0) {
-            throw error(field + " ne[0]", type + " stores blocks of " + type.blockSize() + " elements, but rows have "
+        int blockSize = GgmlTypes.blockSize(typeId);
+        if (ne[0] % blockSize != 0) {
+            throw error(field + " ne[0]", GgmlTypes.name(typeId) + " stores blocks of " + blockSize + " elements, but rows have "
                     + ne[0] + " elements");
         }
         int[] shape = new int[nDims];
         for (int j = 0; j < nDims; j++) {
             shape[j] = (int) ne[nDims - 1 - j];
         }
-        return new GgufTensorInfo(name, type, shape, offset, type.byteSize(numel));
+        return new GgufTensorInfo(name, typeId, shape, offset, numel / blockSize * GgmlTypes.blockBytes(typeId));
     }
 
     private long alignment(Map<String, Object> metadata, Map<String, GgufType> types) throws GgufFormatException {

@@ -33,6 +33,10 @@ import java.util.function.Supplier;
  *
  * Tensors can be given lazily ({@link #addTensor(String, DType, int[], Supplier)}), so a converter
  * can produce one tensor at a time and never hold a whole model in memory.
+ *
+ * <p>Compatibility: ggml's own reader ({@code gguf.cpp}) accepts everything written here except
+ * nested arrays (arrays of arrays), which the GGUF format allows but ggml refuses; keep them out of
+ * files meant for llama.cpp. (Checked by hand against ggml's {@code gguf_init_from_file} and gguf-py.)
  */
 public final class GgufWriter {
     private final Map<String, GgufValue> metadata = new LinkedHashMap<>();

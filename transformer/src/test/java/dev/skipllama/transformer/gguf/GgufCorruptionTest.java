@@ -1,6 +1,8 @@
 package dev.skipllama.transformer.gguf;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -116,8 +118,10 @@ class GgufCorruptionTest {
         reject(tensor(0, 0, 4, -1), "tensor 'w' ne[1]", "dimension 18446744073709551615");
         reject(tensor(0, 0, 1L << 31), "tensor 'w' ne[0]", "dimension 2147483648");
         reject(tensor(0, 0, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE), "tensor 'w' shape", "overflows");
-        reject(tensor(13, 0, 256), "tensor 'w' type", "ggml type 13 (Q5_K) is not supported");
-        reject(tensor(99, 0, 32), "tensor 'w' type", "ggml type 99 (unknown)");
+        reject(tensor(99, 0, 32), "tensor 'w' type", "ggml type 99 (unknown) is not a type ggml defines");
+        reject(tensor(31, 0, 32), "tensor 'w' type", "ggml type 31 (unknown)");
+        reject(tensor(13, 0, 256), "tensor 'w' offset", "offset 0 + 176 bytes runs past the end"); // Q5_K's size is known
+        reject(tensor(13, 0, 100), "tensor 'w' ne[0]", "Q5_K stores blocks of 256 elements");
         reject(tensor(DType.Q8_0.ggmlType(), 0, 31), "tensor 'w' ne[0]", "blocks of 32", "31 elements");
         reject(tensor(0, 8, 4), "tensor 'w' offset", "offset 8 is not a multiple of the alignment 32");
         reject(tensor(0, 32, 4), "tensor 'w' offset", "offset 32 + 16 bytes runs past the end");
@@ -127,6 +131,31 @@ class GgufCorruptionTest {
                 "tensor #1 name", "duplicate tensor name 'w'");
         try (GgufFile f = GgufFile.of(Path.of("ok"), java.lang.foreign.MemorySegment.ofArray(tensor(0, 0, 4)))) {
             assertEquals(4, f.tensor("w").numel(), "the baseline of these cases is valid");
+        }
+    }
+
+    /**
+     * A tensor of a type ggml defines but we cannot compute with (here Q5_K, 176 bytes per 256
+     * values) does not stop the file from opening: its info is validated and listed, and only
+     * asking for the tensor fails, naming it.
+     */
+    @Test
+    void unsupportedButKnownTypesOpenAndFailOnlyWhenUsed() throws Exception {
+        byte[] b = RawGguf.header(3, 2, 1).kvU32("k", 7).tensor("q5", 13, 0, 256, 2).tensor("f", 0, 352, 4)
+                .padTo(32).zeros(352 + 16).bytes();
+        Path p = dir.resolve("q5.gguf");
+        Files.write(p, b);
+        try (GgufFile f = GgufFile.open(p)) {
+            assertEquals(7, f.getLong("k"));
+            GgufTensorInfo q5 = f.tensorInfo("q5");
+            assertFalse(q5.isSupported());
+            assertEquals("Q5_K", q5.typeName());
+            assertEquals(352, q5.byteSize());
+            assertArrayEquals(new int[]{2, 256}, q5.shape());
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> f.tensor("q5"));
+            assertTrue(e.getMessage().contains("q5.gguf: tensor 'q5' is Q5_K (ggml type 13)"), e.getMessage());
+            assertThrows(UnsupportedOperationException.class, q5::type);
+            assertEquals(4, f.tensor("f").numel());
         }
     }
 

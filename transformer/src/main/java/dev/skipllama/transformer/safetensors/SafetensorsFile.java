@@ -1,0 +1,107 @@
+package dev.skipllama.transformer.safetensors;
+
+import dev.skipllama.tensor.DType;
+import dev.skipllama.tensor.Tensor;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+
+/**
+ * One {@code .safetensors} file, memory-mapped read-only: the header is parsed and validated on
+ * {@link #open}, tensors are views on the mapping (no copy onto the Java heap) valid until
+ * {@link #close()}. Tensors are row-major with the header's shape; a scalar has shape {@code [1]}.
+ * Only F32, F16 and BF16 tensors can be viewed; the others are listed and validated but
+ * {@link #tensor} refuses them.
+ *
+ * <p>For checkpoints split over several files see {@link SafetensorsCheckpoint}.
+ */
+public final class SafetensorsFile implements AutoCloseable {
+    private final Path path;
+    private final Arena arena;
+    private final MemorySegment mapping;
+    private final SafetensorsHeader.Parsed header;
+    private final Map<String, SafetensorsTensorInfo> byName = new LinkedHashMap<>();
+
+    private SafetensorsFile(Path path, Arena arena, MemorySegment mapping, SafetensorsHeader.Parsed header) {
+        this.path = path;
+        this.arena = arena;
+        this.mapping = mapping;
+        this.header = header;
+        for (SafetensorsTensorInfo t : header.tensors()) {
+            byName.put(t.name(), t);
+        }
+    }
+
+    public static SafetensorsFile open(Path path) throws IOException {
+        Arena arena = Arena.ofShared(); // shared: a backend's worker threads read the tensors
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            return new SafetensorsFile(path, arena, seg, SafetensorsHeader.parse(path, seg));
+        } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** Parses bytes already in memory (owned by the caller); {@code path} only names them in messages. */
+    static SafetensorsFile of(Path path, MemorySegment bytes) throws SafetensorsFormatException {
+        return new SafetensorsFile(path, null, bytes, SafetensorsHeader.parse(path, bytes));
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** The {@code __metadata__} strings, unmodifiable (empty when absent). */
+    public Map<String, String> metadata() {
+        return header.metadata();
+    }
+
+    /** The tensors in header order. */
+    public List<SafetensorsTensorInfo> tensors() {
+        return header.tensors();
+    }
+
+    public boolean hasTensor(String name) {
+        return byName.containsKey(name);
+    }
+
+    public SafetensorsTensorInfo tensorInfo(String name) {
+        SafetensorsTensorInfo t = byName.get(name);
+        if (t == null) {
+            throw new NoSuchElementException(path + ": no tensor '" + name + "' (the file has " + byName.size() + " tensors)");
+        }
+        return t;
+    }
+
+    /** A view of the tensor on the mapping. */
+    public Tensor tensor(String name) {
+        SafetensorsTensorInfo t = tensorInfo(name);
+        DType type = t.dtype().toDType();
+        if (type == null) {
+            throw new UnsupportedOperationException(path + ": tensor '" + name + "' is " + t.dtype()
+                    + "; only F32, F16 and BF16 tensors can be used");
+        }
+        int[] shape = t.shape().length == 0 ? new int[]{1} : t.shape();
+        return Tensor.wrap(mapping.asSlice(header.dataStart() + t.begin(), t.byteSize()), type, shape);
+    }
+
+    @Override
+    public void close() {
+        if (arena != null && arena.scope().isAlive()) {
+            arena.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SafetensorsFile[" + path + ", " + byName.size() + " tensors]";
+    }
+}
