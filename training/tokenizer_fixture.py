@@ -7,10 +7,11 @@ Usage: /usr/bin/python3 training/tokenizer_fixture.py [MODEL] [OUT]
   MODEL defaults to transformer/src/test/resources/tiny-layerskip/tokenizer.model
   OUT   defaults to transformer/src/test/resources/tiny-layerskip/tokenizer-expected.jsonl
 Each output line is {"text": ..., "ids": [...], "decoded": ...}: ids = sp.encode(text) (no BOS),
-decoded = sp.decode(ids).
+decoded = sp.decode(ids). The hand-picked texts are followed by 200 seeded random ones.
 """
 import json
 import os
+import random
 import sys
 
 import sentencepiece as spm
@@ -59,15 +60,37 @@ TEXTS = [
 ]
 
 
+def random_texts(n, seed=1234):
+    """Seeded random texts mixing spaces, tabs and newlines, ASCII, accented and non-Latin letters,
+    digits, emoji and arbitrary code points, to cover byte fallback and merges beyond the list above."""
+    rng = random.Random(seed)
+    pools = [
+        (6, lambda: chr(rng.randint(0x20, 0x7E))),
+        (4, lambda: rng.choice([" ", " ", " ", "\t", "\n", "\r", "\u00a0", "\u3000"])),
+        (3, lambda: chr(rng.randint(0xA1, 0x24F))),
+        (2, lambda: chr(rng.randint(0x400, 0x4FF))),
+        (2, lambda: chr(rng.randint(0x4E00, 0x4FFF))),
+        (1, lambda: chr(rng.randint(0x300, 0x36F))),
+        (2, lambda: chr(rng.randint(0x1F300, 0x1F64F))),
+        (1, lambda: chr(rng.choice([rng.randint(0x1, 0xD7FF), rng.randint(0xE000, 0x10FFFF)]))),
+    ]
+    weights = [w for w, _ in pools]
+    out = []
+    for _ in range(n):
+        k = rng.randint(1, 60)
+        out.append("".join(rng.choices(pools, weights)[0][1]() for _ in range(k)))
+    return out
+
+
 def main():
     model = sys.argv[1] if len(sys.argv) > 1 else os.path.join(RES, "tokenizer.model")
     out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(RES, "tokenizer-expected.jsonl")
     sp = spm.SentencePieceProcessor(model_file=model)
     with open(out, "w", encoding="utf-8") as f:
-        for text in TEXTS:
+        for text in TEXTS + random_texts(200):
             ids = sp.encode(text)
             f.write(json.dumps({"text": text, "ids": ids, "decoded": sp.decode(ids)}, ensure_ascii=False) + "\n")
-    print(f"wrote {len(TEXTS)} cases to {out}")
+    print(f"wrote {len(TEXTS) + 200} cases to {out}")
 
 
 if __name__ == "__main__":

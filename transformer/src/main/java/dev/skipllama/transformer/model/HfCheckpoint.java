@@ -6,8 +6,8 @@ import dev.skipllama.transformer.llama.Llama;
 import dev.skipllama.transformer.llama.LlamaConfig;
 import dev.skipllama.transformer.llama.LlamaWeights;
 import dev.skipllama.transformer.safetensors.SafetensorsCheckpoint;
-import dev.skipllama.transformer.tokenizer.SentencePieceModelFile;
 import dev.skipllama.transformer.tokenizer.Tokenizer;
+import dev.skipllama.transformer.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -16,7 +16,7 @@ import java.util.Map;
 
 /**
  * A Hugging Face checkpoint directory: {@code config.json}, the weights in safetensors (one file or
- * shards listed by {@code model.safetensors.index.json}) and a SentencePiece {@code tokenizer.model}.
+ * shards listed by {@code model.safetensors.index.json}) and {@code tokenizer.model} or {@code tokenizer.json}.
  */
 final class HfCheckpoint {
     private HfCheckpoint() {
@@ -28,7 +28,7 @@ final class HfCheckpoint {
             throw new IOException(dir + ": not a Hugging Face checkpoint (no config.json)");
         }
         Map<String, Object> json = Json.parseObject(Files.readString(configFile));
-        Tokenizer tokenizer = tokenizer(dir);
+        Tokenizer tokenizer = Tokenizers.load(dir);
         SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir);
         Arena arena = Arena.ofShared();
         try {
@@ -41,13 +41,5 @@ final class HfCheckpoint {
             weights.close();
             throw new IOException(dir + ": " + e.getMessage(), e);
         }
-    }
-
-    private static Tokenizer tokenizer(Path dir) throws IOException {
-        Path spm = dir.resolve("tokenizer.model");
-        if (Files.isRegularFile(spm)) {
-            return SentencePieceModelFile.load(spm);
-        }
-        throw new IOException(dir + ": no tokenizer.model (SentencePiece) in the checkpoint");
     }
 }

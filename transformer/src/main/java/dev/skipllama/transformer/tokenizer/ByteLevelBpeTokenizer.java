@@ -1,9 +1,9 @@
 package dev.skipllama.transformer.tokenizer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A byte-level BPE tokenizer, Llama-3 style: text is split into words by
@@ -16,14 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ByteLevelBpeTokenizer extends BaseTokenizer {
 
-    /** Words seen before and their ids; cleared when full so memory stays bounded. */
-    private static final int CACHE_LIMIT = 1 << 16;
-
     private final MergeTable merges;
     private final BpeWordMerger merger;
     private final boolean ignoreMerges;
     private final int[] byteTokens = new int[256];
-    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
     /**
      * @param merges       merge rules, rank 0 first, each as its two parts in the byte alphabet
@@ -50,18 +46,18 @@ public final class ByteLevelBpeTokenizer extends BaseTokenizer {
     void encodeText(String text, boolean afterSpecial, IntList out) {
         IntList ends = new IntList(text.length() / 4 + 1);
         Llama3PreTokenizer.split(text, ends);
+        // Words repeat a lot in natural text; remembering them for this call only keeps the
+        // tokenizer free of shared mutable state and its memory bounded by the input.
+        Map<String, int[]> seen = new HashMap<>();
         int start = 0;
         for (int i = 0; i < ends.size(); i++) {
             int end = ends.get(i);
             String word = text.substring(start, end);
             start = end;
-            int[] ids = cache.get(word);
+            int[] ids = seen.get(word);
             if (ids == null) {
                 ids = encodeWord(word);
-                if (cache.size() >= CACHE_LIMIT) {
-                    cache.clear();
-                }
-                cache.put(word, ids);
+                seen.put(word, ids);
             }
             out.addAll(ids);
         }

@@ -32,13 +32,16 @@ public final class GgufTokenizerLoader {
 
     public static Tokenizer load(GgufFile gguf) {
         String source = gguf.path().toString();
+        if (!gguf.contains(P + "model")) {
+            throw new TokenizerFormatException(source + ": no tokenizer in this file (" + P + "model is missing)");
+        }
         String model = gguf.getString(P + "model");
-        return switch (model) {
+        return Loading.named(source, () -> switch (model) {
             case "llama" -> sentencePiece(gguf, source);
             case "gpt2" -> byteLevelBpe(gguf, source);
             default -> throw new TokenizerFormatException(source + ": " + P + "model is '" + model
                     + "'; supported are 'llama' (SentencePiece) and 'gpt2' (byte-level BPE)");
-        };
+        });
     }
 
     private static SentencePieceTokenizer sentencePiece(GgufFile gguf, String source) {

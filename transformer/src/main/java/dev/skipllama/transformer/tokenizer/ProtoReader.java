@@ -20,6 +20,7 @@ final class ProtoReader {
     private final String source;
     private int pos;
     private final int limit;
+    private int tagPos; // where the last field key started, for errors about that field
 
     ProtoReader(byte[] buf, String source) {
         this(buf, source, 0, buf.length);
@@ -43,6 +44,7 @@ final class ProtoReader {
     /** Reads a field key; returns it as (field number << 3 | wire type). */
     int readTag() {
         int at = pos;
+        tagPos = at;
         long tag = readVarint();
         int field = (int) (tag >>> 3);
         if (tag >>> 3 > 0x1FFFFFFF || field == 0) {
@@ -120,7 +122,7 @@ final class ProtoReader {
 
     /** Skips a field's value of the given wire type. */
     void skip(int wireType) {
-        int at = pos;
+        int at = tagPos;
         switch (wireType) {
             case VARINT -> readVarint();
             case FIXED64 -> {
@@ -143,7 +145,7 @@ final class ProtoReader {
     /** Checks that a known field came with the wire type its schema gives it. */
     void expectWireType(int tag, int wireType, String fieldName) {
         if ((tag & 7) != wireType) {
-            throw error(pos, "field " + fieldName + " (number " + (tag >>> 3) + ") with wire type " + wireType
+            throw error(tagPos, "field " + fieldName + " (number " + (tag >>> 3) + ") with wire type " + wireType
                     + ", found wire type " + (tag & 7));
         }
     }

@@ -60,7 +60,8 @@ public final class SentencePieceModelFile {
             throw new TokenizerFormatException(source + ": model_type " + modelTypeName(c.modelType())
                     + " is not supported; only BPE SentencePiece models (Llama-2 style) are");
         }
-        return new SentencePieceTokenizer(c.vocabulary(), c.addDummyPrefix(), c.removeExtraWhitespaces(), true);
+        return Loading.named(source, () ->
+                new SentencePieceTokenizer(c.vocabulary(), c.addDummyPrefix(), c.removeExtraWhitespaces(), true));
     }
 
     /** Parses the bytes of a {@code tokenizer.model}; {@code source} names it in error messages. */
@@ -106,10 +107,10 @@ public final class SentencePieceModelFile {
         for (int i = 0; i < s.length; i++) {
             s[i] = scores.get(i);
         }
-        Vocabulary vocab = new Vocabulary(pieces, s, types.toArray(TokenType[]::new),
+        Vocabulary vocab = Loading.named(source, () -> new Vocabulary(pieces, s, types.toArray(TokenType[]::new),
                 checkedId(trainer.bos, pieces.size(), "bos_id", source),
                 checkedId(trainer.eos, pieces.size(), "eos_id", source),
-                checkedId(trainer.unk, pieces.size(), "unk_id", source));
+                checkedId(trainer.unk, pieces.size(), "unk_id", source)));
         return new Contents(vocab, trainer.modelType, trainer.byteFallback, normalizer.name,
                 normalizer.addDummyPrefix, normalizer.removeExtraWhitespaces);
     }
@@ -140,7 +141,12 @@ public final class SentencePieceModelFile {
                 }
                 case PIECE_TYPE -> {
                     r.expectWireType(tag, ProtoReader.VARINT, "type");
-                    type = TokenType.fromCode((int) r.readVarint(), id);
+                    long code = r.readVarint();
+                    try {
+                        type = TokenType.fromCode(code < 0 || code > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) code, id);
+                    } catch (TokenizerFormatException e) {
+                        throw new TokenizerFormatException(source + ": " + e.getMessage(), e);
+                    }
                 }
                 default -> r.skip(tag & 7);
             }

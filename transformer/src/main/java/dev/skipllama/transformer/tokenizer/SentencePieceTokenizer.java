@@ -23,6 +23,7 @@ public final class SentencePieceTokenizer extends BaseTokenizer {
     private final boolean removeExtraWhitespaces;
     private final Map<String, Integer> mergeable;
     private final SentencePieceBpe bpe;
+    private final AdjacentPairs pairs;
     private final int[] byteTokens = new int[256];
 
     /**
@@ -47,6 +48,7 @@ public final class SentencePieceTokenizer extends BaseTokenizer {
             }
         }
         bpe = new SentencePieceBpe(mergeable, vocab.scores());
+        pairs = new AdjacentPairs(mergeable.keySet());
         for (int b = 0; b < 256; b++) {
             Integer id = index.get(String.format("<0x%02X>", b));
             if (id == null && b < 0x80) {
@@ -71,23 +73,56 @@ public final class SentencePieceTokenizer extends BaseTokenizer {
             s = " " + s;
         }
         s = s.replace(' ', SPACE_SYMBOL);
-        IntList bounds = new IntList(s.length() * 2);
-        bpe.segment(s, bounds);
-        boolean lastWasUnk = false;
-        for (int i = 0; i < bounds.size(); i += 2) {
-            String piece = s.substring(bounds.get(i), bounds.get(i + 1));
-            Integer id = mergeable.get(piece);
-            if (id != null) {
-                out.add(id);
-                lastWasUnk = false;
-            } else {
-                lastWasUnk = fallback(piece, lastWasUnk, out);
+        // Segment part by part between characters no piece joins (see AdjacentPairs), each
+        // distinct part once per call.
+        Map<String, int[]> seen = new HashMap<>();
+        int first = out.size();
+        int partStart = 0;
+        int prev = s.codePointAt(0);
+        for (int i = Character.charCount(prev); ; ) {
+            int cp = i < s.length() ? s.codePointAt(i) : -1;
+            if (cp < 0 || !pairs.contains(prev, cp)) {
+                String part = s.substring(partStart, i);
+                int[] ids = seen.get(part);
+                if (ids == null) {
+                    ids = segment(part);
+                    seen.put(part, ids);
+                }
+                for (int id : ids) {
+                    // Like sentencepiece, a run of unknown symbols becomes one <unk> (merges never form <unk>).
+                    if (id != vocab.unk() || out.size() == first || out.get(out.size() - 1) != vocab.unk()) {
+                        out.add(id);
+                    }
+                }
+                partStart = i;
             }
+            if (cp < 0) {
+                break;
+            }
+            prev = cp;
+            i += Character.charCount(cp);
         }
     }
 
-    /** Emits a symbol no piece covers as byte tokens, or as one {@code <unk>}; returns whether it was unk. */
-    private boolean fallback(String symbol, boolean lastWasUnk, IntList out) {
+    /** The ids of one part: its pieces after merging, uncovered symbols as byte tokens or {@code <unk>}. */
+    private int[] segment(String part) {
+        IntList bounds = new IntList(8);
+        bpe.segment(part, bounds);
+        IntList ids = new IntList(bounds.size() / 2);
+        for (int i = 0; i < bounds.size(); i += 2) {
+            String piece = part.substring(bounds.get(i), bounds.get(i + 1));
+            Integer id = mergeable.get(piece);
+            if (id != null) {
+                ids.add(id);
+            } else {
+                fallback(piece, ids);
+            }
+        }
+        return ids.toArray();
+    }
+
+    /** Emits a symbol no piece covers as its UTF-8 bytes' byte tokens, or as {@code <unk>}. */
+    private void fallback(String symbol, IntList out) {
         byte[] bytes = symbol.getBytes(StandardCharsets.UTF_8);
         boolean allBytes = true;
         for (byte b : bytes) {
@@ -97,16 +132,13 @@ public final class SentencePieceTokenizer extends BaseTokenizer {
             for (byte b : bytes) {
                 out.add(byteTokens[b & 0xFF]);
             }
-            return false;
+            return;
         }
         if (vocab.unk() < 0) {
             throw new IllegalArgumentException("cannot encode '" + symbol + "': the vocabulary has no piece, no byte "
                     + "tokens and no <unk> for it");
         }
-        if (!lastWasUnk) {
-            out.add(vocab.unk()); // like sentencepiece, a run of unknown symbols becomes one <unk>
-        }
-        return true;
+        out.add(vocab.unk());
     }
 
     /** sentencepiece's remove_extra_whitespaces: no leading or trailing spaces, single spaces inside. */

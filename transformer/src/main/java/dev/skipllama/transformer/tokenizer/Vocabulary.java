@@ -68,6 +68,18 @@ public record Vocabulary(List<String> pieces, float[] scores, TokenType[] types,
         return t;
     }
 
+    /** A copy: the vocabulary is immutable. */
+    @Override
+    public float[] scores() {
+        return scores.clone();
+    }
+
+    /** A copy: the vocabulary is immutable. */
+    @Override
+    public TokenType[] types() {
+        return types.clone();
+    }
+
     public int size() {
         return pieces.size();
     }

@@ -38,8 +38,11 @@ class LlamaCppVocabFixtureTest {
 
     @Test
     void theGuidesLlama2SentenceWithBos() {
-        assertArrayEquals(new int[] {1, 9038, 2501, 263, 931, 29892, 727, 471, 263, 2217, 7826, 4257, 365, 2354, 29889},
-                VocabFixtures.spm().encode("Once upon a time, there was a little girl named Lily.", true));
+        String text = "Once upon a time, there was a little girl named Lily.";
+        int[] ids = {1, 9038, 2501, 263, 931, 29892, 727, 471, 263, 2217, 7826, 4257, 365, 2354, 29889};
+        assertArrayEquals(ids, VocabFixtures.spm().encode(text, true));
+        assertEquals(text, VocabFixtures.spm().decode(ids));
+        assertEquals("<s>" + text, VocabFixtures.spm().decode(ids, true));
     }
 
     @Test

@@ -20,7 +20,17 @@ import org.junit.jupiter.api.Test;
  */
 class TinyModelTest {
 
-    static SentencePieceTokenizer tiny() {
+    private static SentencePieceTokenizer tiny;
+
+    /** The embedded model's tokenizer, read once. */
+    static synchronized SentencePieceTokenizer tiny() {
+        if (tiny == null) {
+            tiny = read();
+        }
+        return tiny;
+    }
+
+    private static SentencePieceTokenizer read() {
         try (InputStream in = TinyModelTest.class.getResourceAsStream("/tiny-layerskip/tokenizer.model")) {
             SentencePieceModelFile.Contents c = SentencePieceModelFile.parse(in.readAllBytes(), "tiny tokenizer.model");
             return SentencePieceModelFile.toTokenizer(c, "tiny tokenizer.model");
