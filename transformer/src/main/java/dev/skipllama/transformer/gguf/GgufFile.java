@@ -1,5 +1,6 @@
 package dev.skipllama.transformer.gguf;
 
+import dev.skipllama.tensor.FileMapping;
 import dev.skipllama.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -59,7 +60,7 @@ public final class GgufFile implements AutoCloseable {
     public static GgufFile open(Path path) throws IOException {
         Arena arena = Arena.ofShared(); // shared: a backend's worker threads read the tensors
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            MemorySegment seg = FileMapping.readOnly(ch, arena);
             return new GgufFile(path, arena, seg, GgufParser.parse(path, seg));
         } catch (IOException | RuntimeException | Error e) {
             arena.close();

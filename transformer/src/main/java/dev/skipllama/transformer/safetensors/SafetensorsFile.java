@@ -1,6 +1,7 @@
 package dev.skipllama.transformer.safetensors;
 
 import dev.skipllama.tensor.DType;
+import dev.skipllama.tensor.FileMapping;
 import dev.skipllama.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -42,7 +43,7 @@ public final class SafetensorsFile implements AutoCloseable {
     public static SafetensorsFile open(Path path) throws IOException {
         Arena arena = Arena.ofShared(); // shared: a backend's worker threads read the tensors
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            MemorySegment seg = FileMapping.readOnly(ch, arena);
             return new SafetensorsFile(path, arena, seg, SafetensorsHeader.parse(path, seg));
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
