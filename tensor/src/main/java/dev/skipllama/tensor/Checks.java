@@ -9,6 +9,7 @@ public final class Checks {
 
     public static void matmul(Tensor w, Tensor x, Tensor out) {
         rank("matmul", "w", w, 2);
+        writable("matmul", "out", out);
         dtype("matmul", "x", x, DType.F32);
         dtype("matmul", "out", out, DType.F32);
         int nOut = w.dim(0);
@@ -27,6 +28,7 @@ public final class Checks {
         dtype("rmsnorm", "x", x, DType.F32);
         dtype("rmsnorm", "weight", weight, DType.F32);
         dtype("rmsnorm", "out", out, DType.F32);
+        writable("rmsnorm", "out", out);
         if (weight.numel() != x.dim(-1)) {
             throw new IllegalArgumentException("rmsnorm: x is " + desc(x) + " so weight needs " + x.dim(-1)
                     + " elements, found " + desc(weight));
@@ -36,6 +38,7 @@ public final class Checks {
 
     public static void rope(Tensor x, int headDim, int[] positions, float[] invFreq) {
         dtype("rope", "x", x, DType.F32);
+        writable("rope", "x", x);
         if (headDim <= 0 || x.dim(-1) % headDim != 0) {
             throw new IllegalArgumentException("rope: row length " + x.dim(-1) + " of " + desc(x)
                     + " is not a whole number of heads of size " + headDim);
@@ -49,6 +52,7 @@ public final class Checks {
 
     public static void softmax(Tensor x) {
         dtype("softmax", "x", x, DType.F32);
+        writable("softmax", "x", x);
     }
 
     public static void attention(Tensor q, Tensor k, Tensor v, int[] positions, int nHeads, int nKvHeads, Tensor out) {
@@ -56,6 +60,7 @@ public final class Checks {
         dtype("attention", "kCache", k, DType.F32);
         dtype("attention", "vCache", v, DType.F32);
         dtype("attention", "out", out, DType.F32);
+        writable("attention", "out", out);
         if (nHeads <= 0 || nKvHeads <= 0 || nHeads % nKvHeads != 0) {
             throw new IllegalArgumentException("attention: nHeads " + nHeads + " must be a positive multiple of nKvHeads " + nKvHeads);
         }
@@ -77,6 +82,7 @@ public final class Checks {
         dtype(op, "a", a, DType.F32);
         dtype(op, "b", b, DType.F32);
         dtype(op, "out", out, DType.F32);
+        writable(op, "out", out);
         sameShape(op, a, b);
         sameShape(op, a, out);
     }
@@ -84,6 +90,7 @@ public final class Checks {
     public static void embedding(Tensor table, int[] tokens, Tensor out) {
         rank("embedding", "table", table, 2);
         dtype("embedding", "out", out, DType.F32);
+        writable("embedding", "out", out);
         if (out.dim(-1) != table.dim(1) || out.rowCount() != tokens.length) {
             throw new IllegalArgumentException("embedding: expected out of shape [" + tokens.length + ", "
                     + table.dim(1) + "], found " + desc(out));
@@ -106,6 +113,12 @@ public final class Checks {
                 throw new IllegalArgumentException(op + ": position " + positions[i] + " of row " + i
                         + " is outside [0, " + limit + ")" + (limit == Integer.MAX_VALUE ? "" : " (the KV cache length)"));
             }
+        }
+    }
+
+    static void writable(String op, String name, Tensor t) {
+        if (t.segment().isReadOnly()) {
+            throw new IllegalArgumentException(op + ": " + name + " " + desc(t) + " is read-only (a memory-mapped weight?)");
         }
     }
 

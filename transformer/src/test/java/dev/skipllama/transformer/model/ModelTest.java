@@ -158,6 +158,17 @@ class ModelTest {
         }
     }
 
+    /** Weights are the file's bytes, mapped read-only: a write is refused, never a crash or a changed file. */
+    @Test
+    void mappedWeightsAreReadOnly() {
+        var wq = model.llama().weights().layers().get(0).wq();
+        assertThrows(UnsupportedOperationException.class, () -> wq.setFloat(0, 1f));
+        try (var x = dev.skipllama.tensor.Tensor.allocate(dev.skipllama.tensor.DType.F32, 1, 64)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cpu.matmul(wq, x, wq.rows(0, 1)));
+            assertTrue(e.getMessage().contains("matmul: out F32[1, 64] is read-only"), e.getMessage());
+        }
+    }
+
     @Test
     void badInputGetsClearErrors() throws IOException {
         IOException missing = assertThrows(IOException.class, () -> Model.load(dir.resolve("nope.gguf"), cpu));
