@@ -25,7 +25,8 @@ import java.util.function.Supplier;
  * measured in one run next to the full model.
  *
  * <ul>
- *   <li><b>layers/token</b>: mean decoder layers executed per generated token (sublayers count ½);</li>
+ *   <li><b>layers/token</b>: mean decoder layers executed per generated token (sublayers count ½);
+ *       for self-speculation every layer evaluation counts, rejected drafts included;</li>
  *   <li><b>tok/s, speed-up</b>: greedy generation from the prompts, wall clock, against the full
  *       model timed in the same run (before and after the methods, averaged);</li>
  *   <li><b>agreement</b>: teacher-forced, the fraction of positions of the full model's greedy

@@ -25,10 +25,12 @@ class SkipEvalTest {
             assertEquals("full", full.method());
             assertTrue(full.perplexity() > 1 && full.perplexity() < model.config().vocabSize(), "full perplexity " + full.perplexity());
             for (SkipEval.Row r : rows) {
-                assertTrue(r.layersPerToken() > 0 && r.layersPerToken() <= layers + 1e-9, r.toString());
+                // Speculation counts every layer evaluation, rejected drafts included, so it may exceed L.
+                boolean speculative = r.method().startsWith("self-spec");
+                assertTrue(r.layersPerToken() > 0 && (speculative || r.layersPerToken() <= layers + 1e-9), r.toString());
                 assertTrue(r.tokensPerSecond() > 0, r.toString());
                 assertTrue(r.agreement() >= 0 && r.agreement() <= 1, r.toString());
-                if (r.method().startsWith("self-spec")) {
+                if (speculative) {
                     assertEquals(1.0, r.agreement(), r.toString()); // run() fails outright if the output differs
                     assertTrue(r.acceptance() >= 0 && r.acceptance() <= 1, r.toString());
                 }
