@@ -19,12 +19,12 @@ for spec in "llama-110m F32 spm" "llama-3.2-1b F16 bpe" "llama-3.2-1b Q8_0 bpe" 
   [ -f "$f" ] || "${J[@]}" dev.skipllama.bench.RandomGguf "$f" "$1" "$2" "$vocab/ggml-vocab-llama-$3.gguf"
 done
 out=bench/results/e2e-$(date +%Y%m%d-%H%M).txt
-for f in "$models"/*.gguf; do
+for f in ${MODELS:-"$models"/*.gguf}; do
   for t in ${THREADS:-1 2}; do
     echo "== $(basename "$f") threads=$t" | tee -a "$out"
-    "${J[@]}" dev.skipllama.bench.GenerateBench "$f" "$t" 64 32 5 2>/dev/null | tee -a "$out"
+    "${J[@]}" dev.skipllama.bench.GenerateBench "$f" "$t" 64 32 "${RUNS:-3}" "${WARMUP:-3}" 2>/dev/null | tee -a "$out"
     if [ -n "${LLAMA_BENCH:-}" ]; then
-      "$LLAMA_BENCH" -m "$f" -t "$t" -p 64 -n 32 -r 5 -o md 2>/dev/null | grep -E "^\|" | tee -a "$out"
+      "$LLAMA_BENCH" -m "$f" -t "$t" -p 64 -n 32 -r "${RUNS:-3}" -o md 2>/dev/null | grep -E "^\|" | tee -a "$out"
     fi
   done
 done

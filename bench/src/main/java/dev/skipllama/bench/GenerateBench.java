@@ -17,13 +17,10 @@ import java.util.Random;
  *
  * <pre>
  *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp benchmarks.jar \
- *        dev.skipllama.bench.GenerateBench MODEL.gguf THREADS [PROMPT=64] [GEN=32] [RUNS=5]
+ *        dev.skipllama.bench.GenerateBench MODEL.gguf THREADS [PROMPT=64] [GEN=32] [RUNS=5] [WARMUP=5]
  * </pre>
  */
 public final class GenerateBench {
-    /** Untimed runs first: C2 compiles the batched kernels only after they have run for a while. */
-    private static final int WARMUP = 5;
-
     private GenerateBench() {
     }
 
@@ -33,11 +30,13 @@ public final class GenerateBench {
         int pp = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         int tg = args.length > 3 ? Integer.parseInt(args[3]) : 32;
         int runs = args.length > 4 ? Integer.parseInt(args[4]) : 5;
+        // Untimed runs first: C2 compiles the batched kernels only after they have run for a while.
+        int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 5;
         try (CpuBackend cpu = new CpuBackend(threads); Model model = Model.load(path, cpu)) {
             int vocab = model.config().vocabSize();
             int[] prompt = new Random(1).ints(pp, 0, vocab).toArray();
             double[] ppRate = new double[runs], tgRate = new double[runs];
-            for (int r = -WARMUP; r < runs; r++) { // negative runs warm the JIT up
+            for (int r = -warmup; r < runs; r++) { // negative runs warm the JIT up
                 try (StandardDecoder d = new StandardDecoder(model.llama(), SamplingConfig.GREEDY, StepHooks.FULL, pp + tg + 1)) {
                     DecodeStats s = d.generate(prompt, tg + 1, t -> true);
                     if (r >= 0) {

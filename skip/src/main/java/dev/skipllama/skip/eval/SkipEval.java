@@ -86,6 +86,11 @@ public final class SkipEval {
         }
     }
 
+    /** Self-speculation settings: exit layers at ¼, ½ and ¾ of the depth, draft lengths 3 and 6. */
+    static final java.util.function.IntFunction<int[]> SPECULATION_EXITS =
+            layers -> new int[]{Math.max(1, layers / 4), Math.max(1, layers / 2), Math.max(1, 3 * layers / 4)};
+    static final int[] SPECULATION_DRAFTS = {3, 6};
+
     /** The default methods and settings, scaled to the model's depth. */
     static List<String> specs(int layers) {
         int q = Math.max(1, layers / 4), h = Math.max(1, layers / 2), tq = Math.max(1, 3 * layers / 4);
@@ -115,6 +120,7 @@ public final class SkipEval {
         };
 
         log.accept("full model baseline...");
+        timeGreedy(llama, new FullModel(layers), prompts, tokens, null); // warm the JIT up for every method's shared code
         List<int[]> fullOut = new ArrayList<>();
         double fullTps1 = timeGreedy(llama, new FullModel(layers), prompts, tokens, fullOut);
         double fullPpl = speedOnly ? Double.NaN : perplexity(llama, new FullModel(layers), ppl);
@@ -131,8 +137,8 @@ public final class SkipEval {
             double p = speedOnly ? Double.NaN : perplexity(llama, m, ppl);
             measured.add(new Object[]{spec, lpt, tps, agree, p});
         }
-        for (int e : new int[]{Math.max(1, layers / 4), Math.max(1, layers / 2)}) {
-            for (int d : new int[]{4, 8}) {
+        for (int e : SPECULATION_EXITS.apply(layers)) {
+            for (int d : SPECULATION_DRAFTS) {
                 String name = "self-spec E=" + e + " d=" + d;
                 log.accept(name + "...");
                 long[] work = new long[5]; // layer rows, generated, accepted, verify passes, drafted
@@ -216,23 +222,29 @@ public final class SkipEval {
         return (double) same / total;
     }
 
+    /** Teacher-forced perplexity over windows of at most the model's context (each window scores all but its first token). */
     private static double perplexity(Llama llama, SkipMethod m, int[] text) {
-        int[] prompt = {text[0]};
-        int[] rest = Arrays.copyOfRange(text, 1, text.length);
-        float[][] logits = GreedyGenerator.teacherForced(llama, m, prompt, Arrays.copyOf(rest, rest.length - 1)).logits();
+        int window = llama.config().contextLength();
         double nll = 0;
-        for (int t = 0; t < rest.length; t++) {
-            float[] l = logits[t];
-            double max = Double.NEGATIVE_INFINITY;
-            for (float v : l) {
-                max = Math.max(max, v);
+        long scored = 0;
+        for (int from = 0; from + 1 < text.length; from += window) {
+            int[] chunk = Arrays.copyOfRange(text, from, Math.min(text.length, from + window));
+            int[] rest = Arrays.copyOfRange(chunk, 1, chunk.length);
+            float[][] logits = GreedyGenerator.teacherForced(llama, m, new int[]{chunk[0]}, Arrays.copyOf(rest, rest.length - 1)).logits();
+            for (int t = 0; t < rest.length; t++) {
+                float[] l = logits[t];
+                double max = Double.NEGATIVE_INFINITY;
+                for (float v : l) {
+                    max = Math.max(max, v);
+                }
+                double z = 0;
+                for (float v : l) {
+                    z += Math.exp(v - max);
+                }
+                nll += max + Math.log(z) - l[rest[t]];
+                scored++;
             }
-            double z = 0;
-            for (float v : l) {
-                z += Math.exp(v - max);
-            }
-            nll += max + Math.log(z) - l[rest[t]];
         }
-        return Math.exp(nll / rest.length);
+        return Math.exp(nll / scored);
     }
 }

@@ -20,7 +20,8 @@ class SkipEvalTest {
             List<String> lines = Files.readAllLines(dir.resolve("eval/heldout.txt"));
             List<SkipEval.Row> rows = SkipEval.run(model, lines, 2, 6, 64, false, s -> { });
             int layers = model.config().layers();
-            assertEquals(1 + SkipEval.specs(layers).size() + 4, rows.size());
+            assertEquals(1 + SkipEval.specs(layers).size()
+                    + SkipEval.SPECULATION_EXITS.apply(layers).length * SkipEval.SPECULATION_DRAFTS.length, rows.size());
             SkipEval.Row full = rows.getFirst();
             assertEquals("full", full.method());
             assertTrue(full.perplexity() > 1 && full.perplexity() < model.config().vocabSize(), "full perplexity " + full.perplexity());
