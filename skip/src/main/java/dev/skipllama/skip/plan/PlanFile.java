@@ -42,7 +42,7 @@ public final class PlanFile {
     public static String toJson(StaticPlan plan) {
         StringBuilder sb = new StringBuilder();
         sb.append("{\n  \"format\": \"").append(FORMAT).append("\",\n  \"version\": ").append(VERSION)
-                .append(",\n  \"method\": ").append(quote(plan.method())).append(",\n  \"layers\": [\n");
+                .append(",\n  \"method\": ").append(Json.quote(plan.method())).append(",\n  \"layers\": [\n");
         for (int l = 0; l < plan.layers(); l++) {
             sb.append("    {\"layer\": ").append(l).append(", \"action\": \"").append(actionName(plan.action(l))).append('"');
             if (!plan.scores().isEmpty()) {
@@ -159,28 +159,7 @@ public final class PlanFile {
     }
 
     private static String describe(Object v) {
-        return v instanceof String s ? quote(s) : v == null ? "nothing" : Json.typeName(v) + " " + v;
+        return v instanceof String s ? Json.quote(s) : v == null ? "nothing" : Json.typeName(v) + " " + v;
     }
 
-    private static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\t' -> sb.append("\\t");
-                case '\r' -> sb.append("\\r");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
-    }
 }

@@ -1,5 +1,7 @@
 package dev.skipllama.transformer.safetensors;
 
+import dev.skipllama.transformer.json.Json;
+
 import dev.skipllama.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -39,10 +41,10 @@ public final class SafetensorsWriter {
     public void write(Path path) throws IOException {
         StringBuilder json = new StringBuilder("{");
         if (!metadata.isEmpty()) {
-            json.append(quote(SafetensorsHeader.METADATA_KEY)).append(":{");
+            json.append(Json.quote(SafetensorsHeader.METADATA_KEY)).append(":{");
             String sep = "";
             for (Map.Entry<String, String> e : metadata.entrySet()) {
-                json.append(sep).append(quote(e.getKey())).append(':').append(quote(e.getValue()));
+                json.append(sep).append(Json.quote(e.getKey())).append(':').append(Json.quote(e.getValue()));
                 sep = ",";
             }
             json.append('}');
@@ -50,7 +52,7 @@ public final class SafetensorsWriter {
         long offset = 0;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             Tensor t = e.getValue();
-            json.append(json.length() > 1 ? "," : "").append(quote(e.getKey())).append(":{\"dtype\":\"")
+            json.append(json.length() > 1 ? "," : "").append(Json.quote(e.getKey())).append(":{\"dtype\":\"")
                     .append(SafetensorsDType.of(t.dtype())).append("\",\"shape\":[");
             int[] shape = t.shape();
             for (int i = 0; i < shape.length; i++) {
@@ -80,28 +82,6 @@ public final class SafetensorsWriter {
         }
     }
 
-    /** A JSON string literal. */
-    static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
-    }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {

@@ -58,6 +58,11 @@ class JsonTest {
         assertEquals(s, Json.parse(sb.append('"').toString()));
     }
 
+    @Property(tries = 500)
+    void quoteIsTheInverseOfParsingAString(@ForAll String s) {
+        assertEquals(s, Json.parse(Json.quote(s)));
+    }
+
     /** Truncating valid JSON anywhere gives a JsonException, never another exception. */
     @Property(tries = 300)
     void truncatedInputFailsCleanly(@ForAll("cut") int cut) {
