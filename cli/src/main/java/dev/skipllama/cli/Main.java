@@ -3,6 +3,8 @@ package dev.skipllama.cli;
 import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.SkipMethods;
 import dev.skipllama.skip.calibration.Calibration;
+import dev.skipllama.skip.plan.PlanFile;
+import dev.skipllama.skip.plan.StaticSkip;
 import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
 import dev.skipllama.tensor.cpu.CpuBackend;
 import dev.skipllama.transformer.generate.DecodeStats;
@@ -19,6 +21,9 @@ import java.util.Locale;
 
 /**
  * {@code skipllama generate [options]}: streams a generation and reports speed and layers used.
+ * {@code skipllama calibrate --method SPEC --calibration FILE --out PLAN.json [--model PATH]}: computes a
+ * static skipping plan (shortgpt:n, last25, unified:r, attn-drop:n, ffn-drop:n) and writes the plan
+ * file that {@code --skip plan:PLAN.json} loads.
  *
  * <pre>
  *   --model PATH        GGUF file or Hugging Face directory (default: the embedded models/tiny-layerskip)
@@ -37,6 +42,10 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("calibrate")) {
+            calibrate(args);
+            return;
+        }
         if (args.length == 0 || !args[0].equals("generate") || has(args, "--help")) {
             System.out.println("usage: skipllama generate [--model PATH] [--prompt TEXT] [--tokens N] [--temperature T] [--seed S]"
                     + " [--skip SPEC [--calibration FILE]] [--speculate E,D] [--threads K]");
@@ -104,6 +113,37 @@ public final class Main {
                     System.out.printf(Locale.ROOT, "[full model] %d layers per token%n", layers);
                 }
             }
+        }
+    }
+
+    private static void calibrate(String[] args) throws Exception {
+        String spec = opt(args, "--method", null), text = opt(args, "--calibration", null), out = opt(args, "--out", null);
+        if (spec == null || out == null || has(args, "--help")) {
+            System.out.println("usage: skipllama calibrate --method SPEC --calibration FILE --out PLAN.json [--model PATH] [--threads K]");
+            System.exit(has(args, "--help") ? 0 : 2);
+        }
+        Path modelPath = Path.of(opt(args, "--model", "models/tiny-layerskip"));
+        int threads = Integer.parseInt(opt(args, "--threads", String.valueOf(Runtime.getRuntime().availableProcessors())));
+        try (CpuBackend cpu = new CpuBackend(threads); Model model = Model.load(modelPath, cpu)) {
+            SkipMethod m = SkipMethods.parse(spec, model.llama(), () -> {
+                if (text == null) {
+                    throw new IllegalArgumentException(spec + " ranks layers on calibration text: add --calibration FILE");
+                }
+                try {
+                    List<int[]> seqs = Files.readAllLines(Path.of(text)).stream().filter(l -> !l.isBlank())
+                            .map(l -> model.tokenizer().encode(l, true)).toList();
+                    System.err.printf("calibrating on %d passages of %s...%n", seqs.size(), text);
+                    return Calibration.measure(model.llama(), seqs);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            if (!(m instanceof StaticSkip s)) {
+                throw new IllegalArgumentException(spec + " is not a static plan (calibrate writes shortgpt, last25, last, unified, attn-drop, ffn-drop)");
+            }
+            PlanFile.write(s.plan(), Path.of(out));
+            System.out.println(PlanFile.toJson(s.plan()));
+            System.out.println("wrote " + out + "; use it with: generate --skip plan:" + out);
         }
     }
 
