@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.skipllama.transformer.gguf.GgufFile;
+import dev.skipllama.transformer.json.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,27 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HfTokenizerJsonTest {
 
-    static String q(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
-    }
-
     static String preTokenizer(String pattern) {
-        return "{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":{\"Regex\":" + q(pattern)
+        return "{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":{\"Regex\":" + Json.quote(pattern)
                 + "},\"behavior\":\"Isolated\",\"invert\":false},{\"type\":\"ByteLevel\",\"add_prefix_space\":false,"
                 + "\"trim_offsets\":true,\"use_regex\":false}]}";
     }
@@ -56,7 +38,7 @@ class HfTokenizerJsonTest {
             boolean first = true;
             for (int i = 0; i < tokens.size(); i++) {
                 if (types[i] == TokenType.CONTROL.code()) {
-                    sb.append(first ? "" : ",").append("{\"id\":").append(i).append(",\"content\":").append(q(tokens.get(i)))
+                    sb.append(first ? "" : ",").append("{\"id\":").append(i).append(",\"content\":").append(Json.quote(tokens.get(i)))
                             .append(",\"single_word\":false,\"lstrip\":false,\"rstrip\":false,\"normalized\":false,\"special\":true}");
                     first = false;
                 }
@@ -68,7 +50,7 @@ class HfTokenizerJsonTest {
             first = true;
             for (int i = 0; i < tokens.size(); i++) {
                 if (types[i] != TokenType.CONTROL.code()) {
-                    sb.append(first ? "" : ",").append(q(tokens.get(i))).append(':').append(i);
+                    sb.append(first ? "" : ",").append(Json.quote(tokens.get(i))).append(':').append(i);
                     first = false;
                 }
             }
@@ -77,7 +59,7 @@ class HfTokenizerJsonTest {
                 String m = merges.get(i);
                 int sp = m.indexOf(' ', 1);
                 sb.append(i == 0 ? "" : ",");
-                sb.append(pairMerges ? "[" + q(m.substring(0, sp)) + "," + q(m.substring(sp + 1)) + "]" : q(m));
+                sb.append(pairMerges ? "[" + Json.quote(m.substring(0, sp)) + "," + Json.quote(m.substring(sp + 1)) + "]" : Json.quote(m));
             }
             return sb.append("]}}").toString();
         }
@@ -101,7 +83,7 @@ class HfTokenizerJsonTest {
     private static String small(String merges, String extraModel) {
         StringBuilder vocab = new StringBuilder();
         for (int b = 0; b < 256; b++) {
-            vocab.append(b == 0 ? "" : ",").append(q(String.valueOf(ByteUnicode.toChar(b)))).append(':').append(b);
+            vocab.append(b == 0 ? "" : ",").append(Json.quote(String.valueOf(ByteUnicode.toChar(b)))).append(':').append(b);
         }
         vocab.append(",\"ab\":256,\"abc\":257,\"Ġa\":258");
         return "{\"added_tokens\":[{\"id\":259,\"content\":\"<s>\",\"special\":true},{\"id\":260,\"content\":\"</s>\",\"special\":true},"
