@@ -115,7 +115,7 @@ public final class SelfSpeculativeDecoder implements TokenDecoder {
         while (go) {
             history[len++] = next;
             generated++;
-            if (!sink.accept(next) || generated >= maxNewTokens) {
+            if (!sink.accept(next, layers) || generated >= maxNewTokens) { // first token, corrections and bonus tokens: the full model's
                 break;
             }
             int pos = cache.length();
@@ -174,7 +174,7 @@ public final class SelfSpeculativeDecoder implements TokenDecoder {
             for (int i = 1; i <= k && go; i++) {
                 history[len++] = draft[i];
                 generated++;
-                go = sink.accept(draft[i]) && generated < maxNewTokens;
+                go = sink.accept(draft[i], exitLayer) && generated < maxNewTokens; // predicted by the early exit, confirmed by the rest
             }
             next = correction;
             if (adaptive) {

@@ -3,7 +3,8 @@ package dev.skipllama.transformer.generate;
 /**
  * What a generation cost.
  *
- * @param promptTokens     tokens in the prompt
+ * @param promptTokens     prompt tokens processed (a prefix already in the KV cache from the previous
+ *                         call, as in a chat, is reused and not counted)
  * @param generatedTokens  tokens produced
  * @param prefillNanos     time to process the prompt and pick the first token
  * @param decodeNanos      time for the remaining tokens

@@ -24,6 +24,7 @@ public final class StandardDecoder implements TokenDecoder {
     private final StepHooks stepHooks;
     private final KvCache cache;
     private final Workspace ws;
+    private int[] cached = new int[0]; // the tokens whose KV rows the cache holds, in order
 
     public StandardDecoder(Llama model, SamplingConfig sampling, StepHooks stepHooks, int contextCapacity) {
         this.model = model;
@@ -45,18 +46,23 @@ public final class StandardDecoder implements TokenDecoder {
         if (prompt.length + maxNewTokens > cache.capacity()) {
             throw new ContextOverflowException(prompt.length, maxNewTokens, cache.capacity());
         }
-        cache.truncate(0);
+        int reused = reusablePrefix(prompt);
+        cache.truncate(reused);
         stepHooks.reset();
         Sampler sampler = new Sampler(sampling);
         int[] history = new int[prompt.length + maxNewTokens];
         System.arraycopy(prompt, 0, history, 0, prompt.length);
         int len = prompt.length;
         long[] layerRows = {0};
+        long before = 0;    // layerRows before the forward that made the current logits: the token's depth
+        int rowsOfLast = 1; // rows of that forward
         long t0 = System.nanoTime();
         Tensor logits = null;
-        for (int from = 0; from < prompt.length; from += PREFILL_CHUNK) {
+        for (int from = reused; from < prompt.length; from += PREFILL_CHUNK) {
             int to = Math.min(prompt.length, from + PREFILL_CHUNK);
             int[] chunk = java.util.Arrays.copyOfRange(prompt, from, to);
+            before = layerRows[0];
+            rowsOfLast = chunk.length;
             logits = model.forward(chunk, cache, ws, counting(stepHooks.forStep(0, from, chunk.length), layerRows, chunk.length), 1);
         }
         int generated = 0;
@@ -70,13 +76,37 @@ public final class StandardDecoder implements TokenDecoder {
             if (generated == 1) {
                 t1 = System.nanoTime();
             }
-            if (!sink.accept(next) || generated == maxNewTokens) {
+            if (!sink.accept(next, (int) ((layerRows[0] - before) / rowsOfLast)) || generated == maxNewTokens) {
                 break;
             }
+            before = layerRows[0];
+            rowsOfLast = 1;
             logits = model.forward(new int[]{next}, cache, ws, counting(stepHooks.forStep(generated, cache.length(), 1), layerRows, 1), 1);
         }
         long t2 = System.nanoTime();
-        return new DecodeStats(prompt.length, generated, (t1 == 0 ? t2 : t1) - t0, t1 == 0 ? 0 : t2 - t1, layerRows[0], 0, 0, 0);
+        // The last token was sampled but never run: the cache holds history[0, len - 1).
+        cached = java.util.Arrays.copyOf(history, len - 1);
+        return new DecodeStats(prompt.length - reused, generated, (t1 == 0 ? t2 : t1) - t0, t1 == 0 ? 0 : t2 - t1, layerRows[0], 0, 0, 0);
+    }
+
+    /**
+     * Cache rows a new prompt can keep: the longest common prefix with the tokens the cache already
+     * holds (a chat turn re-sends the conversation so far), leaving at least one token to run so there
+     * are logits to sample from. Only for full decoding: a skipping policy computed the earlier
+     * generated tokens' KV rows differently from how a prefill would, and reusing them would make the
+     * result depend on the conversation's history of calls. Batch-invariant kernels make the reused
+     * rows bit-identical to a fresh prefill's.
+     */
+    private int reusablePrefix(int[] prompt) {
+        if (stepHooks != StepHooks.FULL) {
+            return 0;
+        }
+        int n = Math.min(Math.min(cached.length, cache.length()), prompt.length - 1);
+        int k = 0;
+        while (k < n && cached[k] == prompt[k]) {
+            k++;
+        }
+        return k;
     }
 
     /** Wraps hooks to count the layer evaluations that actually run. */

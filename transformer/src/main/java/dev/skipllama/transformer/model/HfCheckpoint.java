@@ -35,11 +35,31 @@ final class HfCheckpoint {
             LlamaConfig config = HfLlama.config(json, configFile.toString());
             LlamaWeights w = HfLlama.weights(name -> weights.hasTensor(name) ? weights.tensor(name) : null,
                     config, HfLlama.tiedEmbeddings(json), arena, dir.toString());
-            return new Model(dir.toString(), new Llama(config, w, backend), tokenizer, ownedBackend, arena, weights);
+            return new Model(dir.toString(), new Llama(config, w, backend), tokenizer, chatTemplate(dir), ownedBackend, arena, weights);
         } catch (RuntimeException e) {
             arena.close();
             weights.close();
             throw new IOException(dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** {@code chat_template} of tokenizer_config.json: a string, or a list of {name, template} (the "default" one). */
+    private static String chatTemplate(Path dir) throws IOException {
+        Path f = dir.resolve("tokenizer_config.json");
+        if (!Files.isRegularFile(f)) {
+            return null;
+        }
+        Object t = Json.parseObject(Files.readString(f)).get("chat_template");
+        if (t instanceof String s) {
+            return s;
+        }
+        if (t instanceof java.util.List<?> list) {
+            for (Object o : list) {
+                if (o instanceof Map<?, ?> m && "default".equals(m.get("name")) && m.get("template") instanceof String s) {
+                    return s;
+                }
+            }
+        }
+        return null;
     }
 }

@@ -32,8 +32,9 @@ public final class Model implements AutoCloseable {
     private final Llama llama;
     private final Tokenizer tokenizer;
     private final AutoCloseable[] resources;
+    private final String chatTemplate;
 
-    Model(String source, Llama llama, Tokenizer tokenizer, AutoCloseable... resources) {
+    Model(String source, Llama llama, Tokenizer tokenizer, String chatTemplate, AutoCloseable... resources) {
         if (tokenizer.vocabSize() > llama.config().vocabSize()) {
             throw new IllegalArgumentException(source + ": the tokenizer has " + tokenizer.vocabSize()
                     + " tokens but the model's embedding only " + llama.config().vocabSize() + " rows");
@@ -42,6 +43,7 @@ public final class Model implements AutoCloseable {
         this.llama = llama;
         this.tokenizer = tokenizer;
         this.resources = resources;
+        this.chatTemplate = chatTemplate;
     }
 
     /** Loads a GGUF file or a Hugging Face checkpoint directory, on a CPU backend using every core. */
@@ -83,7 +85,8 @@ public final class Model implements AutoCloseable {
             LlamaConfig config = GgufLlama.config(file);
             LlamaWeights weights = GgufLlama.weights(file, config, arena);
             Tokenizer tokenizer = GgufTokenizerLoader.load(file);
-            return new Model(path.toString(), new Llama(config, weights, backend), tokenizer, ownedBackend, arena, file);
+            String template = file.getString("tokenizer.chat_template", null);
+            return new Model(path.toString(), new Llama(config, weights, backend), tokenizer, template, ownedBackend, arena, file);
         } catch (RuntimeException e) {
             arena.close();
             file.close();
@@ -116,6 +119,15 @@ public final class Model implements AutoCloseable {
 
     public String source() {
         return source;
+    }
+
+    /**
+     * The chat template the model ships (Jinja source from GGUF's {@code tokenizer.chat_template} or
+     * HF's {@code tokenizer_config.json}), if any; {@link dev.skipllama.transformer.chat.ChatTemplate#detect}
+     * maps it to a format.
+     */
+    public java.util.Optional<String> chatTemplateSource() {
+        return java.util.Optional.ofNullable(chatTemplate);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.skipllama.transformer.model;
 
 import dev.skipllama.transformer.generate.DecodeStats;
 import dev.skipllama.transformer.generate.TokenDecoder;
+import dev.skipllama.transformer.generate.TokenSink;
 import dev.skipllama.transformer.tokenizer.PieceDecoder;
 import dev.skipllama.transformer.tokenizer.Tokenizer;
 import java.util.Arrays;
@@ -43,6 +44,20 @@ public final class Session implements AutoCloseable {
 
     /** The same from token ids. */
     public Generation generate(int[] prompt, int maxNewTokens, Predicate<String> onText) {
+        return generate(prompt, maxNewTokens, (piece, layers) -> onText.test(piece));
+    }
+
+    /** Receives streamed text and the decoder layers that predicted its last token. */
+    @FunctionalInterface
+    public interface TextSink {
+        boolean accept(String piece, int layers);
+    }
+
+    /**
+     * Generates and streams text with the depth of each piece's prediction: the model's layer count for
+     * a full pass, fewer for an early exit or an accepted self-speculative draft.
+     */
+    public Generation generate(int[] prompt, int maxNewTokens, TextSink onText) {
         if (maxNewTokens < 1) {
             throw new IllegalArgumentException("maxNewTokens must be at least 1, got " + maxNewTokens);
         }
@@ -59,42 +74,52 @@ public final class Session implements AutoCloseable {
         int[] count = {0};
         Generation.StopReason[] reason = {Generation.StopReason.MAX_TOKENS};
         int[] held = {0}; // characters held back because they might start a stop string
-        DecodeStats stats = decoder.generate(prompt, maxNewTokens, id -> {
-            if (tok.isEndOfGeneration(id)) {
-                reason[0] = Generation.StopReason.END_OF_TEXT;
-                return false;
+        int[] depth = {0};
+        DecodeStats stats = decoder.generate(prompt, maxNewTokens, new TokenSink() {
+            @Override
+            public boolean accept(int id) {
+                return accept(id, model.config().layers());
             }
-            tokens[count[0]++] = id;
-            text.append(pieces.next(id));
-            for (String stop : options.stopStrings()) {
-                int at = text.indexOf(stop);
-                if (at >= 0) {
-                    text.setLength(at);
-                    reason[0] = Generation.StopReason.STOP_STRING;
-                    emit(text, held, text.length(), onText);
+
+            @Override
+            public boolean accept(int id, int layers) {
+                depth[0] = layers;
+                if (tok.isEndOfGeneration(id)) {
+                    reason[0] = Generation.StopReason.END_OF_TEXT;
                     return false;
                 }
+                tokens[count[0]++] = id;
+                text.append(pieces.next(id));
+                for (String stop : options.stopStrings()) {
+                    int at = text.indexOf(stop);
+                    if (at >= 0) {
+                        text.setLength(at);
+                        reason[0] = Generation.StopReason.STOP_STRING;
+                        emit(text, held, text.length(), onText, depth[0]);
+                        return false;
+                    }
+                }
+                int safe = text.length() - longestStopPrefixSuffix(text);
+                if (!emit(text, held, safe, onText, depth[0])) {
+                    reason[0] = Generation.StopReason.CALLER;
+                    return false;
+                }
+                return true;
             }
-            int safe = text.length() - longestStopPrefixSuffix(text);
-            if (!emit(text, held, safe, onText)) {
-                reason[0] = Generation.StopReason.CALLER;
-                return false;
-            }
-            return true;
         });
         if (reason[0] != Generation.StopReason.STOP_STRING) {
-            emit(text, held, text.length(), onText);
+            emit(text, held, text.length(), onText, depth[0]);
         }
         return new Generation(text.toString(), Arrays.copyOf(tokens, count[0]), reason[0], stats);
     }
 
-    private static boolean emit(StringBuilder text, int[] held, int upTo, Predicate<String> onText) {
+    private static boolean emit(StringBuilder text, int[] held, int upTo, TextSink onText, int layers) {
         if (upTo <= held[0]) {
             return true;
         }
         String piece = text.substring(held[0], upTo);
         held[0] = upTo;
-        return onText.test(piece);
+        return onText.accept(piece, layers);
     }
 
     /** Length of the longest text suffix that is a proper prefix of a stop string (held back from streaming). */

@@ -110,6 +110,43 @@ class ModelTest {
         }
     }
 
+    /**
+     * A chat re-sends the conversation: the session keeps the KV rows of the common prefix, runs only
+     * the new tokens, and produces exactly what a fresh session does (batch-invariant kernels make the
+     * reused rows bit-identical to a fresh prefill's).
+     */
+    @Test
+    void aRepeatedPrefixIsNotRecomputedAndChangesNothing() {
+        int[] first = model.tokenizer().encode("Once upon a time", true);
+        try (Session s = model.newSession(SessionOptions.defaults(128))) {
+            Generation g1 = s.generate(first, 12, (String p) -> true);
+            int[] second = java.util.stream.IntStream.concat(java.util.Arrays.stream(first), java.util.stream.IntStream.concat(
+                    java.util.Arrays.stream(g1.tokens()), java.util.Arrays.stream(model.tokenizer().encode(" and then", false)))).toArray();
+            Generation g2 = s.generate(second, 12, (String p) -> true);
+            // the cache held the prompt and all generated tokens but the last (never run)
+            assertEquals(second.length - (first.length + g1.tokens().length - 1), g2.stats().promptTokens());
+            try (Session fresh = model.newSession(SessionOptions.defaults(128))) {
+                Generation want = fresh.generate(second, 12, (String p) -> true);
+                assertEquals(second.length, want.stats().promptTokens());
+                assertArrayEquals(want.tokens(), g2.tokens());
+            }
+            Generation g3 = s.generate(first, 12, (String p) -> true); // a shorter prompt rewinds the cache
+            assertArrayEquals(g1.tokens(), g3.tokens());
+            assertEquals(1, g3.stats().promptTokens(), "all but the last prompt token reused");
+        }
+    }
+
+    /** Each streamed piece carries the depth of its prediction: every layer for plain decoding. */
+    @Test
+    void streamedPiecesCarryTheLayersThatPredictedThem() {
+        try (Session s = model.newSession(SessionOptions.defaults(128))) {
+            List<Integer> depths = new ArrayList<>();
+            s.generate(model.tokenizer().encode("Once upon a time", true), 10, (piece, layers) -> depths.add(layers));
+            assertTrue(!depths.isEmpty());
+            depths.forEach(d -> assertEquals(model.config().layers(), d));
+        }
+    }
+
     @Test
     void stopStringsEndGenerationAndAreNotReturned() {
         try (Session s = model.newSession(SessionOptions.defaults(128))) {
