@@ -1,6 +1,7 @@
 package dev.skipllama.skip.calibration;
 
 import dev.skipllama.tensor.Tensor;
+import dev.skipllama.transformer.ProgressListener;
 import dev.skipllama.transformer.llama.ForwardHooks;
 import dev.skipllama.transformer.llama.KvCache;
 import dev.skipllama.transformer.llama.Llama;
@@ -73,6 +74,11 @@ public record Calibration(long tokens, double[] layerCosine, double[] attentionC
 
     /** As {@link #measure(Llama, List)}, with {@code chunk} tokens per forward. */
     public static Calibration measure(Llama model, List<int[]> sequences, int chunk) {
+        return measure(model, sequences, chunk, ProgressListener.NONE);
+    }
+
+    /** The same, reporting sequences done. */
+    public static Calibration measure(Llama model, List<int[]> sequences, int chunk, ProgressListener progress) {
         if (chunk < 1) {
             throw new IllegalArgumentException("calibration chunk must be >= 1 token, got " + chunk);
         }
@@ -97,6 +103,7 @@ public record Calibration(long tokens, double[] layerCosine, double[] attentionC
                         cache.setLength(p0 + n);
                     }
                 }
+                progress.progress(s + 1, sequences.size());
             }
         }
         return rec.result();

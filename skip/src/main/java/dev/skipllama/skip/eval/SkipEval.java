@@ -222,29 +222,8 @@ public final class SkipEval {
         return (double) same / total;
     }
 
-    /** Teacher-forced perplexity over windows of at most the model's context (each window scores all but its first token). */
+    /** Teacher-forced perplexity over windows of the model's context ({@link Perplexity}). */
     private static double perplexity(Llama llama, SkipMethod m, int[] text) {
-        int window = llama.config().contextLength();
-        double nll = 0;
-        long scored = 0;
-        for (int from = 0; from + 1 < text.length; from += window) {
-            int[] chunk = Arrays.copyOfRange(text, from, Math.min(text.length, from + window));
-            int[] rest = Arrays.copyOfRange(chunk, 1, chunk.length);
-            float[][] logits = GreedyGenerator.teacherForced(llama, m, new int[]{chunk[0]}, Arrays.copyOf(rest, rest.length - 1)).logits();
-            for (int t = 0; t < rest.length; t++) {
-                float[] l = logits[t];
-                double max = Double.NEGATIVE_INFINITY;
-                for (float v : l) {
-                    max = Math.max(max, v);
-                }
-                double z = 0;
-                for (float v : l) {
-                    z += Math.exp(v - max);
-                }
-                nll += max + Math.log(z) - l[rest[t]];
-                scored++;
-            }
-        }
-        return Math.exp(nll / scored);
+        return Perplexity.of(llama, m, text, llama.config().contextLength(), dev.skipllama.transformer.ProgressListener.NONE).perplexity();
     }
 }

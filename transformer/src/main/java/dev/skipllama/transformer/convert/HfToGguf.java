@@ -9,6 +9,7 @@ import dev.skipllama.transformer.gguf.GgufWriter;
 import dev.skipllama.transformer.safetensors.SafetensorsCheckpoint;
 import dev.skipllama.transformer.tokenizer.GgufTokenizerMetadata;
 import dev.skipllama.transformer.tokenizer.SentencePieceModelFile;
+import dev.skipllama.transformer.ProgressListener;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,6 +85,12 @@ public final class HfToGguf {
      */
     public static List<String> convert(Path checkpointDir, Path out, DType weightType, Map<String, ?> extraMetadata)
             throws IOException {
+        return convert(checkpointDir, out, weightType, extraMetadata, ProgressListener.NONE);
+    }
+
+    /** The same, reporting bytes written. */
+    public static List<String> convert(Path checkpointDir, Path out, DType weightType, Map<String, ?> extraMetadata,
+                                       ProgressListener progress) throws IOException {
         int fileType = llamaFileType(weightType);
         HfLlamaConfig cfg = HfLlamaConfig.read(checkpointDir.resolve("config.json"));
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(checkpointDir)) {
@@ -132,7 +139,7 @@ public final class HfToGguf {
             if (!unused.isEmpty()) {
                 throw new IOException(checkpointDir + ": tensors a Llama checkpoint should not have: " + unused);
             }
-            w.write(out);
+            w.write(out, progress);
             return written;
         }
     }

@@ -3,6 +3,7 @@ package dev.skipllama.transformer.gguf;
 import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.Tensor;
 import java.io.ByteArrayOutputStream;
+import dev.skipllama.transformer.ProgressListener;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -128,6 +129,11 @@ public final class GgufWriter {
 
     /** Writes the file (replacing any existing one). */
     public void write(Path path) throws IOException {
+        write(path, ProgressListener.NONE);
+    }
+
+    /** The same, reporting tensor bytes written out of the total after each tensor. */
+    public void write(Path path, ProgressListener progress) throws IOException {
         Out h = new Out();
         h.bytes("GGUF".getBytes(StandardCharsets.US_ASCII));
         h.u32(3);
@@ -157,6 +163,7 @@ public final class GgufWriter {
             writeFully(ch, h.buffer());
             long dataStart = h.size();
             int i = 0;
+            long written = 0;
             for (Pending p : tensors.values()) {
                 long bytes = p.type().byteSize(numel(p.shape()));
                 Tensor t = p.data().get();
@@ -173,6 +180,8 @@ public final class GgufWriter {
                 } finally {
                     t.close();
                 }
+                written += bytes;
+                progress.progress(written, offset);
             }
             long end = dataStart + offset;
             if (ch.size() < end) { // zero padding after the last tensor, as ggml writes it
