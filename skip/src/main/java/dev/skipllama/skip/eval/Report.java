@@ -4,11 +4,11 @@ import java.util.List;
 import java.util.Locale;
 
 /** The evaluation as a Markdown table and an SVG scatter plot (speed-up against perplexity). */
-final class Report {
+public final class Report {
     private Report() {
     }
 
-    static String markdown(String title, List<SkipEval.Row> rows, boolean speedOnly) {
+    public static String markdown(String title, List<SkipEval.Row> rows, boolean speedOnly) {
         StringBuilder b = new StringBuilder("### ").append(title).append("\n\n");
         if (speedOnly) {
             b.append("| method | layers/token | tok/s | speed-up |\n|---|---:|---:|---:|\n");
@@ -29,7 +29,7 @@ final class Report {
         return b.toString();
     }
 
-    static String svg(String title, List<SkipEval.Row> rows) {
+    public static String svg(String title, List<SkipEval.Row> rows) {
         int w = 760, h = 480, left = 70, right = 230, top = 40, bottom = 50;
         double maxX = 0.5, maxY = 0, minY = Double.MAX_VALUE;
         for (SkipEval.Row r : rows) {

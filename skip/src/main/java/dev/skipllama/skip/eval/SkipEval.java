@@ -99,7 +99,13 @@ public final class SkipEval {
                 "skipdecode:" + h + "-" + layers, "d3:0.98,min=" + h, "adaskip:0.95,refresh=8");
     }
 
-    static List<Row> run(Model model, List<String> lines, int nPrompts, int tokens, int pplTokens, boolean speedOnly,
+    /**
+     * The table's rows: the full model, then every method of {@link #specs} and the self-speculation
+     * settings, on {@code lines} (prompts first, perplexity text in the middle, calibration text last).
+     *
+     * @param log told which method is being measured
+     */
+    public static List<Row> run(Model model, List<String> lines, int nPrompts, int tokens, int pplTokens, boolean speedOnly,
                          java.util.function.Consumer<String> log) {
         Llama llama = model.llama();
         Tokenizer tok = model.tokenizer();

@@ -42,6 +42,12 @@ public final class Session implements AutoCloseable {
         return generate(tok.encode(prompt, tok.addBosByDefault()), maxNewTokens, onText);
     }
 
+    /** Streams text with the depth of each piece's prediction (see {@link #generate(int[], int, TextSink)}). */
+    public Generation generate(String prompt, int maxNewTokens, TextSink onText) {
+        Tokenizer tok = model.tokenizer();
+        return generate(tok.encode(prompt, tok.addBosByDefault()), maxNewTokens, onText);
+    }
+
     /** The same from token ids. */
     public Generation generate(int[] prompt, int maxNewTokens, Predicate<String> onText) {
         return generate(prompt, maxNewTokens, (piece, layers) -> onText.test(piece));

@@ -1,0 +1,97 @@
+package dev.skipllama.cli;
+
+import dev.skipllama.skip.SkipMethod;
+import dev.skipllama.skip.SkipMethods;
+import dev.skipllama.skip.calibration.Calibration;
+import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
+import dev.skipllama.transformer.generate.StandardDecoder;
+import dev.skipllama.transformer.model.Model;
+import dev.skipllama.transformer.model.SessionOptions;
+import dev.skipllama.transformer.sampling.SamplingConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Supplier;
+
+/** How tokens are chosen and how much of the model runs for each: sampling, a skipping method or self-speculation. */
+final class DecodingArgs {
+    private DecodingArgs() {
+    }
+
+    static Options add(Options o, String defaultTemperature) {
+        return o.opt("--temperature", "T", "0 = greedy; otherwise sampled with top-k 40, top-p 0.95, min-p 0.05", defaultTemperature)
+                .opt("--seed", "S", "sampling seed", "42")
+                .opt("--skip", "SPEC", "a layer-skipping method: exit:6, confidence:0.8, shortgpt:3, last25, unified:1.33, "
+                        + "attn-drop:3, ffn-drop:3, skipdecode:6-12, d3:0.98, adaskip:0.95, plan:FILE", null)
+                .opt("--calibration", "FILE", "text, one passage per line, for the planners that rank layers (shortgpt, attn-drop, ffn-drop)", null)
+                .opt("--speculate", "E,D", "self-speculative decoding: draft with the first E layers, D tokens per round", null);
+    }
+
+    /** The parsed choice: the session options to use, and the skipping method when there is one (for its statistics). */
+    record Decoding(SessionOptions options, SkipMethod method, int[] speculation, String label) {
+    }
+
+    static Decoding configure(Options.Parsed p, Model model, int context) {
+        float temperature = p.getFloat("--temperature", 0f, 100f);
+        long seed = p.getLong("--seed");
+        SamplingConfig sampling = temperature == 0 ? SamplingConfig.GREEDY : SamplingConfig.sample(temperature, seed);
+        SessionOptions options = SessionOptions.defaults(context).withSampling(sampling);
+        String skip = p.get("--skip"), speculate = p.get("--speculate");
+        if (skip != null && speculate != null) {
+            throw new UsageException("--skip and --speculate cannot be combined");
+        }
+        if (skip != null) {
+            SkipMethod m = SkipMethods.parse(skip, model.llama(), calibration(p, model, "--skip " + skip));
+            return new Decoding(options.withDecoder((llama, s, n) -> new StandardDecoder(llama, s, m.asStepHooks(), n)), m, null, m.name());
+        }
+        if (speculate != null) {
+            int[] ed = speculation(speculate, model.config().layers());
+            int e = ed[0], d = ed[1];
+            return new Decoding(options.withDecoder((llama, s, n) -> new SelfSpeculativeDecoder(llama, e, d, false, s, n + d + 1)),
+                    null, ed, "self-speculation E=" + e + " d=" + d);
+        }
+        return new Decoding(options, null, null, "full model");
+    }
+
+    static int[] speculation(String spec, int layers) {
+        String[] ed = spec.split(",");
+        try {
+            if (ed.length == 2) {
+                int e = Integer.parseInt(ed[0].trim()), d = Integer.parseInt(ed[1].trim());
+                if (e >= 1 && e < layers && d >= 1 && d <= 32) {
+                    return new int[]{e, d};
+                }
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below with the expected form
+        }
+        throw new UsageException("--speculate expects E,D with 1 <= E < " + layers + " (the model's layers) and 1 <= D <= 32, got '" + spec + "'");
+    }
+
+    /** Calibration statistics measured on --calibration's text, only when a planner asks for them. */
+    static Supplier<Calibration> calibration(Options.Parsed p, Model model, String what) {
+        return () -> {
+            Path file = p.path("--calibration");
+            if (file == null) {
+                throw new UsageException(what + " ranks layers on calibration text: add --calibration FILE");
+            }
+            List<int[]> seqs;
+            try {
+                seqs = Files.readAllLines(file).stream().filter(l -> !l.isBlank())
+                        .map(l -> model.tokenizer().encode(l, true))
+                        .map(ids -> ids.length > model.config().contextLength() ? java.util.Arrays.copyOf(ids, model.config().contextLength()) : ids)
+                        .toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read calibration text " + file + ": " + e.getMessage(), e);
+            }
+            if (seqs.isEmpty()) {
+                throw new UsageException("calibration text " + file + " has no non-empty lines");
+            }
+            try (Progress bar = new Progress("calibrating", "passages")) {
+                return Calibration.measure(model.llama(), seqs, Calibration.CHUNK, bar);
+            }
+        };
+    }
+}

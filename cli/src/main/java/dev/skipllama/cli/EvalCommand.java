@@ -1,0 +1,94 @@
+package dev.skipllama.cli;
+
+import dev.skipllama.skip.SkipMethod;
+import dev.skipllama.skip.SkipMethods;
+import dev.skipllama.skip.eval.Perplexity;
+import dev.skipllama.skip.eval.Report;
+import dev.skipllama.skip.eval.SkipEval;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/** {@code skipllama eval}: perplexity on a text (optionally under a skipping method), or the whole skip table. */
+final class EvalCommand {
+    private EvalCommand() {
+    }
+
+    static Options options() {
+        Options o = new Options("eval", "--text FILE [--skip SPEC] | --table --text FILE [options]", """
+                Perplexity of the model on a text file, teacher-forced over windows of --window tokens; with --skip, \
+                under that layer-skipping method. With --table, every skipping method and self-speculation setting \
+                measured in one run (layers/token, speed-up, agreement with the full model, perplexity), as \
+                Markdown and an SVG chart. The table reads prompts from the first lines of the text, perplexity text \
+                from the middle and calibration text from the last lines.""")
+                .opt("--text", "FILE", "UTF-8 text (for --table: one passage per line)", null)
+                .opt("--window", "N", "tokens per perplexity window (default: the model's context)", null)
+                .opt("--max-tokens", "N", "score at most this many tokens of the text", "1000000")
+                .opt("--skip", "SPEC", "evaluate under a layer-skipping method (see 'generate --help')", null)
+                .opt("--calibration", "FILE", "calibration text for --skip planners that rank layers", null)
+                .flag("--table", "measure every method instead (the README's headline table)")
+                .opt("--prompts", "N", "--table: prompts to generate from", "8")
+                .opt("--tokens", "N", "--table: greedy tokens per prompt", "48")
+                .opt("--out", "DIR", "--table: where to write skip-eval.md and skip-eval.svg", ".");
+        return ModelArgs.add(o);
+    }
+
+    static int run(Options.Parsed p, Io io) throws Exception {
+        Path text = Path.of(p.require("--text"));
+        if (!Files.isRegularFile(text)) {
+            throw new UsageException("--text " + text + ": no such file");
+        }
+        try (ModelArgs.Loaded m = ModelArgs.open(p, io)) {
+            return p.has("--table") ? table(p, io, m, text) : perplexity(p, io, m, text);
+        }
+    }
+
+    private static int perplexity(Options.Parsed p, Io io, ModelArgs.Loaded m, Path text) throws Exception {
+        var llama = m.model().llama();
+        int context = llama.config().contextLength();
+        int window = p.has("--window") ? p.getInt("--window", 2, context) : context;
+        int[] ids = m.model().tokenizer().encode(Files.readString(text), m.model().tokenizer().addBosByDefault());
+        ids = Arrays.copyOf(ids, Math.min(ids.length, p.getInt("--max-tokens", 2, Integer.MAX_VALUE)));
+        SkipMethod method = p.has("--skip")
+                ? SkipMethods.parse(p.get("--skip"), llama, DecodingArgs.calibration(p, m.model(), "--skip " + p.get("--skip")))
+                : null;
+        long t0 = System.nanoTime();
+        Perplexity.Result r;
+        try (Progress bar = new Progress("scoring", "tokens")) {
+            r = Perplexity.of(llama, method, ids, window, bar);
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        io.out().printf(Locale.ROOT, "perplexity %.4f over %d tokens of %s (windows of %d, %s) in %.1f s, %.0f tok/s%n",
+                r.perplexity(), r.scored(), text, window, method == null ? "full model" : method.name(), secs, r.scored() / secs);
+        if (method != null) {
+            io.out().printf(Locale.ROOT, "layers per token: %.2f of %d%n", method.stats().generated().layersPerToken(),
+                    llama.config().layers());
+        }
+        return 0;
+    }
+
+    private static int table(Options.Parsed p, Io io, ModelArgs.Loaded m, Path text) throws Exception {
+        int prompts = p.getInt("--prompts", 1, 1000), tokens = p.getInt("--tokens", 1, 4096);
+        int pplTokens = p.getInt("--max-tokens", 2, Integer.MAX_VALUE);
+        List<String> lines = Files.readAllLines(text).stream().filter(l -> !l.isBlank()).toList();
+        List<SkipEval.Row> rows;
+        try (Progress bar = new Progress("evaluating", "methods")) {
+            int total = 1 + 12 + 6;
+            int[] done = {0};
+            rows = SkipEval.run(m.model(), lines, prompts, tokens, Math.min(pplTokens, 1024), false, what -> bar.progress(done[0]++, total));
+            bar.progress(total, total);
+        }
+        String title = "Skip methods on " + Path.of(m.model().source()).getFileName() + " (" + m.model().config().layers()
+                + " layers), " + prompts + " prompts × " + tokens + " greedy tokens";
+        String md = Report.markdown(title, rows, false);
+        io.out().println(md);
+        Path out = Path.of(p.get("--out"));
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("skip-eval.md"), md);
+        Files.writeString(out.resolve("skip-eval.svg"), Report.svg(title, rows));
+        io.err().println("wrote " + out.resolve("skip-eval.md") + " and " + out.resolve("skip-eval.svg"));
+        return 0;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.skipllama.cli;
+
+import dev.skipllama.tensor.Backend;
+import dev.skipllama.tensor.cpu.CpuBackend;
+import dev.skipllama.transformer.model.Model;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The options every command that runs a model shares: which model, on what, with how many threads. */
+final class ModelArgs {
+    static final String EMBEDDED = "models/tiny-layerskip";
+
+    private ModelArgs() {
+    }
+
+    static Options add(Options o) {
+        return o.opt("--model", "PATH", "GGUF file or Hugging Face checkpoint directory (default: the embedded model, "
+                        + EMBEDDED + ", or $SKIPLLAMA_MODEL)", null)
+                .opt("--backend", "NAME", "where to run: cpu", "cpu")
+                .opt("--threads", "K", "CPU threads", "all cores");
+    }
+
+    /** A model on its backend; closing closes both. */
+    record Loaded(Backend backend, Model model) implements AutoCloseable {
+        @Override
+        public void close() {
+            model.close();
+            backend.close();
+        }
+    }
+
+    static Loaded open(Options.Parsed p, Io io) throws IOException {
+        Path path = p.has("--model") ? p.path("--model") : defaultModel();
+        Backend backend = backend(p);
+        long t0 = System.nanoTime();
+        try {
+            Model model = Model.load(path, backend);
+            io.err().printf("loaded %s: %d layers, dim %d, vocabulary %d, context %d, on %s (%.0f ms)%n", model.source(),
+                    model.config().layers(), model.config().dim(), model.config().vocabSize(), model.config().contextLength(),
+                    backend.name(), (System.nanoTime() - t0) / 1e6);
+            return new Loaded(backend, model);
+        } catch (IOException | RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    static Backend backend(Options.Parsed p) {
+        String name = p.get("--backend");
+        int threads = p.get("--threads").equals("all cores") ? Runtime.getRuntime().availableProcessors()
+                : p.getInt("--threads", 1, 1024);
+        if (name.equals("cpu")) {
+            return new CpuBackend(threads);
+        }
+        throw new UsageException("unknown backend '" + name + "'; available: cpu");
+    }
+
+    /** The embedded model: $SKIPLLAMA_MODEL, then models/tiny-layerskip here, then beside the jar's checkout. */
+    static Path defaultModel() throws IOException {
+        List<Path> tried = new ArrayList<>();
+        String env = System.getenv("SKIPLLAMA_MODEL");
+        if (env != null && !env.isBlank()) {
+            tried.add(Path.of(env));
+        }
+        tried.add(Path.of(EMBEDDED));
+        try {
+            Path jar = Path.of(ModelArgs.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            for (Path dir = jar.getParent(); dir != null; dir = dir.getParent()) {
+                tried.add(dir.resolve(EMBEDDED));
+            }
+        } catch (Exception ignored) {
+            // no code source (e.g. a custom class loader): the working directory is the only guess
+        }
+        for (Path t : tried) {
+            if (Files.isRegularFile(t.resolve("config.json"))) {
+                return t;
+            }
+        }
+        throw new IOException("no model given and the embedded model was not found; looked in " + tried
+                + ". Pass --model PATH (a .gguf file or a Hugging Face checkpoint directory) or set SKIPLLAMA_MODEL");
+    }
+}

@@ -1,0 +1,100 @@
+/*
+ * skipllama in one file: load a model, stream a generation, optionally with a layer-skipping method or
+ * self-speculative decoding, and see which tokens needed the whole network.
+ *
+ *   ./mvnw -q -DskipTests package          # once: builds cli/target/skipllama.jar
+ *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+ *        -cp cli/target/skipllama.jar demo/SkipLlamaDemo.java [MODEL] [--prompt TEXT] [--tokens N]
+ *        [--skip SPEC | --speculate E,D] [--color | --no-color]
+ *
+ * MODEL is a .gguf file or a Hugging Face checkpoint directory (default: the embedded
+ * models/tiny-layerskip). SPEC is any method of `skipllama generate --help`: exit:6, confidence:0.8,
+ * last25, unified:1.33, skipdecode:6-12, d3:0.98, adaskip:0.95, ... Tokens are coloured by the number
+ * of layers that predicted them (an early exit, an accepted draft); the full depth stays plain.
+ */
+
+import dev.skipllama.skip.SkipMethod;
+import dev.skipllama.skip.SkipMethods;
+import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
+import dev.skipllama.tensor.cpu.CpuBackend;
+import dev.skipllama.transformer.generate.StandardDecoder;
+import dev.skipllama.transformer.model.Generation;
+import dev.skipllama.transformer.model.Model;
+import dev.skipllama.transformer.model.Session;
+import dev.skipllama.transformer.model.SessionOptions;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+void main(String[] args) throws Exception {
+    Map<String, String> opt = new HashMap<>();
+    String modelPath = "models/tiny-layerskip";
+    for (int i = 0; i < args.length; i++) {
+        if (args[i].equals("--no-color") || args[i].equals("--color")) {
+            opt.put(args[i], "");
+        } else if (args[i].startsWith("--") && i + 1 < args.length) {
+            opt.put(args[i], args[++i]);
+        } else if (!args[i].startsWith("--")) {
+            modelPath = args[i];
+        } else {
+            System.err.println("option " + args[i] + " needs a value");
+            System.exit(2);
+        }
+    }
+    String prompt = opt.getOrDefault("--prompt", "Once upon a time");
+    int tokens = Integer.parseInt(opt.getOrDefault("--tokens", "64"));
+    boolean color = opt.containsKey("--color")
+            || !opt.containsKey("--no-color") && System.console() != null && System.console().isTerminal() && System.getenv("NO_COLOR") == null;
+
+    try (CpuBackend cpu = new CpuBackend();                      // every core; one pool for the whole run
+         Model model = Model.load(Path.of(modelPath), cpu)) {     // weights are memory-mapped, not copied
+        int layers = model.config().layers();
+        int context = Math.min(model.config().contextLength(), model.tokenizer().encode(prompt, true).length + tokens + 16);
+        SessionOptions options = SessionOptions.defaults(context);
+        SkipMethod method = null;
+        if (opt.containsKey("--skip")) {
+            // Every skipping method is a policy over the one forward pass; the decoder asks it per layer.
+            SkipMethod m = SkipMethods.parse(opt.get("--skip"), model.llama(), null);
+            options = options.withDecoder((llama, sampling, n) -> new StandardDecoder(llama, sampling, m.asStepHooks(), n));
+            method = m;
+        } else if (opt.containsKey("--speculate")) {
+            // Draft d tokens with the first e layers, verify them with the rest in one batched pass.
+            String[] ed = opt.get("--speculate").split(",");
+            int e = Integer.parseInt(ed[0].trim()), d = Integer.parseInt(ed[1].trim());
+            options = options.withDecoder((llama, sampling, n) -> new SelfSpeculativeDecoder(llama, e, d, false, sampling, n + d + 1));
+        }
+
+        System.out.print(prompt);
+        try (Session session = model.newSession(options)) {
+            Generation g = session.generate(prompt, tokens, (piece, depth) -> {
+                System.out.print(color && depth < layers ? paint(piece, depth, layers) : piece);
+                System.out.flush();
+                return true;                                      // false would stop here
+            });
+            var s = g.stats();
+            System.out.printf("%n%n%d tokens at %.1f tok/s (prompt: %d tokens at %.1f tok/s)%n",
+                    s.generatedTokens(), s.decodeTokensPerSecond(), s.promptTokens(), s.prefillTokensPerSecond());
+            if (method != null) {
+                System.out.printf("%s: %.2f of %d layers per token%n", method.name(), method.stats().generated().layersPerToken(), layers);
+            } else if (s.verifyPasses() > 0) {
+                System.out.printf("self-speculation: %.1f%% of drafted tokens accepted, %.2f tokens per verification pass%n",
+                        100 * s.acceptanceRate(), (double) s.generatedTokens() / s.verifyPasses());
+            } else {
+                System.out.printf("full model: %d layers per token%n", layers);
+            }
+            if (color && (method != null || s.verifyPasses() > 0)) {
+                StringBuilder legend = new StringBuilder("colour = layers that predicted the token:");
+                for (int depth = 1; depth < layers; depth++) {
+                    legend.append(' ').append(paint(String.valueOf(depth), depth, layers));
+                }
+                System.out.println(legend.append(", plain = all ").append(layers));
+            }
+        }
+    }
+}
+
+/** Red for the shallowest quarter of the layers, then yellow, cyan, blue (ANSI colours). */
+String paint(String piece, int depth, int layers) {
+    String[] codes = {"\u001b[31m", "\u001b[33m", "\u001b[36m", "\u001b[34m"};
+    return codes[Math.min(3, depth * 4 / layers)] + piece + "\u001b[0m";
+}
