@@ -148,13 +148,7 @@ final class Options {
         }
 
         int getInt(String name, int min, int max) {
-            String v = require(name);
-            int x;
-            try {
-                x = Integer.parseInt(v.trim());
-            } catch (NumberFormatException e) {
-                throw new UsageException(name + " expects an integer, got '" + v + "'");
-            }
+            int x = parse(name, "an integer", Integer::parseInt);
             if (x < min || x > max) {
                 throw new UsageException(name + " must be in [" + min + ", " + max + "], got " + x);
             }
@@ -162,26 +156,24 @@ final class Options {
         }
 
         long getLong(String name) {
-            String v = require(name);
-            try {
-                return Long.parseLong(v.trim());
-            } catch (NumberFormatException e) {
-                throw new UsageException(name + " expects an integer, got '" + v + "'");
-            }
+            return parse(name, "an integer", Long::parseLong);
         }
 
         float getFloat(String name, float min, float max) {
-            String v = require(name);
-            float x;
-            try {
-                x = Float.parseFloat(v.trim());
-            } catch (NumberFormatException e) {
-                throw new UsageException(name + " expects a number, got '" + v + "'");
-            }
+            float x = parse(name, "a number", Float::parseFloat);
             if (!(x >= min && x <= max)) {
-                throw new UsageException(name + " must be in [" + min + ", " + max + "], got " + v);
+                throw new UsageException(name + " must be in [" + min + ", " + max + "], got " + get(name));
             }
             return x;
+        }
+
+        private <T> T parse(String name, String kind, java.util.function.Function<String, T> parser) {
+            String v = require(name);
+            try {
+                return parser.apply(v.trim());
+            } catch (NumberFormatException e) {
+                throw new UsageException(name + " expects " + kind + ", got '" + v + "'");
+            }
         }
 
         Path path(String name) {
