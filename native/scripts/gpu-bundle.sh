@@ -32,6 +32,7 @@ for m in cuda-bindings native tensor transformer skip; do
     tmp="$(mktemp -d)"
     cp -r "$m/target/test-classes/." "$tmp/"
     rm -f "$tmp/junit-platform.properties"
+    rm -rf "$tmp/llama.cpp-vocab" "$tmp/tiny-layerskip"   # tokenizer fixtures: 2.5 MB the CUDA tests never read
     "$JAVA_HOME/bin/jar" --create --file "$out/lib/skipllama-$m-$project-tests.jar" -C "$tmp" .
     rm -rf "$tmp"
 done
@@ -63,4 +64,5 @@ if [ "$size" -gt "$limit" ]; then
 fi
 if [ "${1:-}" = "--check" ]; then
     "$out/run-cuda-tests.sh"
+    rm -rf "$out/reports"
 fi
