@@ -22,6 +22,7 @@ command -v nvidia-smi >/dev/null && nvidia-smi -L
     --select-class dev.skipllama.tensor.BackendsTest \
     --select-class dev.skipllama.tensor.DeviceTensorTest \
     --select-class dev.skipllama.tensor.cuda.CudaBackendProperties \
+    --select-class dev.skipllama.tensor.cuda.NvrtcTest \
     --select-class dev.skipllama.transformer.model.CudaModelTest \
     --select-class dev.skipllama.skip.CudaSkipMethodsTest \
     --details=tree --disable-banner --reports-dir=reports 2>&1 | grep -v "incubator modules"

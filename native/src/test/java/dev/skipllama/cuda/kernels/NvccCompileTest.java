@@ -44,6 +44,22 @@ class NvccCompileTest {
         }
     }
 
+    /**
+     * What the driver's JIT will do with the committed PTX, done ahead: ptxas assembles it for the
+     * oldest architecture we target and for Hopper.
+     */
+    @Test
+    void committedPtxAssemblesForRealGpus(@TempDir Path out) throws IOException, InterruptedException {
+        Optional<Path> ptxas = onPath("ptxas");
+        assumeTrue(ptxas.isPresent(), "ptxas is not on the PATH, so the PTX cannot be assembled here");
+        for (Path cu : KernelSources.cuFiles()) {
+            Path ptx = KernelSources.PTX.resolve(KernelSources.baseName(cu) + ".ptx");
+            for (String arch : List.of("sm_75", "sm_90")) {
+                run(List.of(ptxas.get().toString(), "-arch=" + arch, ptx.toString(), "-o", out.resolve("k.cubin").toString()), 60);
+            }
+        }
+    }
+
     private static String run(List<String> cmd, int seconds) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         p.getOutputStream().close();

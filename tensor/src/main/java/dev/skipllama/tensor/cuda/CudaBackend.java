@@ -61,6 +61,7 @@ public final class CudaBackend implements Backend {
     private final Map<Long, Long> live = new HashMap<>();
     private final String description;
     private int device;
+    private int computeCapability;
     private MemorySegment context = MemorySegment.NULL;
     private MemorySegment stream = MemorySegment.NULL;
     private MemorySegment cublas = MemorySegment.NULL;
@@ -141,6 +142,7 @@ public final class CudaBackend implements Backend {
             Errors.cu("cuDeviceGetAttribute", cuda_h.cuDeviceGetAttribute(v, cuda_h.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR(), device));
             int major = v.get(ValueLayout.JAVA_INT, 0);
             Errors.cu("cuDeviceGetAttribute", cuda_h.cuDeviceGetAttribute(v, cuda_h.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR(), device));
+            computeCapability = 10 * major + v.get(ValueLayout.JAVA_INT, 0);
             return name.getString(0) + ", sm_" + major + v.get(ValueLayout.JAVA_INT, 0);
         }
     }
@@ -158,6 +160,11 @@ public final class CudaBackend implements Backend {
     @Override
     public Location location() {
         return location;
+    }
+
+    /** The device's compute capability as major · 10 + minor (90 for H100), read when the backend started. */
+    public int computeCapability() {
+        return computeCapability;
     }
 
     /** Whether batched F32/F16/BF16 matmuls go to cuBLAS. */
@@ -363,7 +370,9 @@ public final class CudaBackend implements Backend {
         try {
             bind();
             DType dt = w.dtype();
-            boolean blas = rows > KERNEL_MAX_ROWS && hasCublas() && (dt == DType.F32 || dt == DType.F16 || dt == DType.BF16) && nIn > 0;
+            // cuBLAS has BF16 GEMMs from compute capability 8.0 (Ampere) on; older GPUs keep BF16 on our kernel.
+            boolean blas = rows > KERNEL_MAX_ROWS && hasCublas() && nIn > 0
+                    && (dt == DType.F32 || dt == DType.F16 || (dt == DType.BF16 && computeCapability >= 80));
             if (blas) {
                 gemm(w, x, out, nOut, nIn, rows);
                 return;

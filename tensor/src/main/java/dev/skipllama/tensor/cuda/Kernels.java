@@ -150,8 +150,10 @@ final class Kernels implements AutoCloseable {
             }
             argPointers.setAtIndex(ValueLayout.ADDRESS, i, argValues.asSlice(at, 8));
         }
-        Errors.cu("cuLaunchKernel(" + kernel + ")", cuda_h.cuLaunchKernel(fn, gridX, gridY, 1, blockX, 1, 1, 0, stream,
-                argPointers, MemorySegment.NULL));
+        int rc = cuda_h.cuLaunchKernel(fn, gridX, gridY, 1, blockX, 1, 1, 0, stream, argPointers, MemorySegment.NULL);
+        if (rc != 0) { // the message is built only on failure: this runs for every op
+            Errors.cu("cuLaunchKernel(" + kernel + ", grid " + gridX + "×" + gridY + ", block " + blockX + ")", rc);
+        }
     }
 
     @Override

@@ -65,8 +65,9 @@ class CudaBackendProperties extends BackendContract {
     @Override
     protected double matmulBound(DType w, int rows, int nIn, double absSum, double weightAbsSum) {
         double kernel = super.matmulBound(w, rows, nIn, absSum, weightAbsSum);
+        boolean kQuant = w == DType.Q4_K || w == DType.Q6_K; // uploaded as F32, so batches go to SGEMM
         boolean blas = rows > CudaBackend.KERNEL_MAX_ROWS && cuda.hasCublas()
-                && (w == DType.F32 || w == DType.F16 || w == DType.BF16);
+                && (w == DType.F32 || w == DType.F16 || (w == DType.BF16 && cuda.computeCapability() >= 80) || kQuant);
         if (!blas) {
             return kernel;
         }
