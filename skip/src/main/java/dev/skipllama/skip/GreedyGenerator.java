@@ -40,7 +40,7 @@ public final class GreedyGenerator {
         int[] out = new int[newTokens];
         float[][] logits = new float[newTokens][];
         method.reset();
-        try (KvCache cache = new KvCache(model.config(), prompt.length + newTokens - 1);
+        try (KvCache cache = model.kvCache(prompt.length + newTokens - 1);
              Workspace ws = model.workspace(prompt.length, 1)) {
             Tensor l = model.forward(prompt, cache, ws, method.prefill(0, prompt.length), 1);
             for (int step = 0; ; step++) {

@@ -117,7 +117,7 @@ public final class SkipMethods {
                     case "ffn" -> AdaSkip.Scope.FFN;
                     default -> AdaSkip.Scope.BOTH;
                 };
-                yield new AdaSkip(layers, model.config().dim(), tau, decay, refresh, scope);
+                yield new AdaSkip(layers, model.config().dim(), tau, decay, refresh, scope, model.backend());
             }
             default -> throw spec.error("unknown method '" + spec.name + "'; " + USAGE);
         };

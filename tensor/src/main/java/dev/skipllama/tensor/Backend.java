@@ -10,10 +10,69 @@ package dev.skipllama.tensor;
  * tokens: a single row is decoding, many rows are prompt prefill or speculative verification.
  *
  * <p>A backend may be shared by several threads; implementations say how they serialise work.
+ *
+ * <p><b>Where tensors live.</b> Every op takes tensors in the backend's {@link #location()}. Host
+ * backends (CPU, reference) use ordinary host tensors, and the memory methods below are identities or
+ * plain copies for them. A device backend keeps weights, activations and the KV cache in device
+ * memory: weights go there once with {@link #upload}, activations are made with {@link #allocate},
+ * and results come back with {@link #toHost} or {@link #read} — only where the host needs them.
  */
 public interface Backend extends AutoCloseable {
 
     String name();
+
+    /** Where this backend's tensors live: {@link Location#HOST} unless it computes on a device. */
+    default Location location() {
+        return Location.HOST;
+    }
+
+    /** A zero-filled tensor in this backend's memory; the caller owns it and closes it. */
+    default Tensor allocate(DType dtype, int... shape) {
+        return Tensor.allocate(dtype, shape);
+    }
+
+    /**
+     * The backend's copy of a host weight, made once when a model is loaded. Host backends return
+     * {@code hostWeight} itself (nothing is copied, memory-mapped weights stay mapped). A device
+     * backend returns a new device tensor, possibly in another dtype when it has no kernel for the
+     * weight's (the numbers it represents are the same); the caller closes it when it is no longer
+     * the same object as {@code hostWeight}.
+     */
+    default Tensor upload(Tensor hostWeight) {
+        return hostWeight;
+    }
+
+    /** Copies {@code src} (this backend's) into the host tensor {@code hostDst} of the same dtype and size. */
+    default void toHost(Tensor src, Tensor hostDst) {
+        copyBytes("toHost", src, hostDst);
+    }
+
+    /** Copies the host tensor {@code hostSrc} into {@code dst} (this backend's) of the same dtype and size. */
+    default void fromHost(Tensor hostSrc, Tensor dst) {
+        copyBytes("fromHost", hostSrc, dst);
+    }
+
+    /**
+     * Reads an F32 tensor of this backend into a heap array: {@code src.copyTo(dst)} on the host,
+     * one device-to-host copy on a device. This is how hooks that look at hidden states read them.
+     */
+    default void read(Tensor src, float[] dst) {
+        src.copyTo(dst);
+    }
+
+    /** Writes a heap array into an F32 tensor of this backend: {@code dst.copyFrom(src)} on the host. */
+    default void write(float[] src, Tensor dst) {
+        dst.copyFrom(src);
+    }
+
+    private static void copyBytes(String op, Tensor src, Tensor dst) {
+        if (src.dtype() != dst.dtype() || src.byteSize() != dst.byteSize()) {
+            throw new IllegalArgumentException(op + ": " + src + " and " + dst + " differ in dtype or size");
+        }
+        if (src.segment().address() != dst.segment().address()) { // the same tensor: nothing to do on the host
+            java.lang.foreign.MemorySegment.copy(src.segment(), 0, dst.segment(), 0, src.byteSize());
+        }
+    }
 
     /**
      * {@code out[r, o] = Σ_i w[o, i] · x[r, i]}, i.e. {@code out = x · wᵀ} as in {@code nn.Linear}.

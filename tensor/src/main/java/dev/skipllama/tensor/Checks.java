@@ -116,8 +116,22 @@ public final class Checks {
         }
     }
 
+    /**
+     * Every tensor lives on {@code where}: host backends pass {@link Location#HOST} so that a device
+     * tensor is an exception naming the op, not a crash; device backends pass their device.
+     */
+    public static void on(Location where, String op, Tensor... tensors) {
+        for (Tensor t : tensors) {
+            if (!t.location().equals(where)) {
+                throw new IllegalArgumentException(op + ": " + desc(t) + " lives on " + t.location()
+                        + " but this backend computes on " + where
+                        + (where.isHost() ? "; copy it to the host with Backend.toHost" : "; copy it there with Backend.upload or Backend.fromHost"));
+            }
+        }
+    }
+
     static void writable(String op, String name, Tensor t) {
-        if (t.segment().isReadOnly()) {
+        if (t.rawSegment().isReadOnly()) {
             throw new IllegalArgumentException(op + ": " + name + " " + desc(t) + " is read-only (a memory-mapped weight?)");
         }
     }

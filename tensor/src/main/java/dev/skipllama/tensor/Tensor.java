@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A dense, row-major tensor: a shape, a {@link DType} and the bytes, held in a {@link MemorySegment}
@@ -18,6 +19,13 @@ import java.util.Arrays;
  * wrapped around an existing segment ({@link #wrap}) or obtained as views ({@link #rows},
  * {@link #row}, {@link #reshape}) own nothing: closing them does nothing, and they are valid exactly as
  * long as the memory they look at.
+ *
+ * <p><b>Location.</b> Tensors live on the {@link Location#HOST} unless a device backend made them
+ * ({@link Backend#allocate}, {@link Backend#upload}). A device tensor keeps the device address and
+ * size as a segment so that views slice it exactly like host tensors, but Java must never read
+ * through it: every host accessor ({@link #segment()}, {@link #getFloat}, {@link #toFloatArray}, …)
+ * throws {@link IllegalStateException} for it instead of crashing the JVM. Copy it with
+ * {@link Backend#toHost} first.
  */
 public final class Tensor implements AutoCloseable {
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -25,12 +33,18 @@ public final class Tensor implements AutoCloseable {
     private final DType dtype;
     private final int[] shape;
     private final MemorySegment segment;
-    private final Arena owner;
+    private final Location location;
+    private final AutoCloseable owner;
 
-    private Tensor(DType dtype, int[] shape, MemorySegment segment, Arena owner) {
+    private Tensor(DType dtype, int[] shape, MemorySegment segment, AutoCloseable owner) {
+        this(dtype, shape, segment, Location.HOST, owner);
+    }
+
+    private Tensor(DType dtype, int[] shape, MemorySegment segment, Location location, AutoCloseable owner) {
         this.dtype = dtype;
         this.shape = shape;
         this.segment = segment;
+        this.location = location;
         this.owner = owner;
     }
 
@@ -66,6 +80,21 @@ public final class Tensor implements AutoCloseable {
                     + " needs " + need + " bytes, but the segment has " + segment.byteSize());
         }
         return new Tensor(dtype, s, segment, null);
+    }
+
+    /**
+     * A tensor in device memory at {@code address}, for device backends. {@code free} releases the
+     * memory on {@link #close()} (at most once), or is null for a view that owns nothing.
+     */
+    public static Tensor onDevice(Location location, long address, DType dtype, Runnable free, int... shape) {
+        if (location.isHost()) {
+            throw new IllegalArgumentException("onDevice needs a device location, got " + location);
+        }
+        int[] s = checkShape(dtype, shape);
+        long bytes = dtype.byteSize(numel(s));
+        // The segment only carries address and size for slicing; host accessors refuse to read it.
+        MemorySegment seg = MemorySegment.ofAddress(address).reinterpret(bytes);
+        return new Tensor(dtype, s, seg, location, free == null ? null : new OnceOnly(free));
     }
 
     /** An owning F32 tensor holding a copy of {@code values}. */
@@ -112,7 +141,25 @@ public final class Tensor implements AutoCloseable {
         return dtype.byteSize(shape[shape.length - 1]);
     }
 
+    /** The host memory holding the bytes; throws for a device tensor (see the class comment). */
     public MemorySegment segment() {
+        return host("segment");
+    }
+
+    public Location location() {
+        return location;
+    }
+
+    /** The device address of the first byte, for device backends; throws for a host tensor. */
+    public long deviceAddress() {
+        if (location.isHost()) {
+            throw new IllegalStateException("deviceAddress: " + this + " lives on the host");
+        }
+        return segment.address();
+    }
+
+    /** The segment whatever the location, for checks that do not read it (read-only flag, size). */
+    MemorySegment rawSegment() {
         return segment;
     }
 
@@ -129,13 +176,13 @@ public final class Tensor implements AutoCloseable {
         long stride = dtype.byteSize(numel(shape) / Math.max(1, shape[0]));
         int[] s = shape.clone();
         s[0] = to - from;
-        return new Tensor(dtype, s, segment.asSlice(from * stride, (to - from) * stride), null);
+        return new Tensor(dtype, s, segment.asSlice(from * stride, (to - from) * stride), location, null);
     }
 
     /** A view of index {@code i} of dimension 0, with that dimension removed. */
     public Tensor row(int i) {
         Tensor r = rows(i, i + 1);
-        return new Tensor(dtype, Arrays.copyOfRange(shape, 1, shape.length), r.segment, null);
+        return new Tensor(dtype, Arrays.copyOfRange(shape, 1, shape.length), r.segment, location, null);
     }
 
     /** The same bytes seen with another shape of the same element count. */
@@ -145,25 +192,25 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("cannot reshape " + Arrays.toString(shape) + " (" + numel()
                     + " elements) to " + Arrays.toString(s) + " (" + numel(s) + " elements)");
         }
-        return new Tensor(dtype, s, segment, null);
+        return new Tensor(dtype, s, segment, location, null);
     }
 
     /** Element {@code i} (flat index) of an F32 tensor. */
     public float getFloat(long i) {
         requireF32("getFloat");
-        return segment.getAtIndex(F32_LE, i);
+        return host("getFloat").getAtIndex(F32_LE, i);
     }
 
     /** Sets element {@code i} (flat index) of an F32 tensor. */
     public void setFloat(long i, float v) {
         requireF32("setFloat");
-        segment.setAtIndex(F32_LE, i, v);
+        host("setFloat").setAtIndex(F32_LE, i, v);
     }
 
     /** A heap copy of an F32 tensor's values; use {@link Dequantize} for other dtypes. */
     public float[] toFloatArray() {
         requireF32("toFloatArray");
-        return segment.toArray(F32_LE);
+        return host("toFloatArray").toArray(F32_LE);
     }
 
     /** Copies an F32 tensor's elements into {@code dst}. */
@@ -172,7 +219,7 @@ public final class Tensor implements AutoCloseable {
         if (dst.length < numel()) {
             throw new IllegalArgumentException("destination holds " + dst.length + " floats, tensor has " + numel());
         }
-        MemorySegment.copy(segment, F32_LE, 0, dst, 0, (int) numel());
+        MemorySegment.copy(host("copyTo"), F32_LE, 0, dst, 0, (int) numel());
     }
 
     /** Copies {@code src} into this F32 tensor. */
@@ -181,7 +228,7 @@ public final class Tensor implements AutoCloseable {
         if (src.length != numel()) {
             throw new IllegalArgumentException("source holds " + src.length + " floats, tensor has " + numel());
         }
-        MemorySegment.copy(src, 0, segment, F32_LE, 0, src.length);
+        MemorySegment.copy(src, 0, host("copyFrom"), F32_LE, 0, src.length);
     }
 
     /** Whether this tensor frees memory on {@link #close()}. */
@@ -191,14 +238,43 @@ public final class Tensor implements AutoCloseable {
 
     @Override
     public void close() {
-        if (owner != null && owner.scope().isAlive()) {
-            owner.close();
+        if (owner instanceof Arena arena) {
+            if (arena.scope().isAlive()) {
+                arena.close();
+            }
+        } else if (owner != null) {
+            ((OnceOnly) owner).close();
         }
     }
 
     @Override
     public String toString() {
-        return "Tensor" + Arrays.toString(shape) + " " + dtype;
+        return "Tensor" + Arrays.toString(shape) + " " + dtype + (location.isHost() ? "" : " on " + location);
+    }
+
+    private MemorySegment host(String op) {
+        if (location != Location.HOST && !location.isHost()) {
+            throw new IllegalStateException(op + ": " + this + " lives on " + location
+                    + "; copy it to the host with Backend.toHost (or read it with Backend.read)");
+        }
+        return segment;
+    }
+
+    /** Runs a device free at most once, however often the tensor is closed. */
+    private static final class OnceOnly implements AutoCloseable {
+        private final Runnable free;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        OnceOnly(Runnable free) {
+            this.free = free;
+        }
+
+        @Override
+        public void close() {
+            if (done.compareAndSet(false, true)) {
+                free.run();
+            }
+        }
     }
 
     private void requireF32(String op) {

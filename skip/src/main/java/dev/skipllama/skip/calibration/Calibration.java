@@ -1,5 +1,6 @@
 package dev.skipllama.skip.calibration;
 
+import dev.skipllama.tensor.Backend;
 import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.ProgressListener;
 import dev.skipllama.transformer.llama.ForwardHooks;
@@ -86,7 +87,7 @@ public record Calibration(long tokens, double[] layerCosine, double[] attentionC
         if (sequences.isEmpty()) {
             throw new IllegalArgumentException("calibration needs at least one token sequence");
         }
-        Recorder rec = new Recorder(layers, dim);
+        Recorder rec = new Recorder(layers, dim, model.backend());
         try (Workspace ws = model.workspace(chunk, 1)) {
             for (int s = 0; s < sequences.size(); s++) {
                 int[] seq = sequences.get(s);
@@ -94,7 +95,7 @@ public record Calibration(long tokens, double[] layerCosine, double[] attentionC
                     throw new IllegalArgumentException("calibration sequence " + s + " has " + seq.length
                             + " tokens; each needs 1 to " + model.config().contextLength() + " (the context length)");
                 }
-                try (KvCache cache = new KvCache(model.config(), seq.length)) {
+                try (KvCache cache = model.kvCache(seq.length)) {
                     for (int p0 = 0; p0 < seq.length; p0 += chunk) {
                         int n = Math.min(chunk, seq.length - p0);
                         model.embed(java.util.Arrays.copyOfRange(seq, p0, p0 + n), ws);
@@ -112,13 +113,15 @@ public record Calibration(long tokens, double[] layerCosine, double[] attentionC
     /** Observes the layer input, the mid-layer state and the layer output of every row. */
     private static final class Recorder implements ForwardHooks {
         private final int dim;
+        private final Backend backend;
         private final double[] layer, attention, ffn;
         private float[] in = new float[0], mid = new float[0], out = new float[0];
         private int rows;
         private long tokens;
 
-        Recorder(int layers, int dim) {
+        Recorder(int layers, int dim, Backend backend) {
             this.dim = dim;
+            this.backend = backend;
             layer = new double[layers];
             attention = new double[layers];
             ffn = new double[layers];
@@ -131,13 +134,13 @@ public record Calibration(long tokens, double[] layerCosine, double[] attentionC
                 mid = new float[n * dim];
                 out = new float[n * dim];
             }
-            embedded.copyTo(in);
+            backend.read(embedded, in);
             tokens += n;
         }
 
         @Override
         public void afterAttention(int l, Tensor hidden) {
-            hidden.copyTo(mid);
+            backend.read(hidden, mid);
             for (int r = 0; r < rows; r++) {
                 attention[l] += Cosine.of(in, mid, r * dim, r * dim, dim);
             }
@@ -145,7 +148,7 @@ public record Calibration(long tokens, double[] layerCosine, double[] attentionC
 
         @Override
         public void afterLayer(int l, Tensor hidden) {
-            hidden.copyTo(out);
+            backend.read(hidden, out);
             for (int r = 0; r < rows; r++) {
                 ffn[l] += Cosine.of(mid, out, r * dim, r * dim, dim);
                 layer[l] += Cosine.of(in, out, r * dim, r * dim, dim);

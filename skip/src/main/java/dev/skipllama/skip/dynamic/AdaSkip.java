@@ -3,6 +3,7 @@ package dev.skipllama.skip.dynamic;
 import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.SkipStats;
 import dev.skipllama.skip.calibration.Cosine;
+import dev.skipllama.tensor.Backend;
 import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.llama.ForwardHooks;
 import dev.skipllama.transformer.llama.LayerAction;
@@ -42,8 +43,15 @@ public final class AdaSkip implements SkipMethod {
     private final double[] estimate;   // [2L]: attention of l at 2l, FFN of l at 2l+1; NaN until observed
     private final int[] skippedInARow; // [2L]
     private final int dim;
+    private final Backend backend;
 
+    /** For a model on a host backend. */
     public AdaSkip(int layers, int dim, double threshold, double decay, int refresh, Scope scope) {
+        this(layers, dim, threshold, decay, refresh, scope, null);
+    }
+
+    /** For a model on {@code backend} (null: the host), through which the hidden states are read. */
+    public AdaSkip(int layers, int dim, double threshold, double decay, int refresh, Scope scope, Backend backend) {
         if (!(threshold >= -1)) {
             throw new IllegalArgumentException("AdaSkip cosine threshold must be a number >= -1, got " + threshold);
         }
@@ -55,6 +63,7 @@ public final class AdaSkip implements SkipMethod {
         }
         this.layers = layers;
         this.dim = dim;
+        this.backend = backend;
         this.threshold = threshold;
         this.decay = decay;
         this.refresh = refresh;
@@ -138,7 +147,7 @@ public final class AdaSkip implements SkipMethod {
         @Override
         public void afterAttention(int layer, Tensor hidden) {
             int rows = ensure(hidden);
-            hidden.copyTo(mid);
+            read(hidden, mid);
             if (actions[layer].runsAttention() && inValid) {
                 observe(2 * layer, meanCos(in, mid, rows));
             }
@@ -147,7 +156,7 @@ public final class AdaSkip implements SkipMethod {
         @Override
         public void afterLayer(int layer, Tensor hidden) {
             int rows = ensure(hidden);
-            hidden.copyTo(out);
+            read(hidden, out);
             if (actions[layer].runsFfn()) {
                 observe(2 * layer + 1, meanCos(mid, out, rows));
             }
@@ -155,6 +164,14 @@ public final class AdaSkip implements SkipMethod {
             in = out;
             out = t;
             inValid = true;
+        }
+
+        private void read(Tensor hidden, float[] dst) {
+            if (backend == null) {
+                hidden.copyTo(dst);
+            } else {
+                backend.read(hidden, dst);
+            }
         }
 
         private int ensure(Tensor hidden) {

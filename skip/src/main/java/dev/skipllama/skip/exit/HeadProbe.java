@@ -9,7 +9,9 @@ import java.lang.foreign.Arena;
 /**
  * The shared final RMSNorm + LM head (LayerSkip's single exit head) applied to one hidden row, into
  * buffers of its own so the forward's workspace is untouched. This is the costly part of a dynamic
- * exit: one {@code [vocab, dim]} matrix-vector product per candidate layer.
+ * exit: one {@code [vocab, dim]} matrix-vector product per candidate layer. On a host backend the
+ * buffers are garbage-collected with the probe; on a device backend they are the backend's (freed
+ * with it at the latest), and the probabilities come back with one copy.
  */
 final class HeadProbe {
     private final Llama model;
@@ -19,9 +21,15 @@ final class HeadProbe {
 
     HeadProbe(Llama model) {
         this.model = model;
-        Arena arena = Arena.ofAuto();
-        normed = Tensor.allocate(arena, DType.F32, 1, model.config().dim());
-        probs = Tensor.allocate(arena, DType.F32, 1, model.config().vocabSize());
+        Backend b = model.backend();
+        if (b.location().isHost()) {
+            Arena arena = Arena.ofAuto();
+            normed = Tensor.allocate(arena, DType.F32, 1, model.config().dim());
+            probs = Tensor.allocate(arena, DType.F32, 1, model.config().vocabSize());
+        } else {
+            normed = b.allocate(DType.F32, 1, model.config().dim());
+            probs = b.allocate(DType.F32, 1, model.config().vocabSize());
+        }
         heap = new float[model.config().vocabSize()];
     }
 
@@ -31,7 +39,7 @@ final class HeadProbe {
         b.rmsnorm(row, model.weights().finalNorm(), model.config().rmsEps(), normed);
         b.matmul(model.weights().output(), normed, probs);
         b.softmax(probs);
-        probs.copyTo(heap);
+        b.read(probs, heap);
         return measure.of(heap);
     }
 }

@@ -73,7 +73,7 @@ public final class SelfSpeculativeDecoder implements TokenDecoder {
         this.maxDraft = draftLength;
         this.adaptive = adaptive;
         this.sampling = sampling;
-        this.cache = new KvCache(model.config(), contextCapacity);
+        this.cache = model.kvCache(contextCapacity);
         this.draftWs = model.workspace(StandardDecoder.PREFILL_CHUNK, 1);
         this.verifyWs = model.workspace(draftLength + 1, draftLength + 1);
         this.exitStates = new float[draftLength + 1][model.config().dim()];
@@ -128,7 +128,7 @@ public final class SelfSpeculativeDecoder implements TokenDecoder {
                 }
                 model.embed(new int[]{draft[i]}, draftWs);
                 model.layers(draftWs, cache, pos + i, 1, 0, exitLayer, PARTIAL);
-                draftWs.hidden(1).copyTo(exitStates[i]);
+                draftWs.readHidden(1, exitStates[i]);
                 layerRows += exitLayer;
                 if (i < round) {
                     model.head(draftWs, 0, 1).copyTo(row);
@@ -139,7 +139,7 @@ public final class SelfSpeculativeDecoder implements TokenDecoder {
             drafted += round;
             // Verify: layers [E, L) over all round+1 states at once.
             for (int i = 0; i <= round; i++) {
-                verifyWs.hidden(round + 1).row(i).copyFrom(exitStates[i]);
+                model.backend().write(exitStates[i], verifyWs.hidden(round + 1).row(i));
             }
             model.layers(verifyWs, cache, pos, round + 1, exitLayer, layers, PARTIAL);
             layerRows += (long) (round + 1) * (layers - exitLayer);

@@ -8,6 +8,7 @@ import dev.skipllama.tensor.Backend;
 import dev.skipllama.tensor.Checks;
 import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.Dequantize;
+import dev.skipllama.tensor.Location;
 import dev.skipllama.tensor.RopeLayout;
 import dev.skipllama.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -65,6 +66,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Tensor w, Tensor x, Tensor out) {
+        Checks.on(Location.HOST, "matmul", w, x, out);
         Checks.matmul(w, x, out);
         final int nOut = w.dim(0), nIn = w.dim(1), rows = x.rowCount();
         final DType dt = w.dtype();
@@ -133,6 +135,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void rmsnorm(Tensor x, Tensor weight, float eps, Tensor out) {
+        Checks.on(Location.HOST, "rmsnorm", x, weight, out);
         Checks.rmsnorm(x, weight, out);
         final int d = x.dim(-1);
         final MemorySegment xs = x.segment(), ws = weight.segment(), os = out.segment();
@@ -163,6 +166,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void rope(Tensor x, int headDim, int[] positions, float[] invFreq, RopeLayout layout) {
+        Checks.on(Location.HOST, "rope", x);
         Checks.rope(x, headDim, positions, invFreq);
         final int width = x.dim(-1), half = invFreq.length, heads = width / headDim;
         final MemorySegment xs = x.segment();
@@ -191,6 +195,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void softmax(Tensor x) {
+        Checks.on(Location.HOST, "softmax", x);
         Checks.softmax(x);
         final int n = x.dim(-1);
         final MemorySegment xs = x.segment();
@@ -235,6 +240,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, int[] positions, int nHeads, int nKvHeads, Tensor out) {
+        Checks.on(Location.HOST, "attention", q, k, v, out);
         Checks.attention(q, k, v, positions, nHeads, nKvHeads, out);
         final int qWidth = q.dim(-1), headDim = qWidth / nHeads, group = nHeads / nKvHeads, kvWidth = k.dim(1);
         final float scale = (float) (1.0 / Math.sqrt(headDim));
@@ -306,6 +312,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void swiglu(Tensor gate, Tensor up, Tensor out) {
+        Checks.on(Location.HOST, "swiglu", gate, up, out);
         Checks.elementwise("swiglu", gate, up, out);
         final int n = gate.dim(-1);
         final MemorySegment gs = gate.segment(), us = up.segment(), os = out.segment();
@@ -329,6 +336,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void add(Tensor a, Tensor b, Tensor out) {
+        Checks.on(Location.HOST, "add", a, b, out);
         Checks.elementwise("add", a, b, out);
         final int n = a.dim(-1);
         final MemorySegment as = a.segment(), bs = b.segment(), os = out.segment();
@@ -346,6 +354,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void embedding(Tensor table, int[] tokens, Tensor out) {
+        Checks.on(Location.HOST, "embedding", table, out);
         Checks.embedding(table, tokens, out);
         final int d = table.dim(1);
         final MemorySegment ts = table.segment(), os = out.segment();

@@ -3,6 +3,7 @@ package dev.skipllama.tensor.ref;
 import dev.skipllama.tensor.Backend;
 import dev.skipllama.tensor.Checks;
 import dev.skipllama.tensor.Dequantize;
+import dev.skipllama.tensor.Location;
 import dev.skipllama.tensor.RopeLayout;
 import dev.skipllama.tensor.Tensor;
 
@@ -19,6 +20,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void matmul(Tensor w, Tensor x, Tensor out) {
+        Checks.on(Location.HOST, "matmul", w, x, out);
         Checks.matmul(w, x, out);
         int nOut = w.dim(0), nIn = w.dim(1), rows = x.rowCount();
         float[] wRow = new float[nIn];
@@ -36,6 +38,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void rmsnorm(Tensor x, Tensor weight, float eps, Tensor out) {
+        Checks.on(Location.HOST, "rmsnorm", x, weight, out);
         Checks.rmsnorm(x, weight, out);
         int d = x.dim(-1);
         for (int r = 0; r < x.rowCount(); r++) {
@@ -54,6 +57,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void rope(Tensor x, int headDim, int[] positions, float[] invFreq, RopeLayout layout) {
+        Checks.on(Location.HOST, "rope", x);
         Checks.rope(x, headDim, positions, invFreq);
         int width = x.dim(-1), half = invFreq.length;
         for (int r = 0; r < x.rowCount(); r++) {
@@ -74,6 +78,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void softmax(Tensor x) {
+        Checks.on(Location.HOST, "softmax", x);
         Checks.softmax(x);
         int n = x.dim(-1);
         for (int r = 0; r < x.rowCount(); r++) {
@@ -94,6 +99,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, int[] positions, int nHeads, int nKvHeads, Tensor out) {
+        Checks.on(Location.HOST, "attention", q, k, v, out);
         Checks.attention(q, k, v, positions, nHeads, nKvHeads, out);
         int headDim = q.dim(-1) / nHeads, group = nHeads / nKvHeads, kvWidth = k.dim(1);
         double scale = 1.0 / Math.sqrt(headDim);
@@ -130,6 +136,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void swiglu(Tensor gate, Tensor up, Tensor out) {
+        Checks.on(Location.HOST, "swiglu", gate, up, out);
         Checks.elementwise("swiglu", gate, up, out);
         for (long i = 0; i < gate.numel(); i++) {
             double g = gate.getFloat(i);
@@ -139,6 +146,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void add(Tensor a, Tensor b, Tensor out) {
+        Checks.on(Location.HOST, "add", a, b, out);
         Checks.elementwise("add", a, b, out);
         for (long i = 0; i < a.numel(); i++) {
             out.setFloat(i, a.getFloat(i) + b.getFloat(i));
@@ -147,6 +155,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void embedding(Tensor table, int[] tokens, Tensor out) {
+        Checks.on(Location.HOST, "embedding", table, out);
         Checks.embedding(table, tokens, out);
         int d = table.dim(1);
         float[] row = new float[d];

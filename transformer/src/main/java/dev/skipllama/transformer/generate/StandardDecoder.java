@@ -30,7 +30,7 @@ public final class StandardDecoder implements TokenDecoder {
         this.model = model;
         this.sampling = sampling;
         this.stepHooks = stepHooks;
-        this.cache = new KvCache(model.config(), contextCapacity);
+        this.cache = model.kvCache(contextCapacity);
         this.ws = model.workspace(PREFILL_CHUNK, 1);
     }
 

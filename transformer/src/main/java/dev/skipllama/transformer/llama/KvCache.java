@@ -1,8 +1,8 @@
 package dev.skipllama.transformer.llama;
 
+import dev.skipllama.tensor.Backend;
 import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.Tensor;
-import java.lang.foreign.Arena;
 
 /**
  * Keys and values of every layer for up to {@link #capacity()} positions, in F32, each layer's
@@ -13,15 +13,23 @@ import java.lang.foreign.Arena;
  * query's own, so stale rows past the length are never seen and are overwritten later. Methods that
  * run only some layers (self-speculative drafting) write rows past the length for those layers;
  * the caller commits them with {@link #setLength} once all layers agree.
+ *
+ * <p>The cache lives where its backend computes ({@link Llama#kvCache} makes one for the model's
+ * backend): host memory for CPU backends, device memory for CUDA.
  */
 public final class KvCache implements AutoCloseable {
-    private final Arena arena = Arena.ofShared();
     private final Tensor[] keys;
     private final Tensor[] values;
     private final int capacity;
     private int length;
 
+    /** A cache in host memory (for host backends). */
     public KvCache(LlamaConfig config, int capacity) {
+        this(config, capacity, null);
+    }
+
+    /** A cache in {@code backend}'s memory; null means the host. */
+    public KvCache(LlamaConfig config, int capacity, Backend backend) {
         if (capacity <= 0 || capacity > config.contextLength()) {
             throw new IllegalArgumentException("KV cache capacity must be in [1, " + config.contextLength()
                     + "] (the model's context length), got " + capacity);
@@ -29,9 +37,14 @@ public final class KvCache implements AutoCloseable {
         this.capacity = capacity;
         this.keys = new Tensor[config.layers()];
         this.values = new Tensor[config.layers()];
-        for (int l = 0; l < config.layers(); l++) {
-            keys[l] = Tensor.allocate(arena, DType.F32, capacity, config.kvDim());
-            values[l] = Tensor.allocate(arena, DType.F32, capacity, config.kvDim());
+        try {
+            for (int l = 0; l < config.layers(); l++) {
+                keys[l] = backend == null ? Tensor.allocate(DType.F32, capacity, config.kvDim()) : backend.allocate(DType.F32, capacity, config.kvDim());
+                values[l] = backend == null ? Tensor.allocate(DType.F32, capacity, config.kvDim()) : backend.allocate(DType.F32, capacity, config.kvDim());
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
     }
 
@@ -71,15 +84,20 @@ public final class KvCache implements AutoCloseable {
     public long byteSize() {
         long b = 0;
         for (int l = 0; l < keys.length; l++) {
-            b += keys[l].byteSize() + values[l].byteSize();
+            b += keys[l] == null ? 0 : keys[l].byteSize() + values[l].byteSize();
         }
         return b;
     }
 
     @Override
     public void close() {
-        if (arena.scope().isAlive()) {
-            arena.close();
+        for (int l = 0; l < keys.length; l++) {
+            if (keys[l] != null) {
+                keys[l].close();
+            }
+            if (values[l] != null) {
+                values[l].close();
+            }
         }
     }
 }

@@ -2,6 +2,10 @@ package dev.skipllama.transformer.llama;
 
 import dev.skipllama.tensor.Backend;
 import dev.skipllama.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The Llama decoder's forward pass, written once. Every method that does less work per token
@@ -19,25 +23,67 @@ import dev.skipllama.tensor.Tensor;
  * A {@code Llama} holds no per-sequence state: sessions own a {@link KvCache} and a
  * {@link Workspace}, so one model can serve several sessions (their backend ops are serialised by the
  * backend).
+ *
+ * <p>On a device backend the weights are uploaded once, here, and freed by {@link #close()} (which
+ * {@code Model.close} calls); activations and the KV cache live on the device too, and the only
+ * per-token copy to the host is the logits row that {@link #head} returns. On a host backend
+ * nothing is copied and {@code close} does nothing.
  */
-public final class Llama {
+public final class Llama implements AutoCloseable {
     private final LlamaConfig config;
     private final LlamaWeights weights;
     private final Backend backend;
     private final float[] invFreq;
+    private final List<Tensor> uploaded = new ArrayList<>();
 
     public Llama(LlamaConfig config, LlamaWeights weights, Backend backend) {
         weights.validate(config);
         this.config = config;
-        this.weights = weights;
         this.backend = backend;
         this.invFreq = config.ropeInverseFrequencies();
+        this.weights = backend.location().isHost() ? weights : upload(weights);
+    }
+
+    /** The backend's copy of every weight; a tensor used twice (tied embeddings) is uploaded once. */
+    private LlamaWeights upload(LlamaWeights w) {
+        Map<Tensor, Tensor> done = new IdentityHashMap<>();
+        try {
+            List<LlamaWeights.Layer> layers = new ArrayList<>();
+            for (LlamaWeights.Layer l : w.layers()) {
+                layers.add(new LlamaWeights.Layer(up(l.attnNorm(), done), up(l.wq(), done), up(l.wk(), done), up(l.wv(), done),
+                        up(l.wo(), done), up(l.ffnNorm(), done), up(l.wGate(), done), up(l.wUp(), done), up(l.wDown(), done)));
+            }
+            return new LlamaWeights(up(w.tokenEmbedding(), done), layers, up(w.finalNorm(), done), up(w.output(), done));
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private Tensor up(Tensor host, Map<Tensor, Tensor> done) {
+        Tensor t = done.get(host);
+        if (t == null) {
+            t = backend.upload(host);
+            if (t != host) {
+                uploaded.add(t);
+            }
+            done.put(host, t);
+        }
+        return t;
+    }
+
+    /** Frees the weights uploaded to a device backend; idempotent. */
+    @Override
+    public void close() {
+        uploaded.forEach(Tensor::close);
+        uploaded.clear();
     }
 
     public LlamaConfig config() {
         return config;
     }
 
+    /** The weights the backend computes with (its uploaded copies on a device backend). */
     public LlamaWeights weights() {
         return weights;
     }
@@ -48,7 +94,12 @@ public final class Llama {
 
     /** Buffers for forward passes of up to {@code maxRows} tokens, of which up to {@code maxLogitRows} get logits. */
     public Workspace workspace(int maxRows, int maxLogitRows) {
-        return new Workspace(config, maxRows, maxLogitRows);
+        return new Workspace(config, maxRows, maxLogitRows, backend);
+    }
+
+    /** A KV cache for up to {@code capacity} positions in the backend's memory. */
+    public KvCache kvCache(int capacity) {
+        return new KvCache(config, capacity, backend);
     }
 
     /** Writes the embeddings of {@code tokens} into the workspace's hidden rows {@code [0, n)}. */
@@ -140,7 +191,8 @@ public final class Llama {
      * Final RMSNorm + LM head on hidden rows {@code [r0, r1)}: the model's output distribution, or an
      * early exit's when the rows hold an intermediate layer's state (LayerSkip shares this head).
      *
-     * @return logits {@code [r1-r0, vocab]}, a view into the workspace valid until the next call
+     * @return logits {@code [r1-r0, vocab]} readable on the host, a view into the workspace valid
+     *         until the next call (on a device backend, a host copy of exactly these rows)
      */
     public Tensor head(Workspace ws, int r0, int r1) {
         if (r0 < 0 || r1 <= r0 || r1 > ws.maxRows() || r1 - r0 > ws.maxLogitRows()) {
@@ -151,7 +203,12 @@ public final class Llama {
         Tensor logits = ws.logits.rows(0, r1 - r0);
         backend.rmsnorm(ws.x.rows(r0, r1), weights.finalNorm(), config.rmsEps(), xb);
         backend.matmul(weights.output(), xb, logits);
-        return logits;
+        if (ws.hostLogits == ws.logits) {
+            return logits;
+        }
+        Tensor host = ws.hostLogits.rows(0, r1 - r0);
+        backend.toHost(logits, host);
+        return host;
     }
 
     /**

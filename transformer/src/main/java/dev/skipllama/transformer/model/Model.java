@@ -57,7 +57,11 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** Loads onto the given backend (which the caller keeps and closes). */
+    /**
+     * Loads onto the given backend (which the caller keeps and closes after the model), e.g.
+     * {@code Model.load(path, Backends.create("cuda"))}: a device backend gets the weights uploaded
+     * once, here, and {@link #close()} frees them.
+     */
     public static Model load(Path path, Backend backend) throws IOException {
         return load(path, backend, null);
     }
@@ -132,6 +136,7 @@ public final class Model implements AutoCloseable {
 
     @Override
     public void close() {
+        llama.close(); // device copies of the weights first, while their backend is still open
         for (AutoCloseable r : resources) {
             if (r != null) {
                 try {

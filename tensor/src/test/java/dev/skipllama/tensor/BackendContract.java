@@ -1,0 +1,339 @@
+package dev.skipllama.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.skipllama.tensor.TestData.Values;
+import dev.skipllama.tensor.ref.ReferenceBackend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * Every backend computes what the reference backend defines. Subclasses name the backend
+ * ({@code CpuBackendProperties}, {@code CudaBackendProperties}) and may widen the tolerances where
+ * their arithmetic legitimately differs; each such widening is stated where it is defined.
+ * Inputs are made on the host and reach the backend through {@link Backend#upload}; results come
+ * back through {@link Backend#read}, so the same properties hold for host and device backends.
+ *
+ * <p>Shapes are random and include lengths that are not multiples of a SIMD lane count nor of the
+ * 32-element block; values include zeros, subnormals and large magnitudes.
+ *
+ * <p>Tolerances. Matmul and attention scores are sums whose order differs from the reference's; the
+ * bound used is the classic worst case for any summation order, |error| ≤ γ_n · Σ|terms| with
+ * γ_n = n·u/(1−n·u), u = 2^-24, plus n·2^-149 for subnormal products. Ops that call exp are held to
+ * 2^-16 relative error (vector exp and CUDA's expf are within a few ulp).
+ */
+public abstract class BackendContract {
+    protected static final double U = 0x1p-24;
+    private static final Backend ref = new ReferenceBackend();
+
+    /** The backend under test. */
+    protected abstract Backend backend();
+
+    /** The largest |error| allowed for one matmul output; the default is the summation bound above. */
+    protected double matmulBound(DType w, int rows, int nIn, double absSum, double weightAbsSum) {
+        return gamma(nIn + 2) * absSum + nIn * 0x1p-149;
+    }
+
+    /** The largest |error| allowed for a rotated element whose pair is (x0, x1): the CPU's is 0, the same formula. */
+    protected double ropeBound(float x0, float x1) {
+        return 0;
+    }
+
+    /** What a test description adds about the backend (e.g. its SIMD width). */
+    protected String describe() {
+        return backend().name();
+    }
+
+    /** Tensors on the backend for one property try; device copies are freed at the end. */
+    protected final class On implements AutoCloseable {
+        private final List<Tensor> owned = new ArrayList<>();
+
+        /** The backend's copy of a host tensor (on the host: the tensor itself). */
+        public Tensor in(Tensor host) {
+            Tensor t = backend().upload(host);
+            if (t != host) {
+                owned.add(t);
+            }
+            return t;
+        }
+
+        public Tensor out(DType dtype, int... shape) {
+            Tensor t = backend().allocate(dtype, shape);
+            owned.add(t);
+            return t;
+        }
+
+        public float[] get(Tensor t) {
+            float[] a = new float[(int) t.numel()];
+            backend().read(t, a);
+            return a;
+        }
+
+        @Override
+        public void close() {
+            owned.forEach(Tensor::close);
+        }
+    }
+
+    @Property(tries = 250)
+    void matmulEqualsReference(@ForAll DType dtype, @ForAll @IntRange(min = 1, max = 9) int rows,
+                               @ForAll @IntRange(min = 1, max = 40) int nOut, @ForAll @IntRange(min = 1, max = 300) int nInRaw,
+                               @ForAll Values kind, @ForAll long seed) {
+        int nIn = dtype.isQuantized() ? dtype.blockSize() * Math.max(1, nInRaw / dtype.blockSize()) : nInRaw;
+        checkMatmul(dtype, rows, nOut, nIn, kind, seed, "matmul");
+    }
+
+    /**
+     * Batches of more rows than a decode step: prompt prefill and speculative verification (on CUDA
+     * these go to cuBLAS for F32/F16/BF16 weights).
+     */
+    @Property(tries = 30)
+    void batchedMatmulEqualsReference(@ForAll DType dtype, @ForAll @IntRange(min = 17, max = 40) int rows,
+                                      @ForAll @IntRange(min = 1, max = 24) int nOut, @ForAll @IntRange(min = 1, max = 160) int nInRaw,
+                                      @ForAll Values kind, @ForAll long seed) {
+        int nIn = dtype.isQuantized() ? dtype.blockSize() * Math.max(1, nInRaw / dtype.blockSize()) : nInRaw;
+        checkMatmul(dtype, rows, nOut, nIn, kind, seed, "batched matmul");
+    }
+
+    /** Products large enough to be split across a CPU worker pool (the small ones run on the caller). */
+    @Property(tries = 12)
+    void largeMatmulSplitAcrossWorkersEqualsReference(@ForAll DType dtype, @ForAll @IntRange(min = 1, max = 6) int rows,
+                                                      @ForAll @IntRange(min = 260, max = 420) int nOut, @ForAll long seed) {
+        checkMatmul(dtype, rows, nOut, 512, Values.NORMAL, seed, "large matmul");
+    }
+
+    private void checkMatmul(DType dtype, int rows, int nOut, int nIn, Values kind, long seed, String what) {
+        Random rnd = new Random(seed);
+        try (Tensor w = TestData.tensor(rnd, dtype, kind, nOut, nIn);
+             Tensor x = TestData.tensor(rnd, DType.F32, kind == Values.LARGE ? Values.NORMAL : kind, rows, nIn);
+             Tensor b = Tensor.allocate(DType.F32, rows, nOut);
+             On on = new On()) {
+            Tensor a = on.out(DType.F32, rows, nOut);
+            backend().matmul(on.in(w), on.in(x), a);
+            ref.matmul(w, x, b);
+            float[] got = on.get(a);
+            float[] wf = Dequantize.toFloats(w), xf = x.toFloatArray();
+            for (int r = 0; r < rows; r++) {
+                for (int o = 0; o < nOut; o++) {
+                    double absSum = 0, wSum = 0;
+                    for (int i = 0; i < nIn; i++) {
+                        absSum += Math.abs((double) wf[o * nIn + i] * xf[r * nIn + i]);
+                        wSum += Math.abs(wf[o * nIn + i]);
+                    }
+                    check(got[r * nOut + o], b.getFloat((long) r * nOut + o), matmulBound(dtype, rows, nIn, absSum, wSum),
+                            what + " " + dtype + " [" + rows + "x" + nIn + "]·[" + nOut + "x" + nIn + "]ᵀ at (" + r + "," + o + ")");
+                }
+            }
+        }
+    }
+
+    /**
+     * Batch invariance: a row's matmul result is bit-identical whether it is computed alone or with
+     * other rows (self-speculative verification depends on it for exact greedy equivalence).
+     */
+    @Property(tries = 150)
+    void matmulRowsDoNotDependOnTheBatch(@ForAll DType dtype, @ForAll @IntRange(min = 2, max = 11) int rows,
+                                         @ForAll @IntRange(min = 1, max = 20) int nOut, @ForAll @IntRange(min = 1, max = 200) int nInRaw,
+                                         @ForAll long seed) {
+        int nIn = dtype.blockSize() * Math.max(1, nInRaw / dtype.blockSize());
+        Random rnd = new Random(seed);
+        try (Tensor w = TestData.tensor(rnd, dtype, Values.NORMAL, nOut, nIn);
+             Tensor x = TestData.tensor(rnd, DType.F32, Values.NORMAL, rows, nIn);
+             On on = new On()) {
+            Tensor wd = on.in(w), xd = on.in(x), all = on.out(DType.F32, rows, nOut), one = on.out(DType.F32, 1, nOut);
+            backend().matmul(wd, xd, all);
+            float[] batch = on.get(all);
+            for (int r = 0; r < rows; r++) {
+                backend().matmul(wd, xd.rows(r, r + 1), one);
+                float[] alone = on.get(one);
+                for (int o = 0; o < nOut; o++) {
+                    if (Float.floatToRawIntBits(alone[o]) != Float.floatToRawIntBits(batch[r * nOut + o])) {
+                        fail(dtype + " row " + r + " of " + rows + ", output " + o + ": alone " + alone[o]
+                                + ", in the batch " + batch[r * nOut + o]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Property(tries = 150)
+    void rmsnormEqualsReference(@ForAll @IntRange(min = 1, max = 5) int rows, @ForAll @IntRange(min = 1, max = 300) int d,
+                                @ForAll Values kind, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        try (Tensor x = TestData.tensor(rnd, DType.F32, kind, rows, d);
+             Tensor w = TestData.tensor(rnd, DType.F32, Values.NORMAL, d);
+             Tensor b = Tensor.allocate(DType.F32, rows, d);
+             On on = new On()) {
+            Tensor a = on.out(DType.F32, rows, d);
+            backend().rmsnorm(on.in(x), on.in(w), 1e-5f, a);
+            ref.rmsnorm(x, w, 1e-5f, b);
+            float[] got = on.get(a);
+            for (int i = 0; i < rows * d; i++) {
+                float want = b.getFloat(i);
+                // Subnormal outputs carry absolute rounding of up to one step of 2^-149 from each of the
+                // two products (x·scale, then ·weight): allow 2^-148.
+                check(got[i], want, gamma(d + 8) * Math.abs(want) + 0x1p-148, "rmsnorm d=" + d + " at " + i);
+            }
+        }
+    }
+
+    @Property(tries = 150)
+    void ropeEqualsReference(@ForAll RopeLayout layout, @ForAll @IntRange(min = 1, max = 5) int rows,
+                             @ForAll @IntRange(min = 1, max = 4) int heads, @ForAll @IntRange(min = 1, max = 40) int halfDim,
+                             @ForAll @IntRange(min = 0, max = 8191) int startPos, @ForAll boolean shuffled, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int headDim = 2 * halfDim;
+        float[] invFreq = new float[halfDim];
+        for (int i = 0; i < halfDim; i++) {
+            invFreq[i] = (float) (1.0 / Math.pow(10000, 2.0 * i / headDim));
+        }
+        int[] pos = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            pos[r] = shuffled ? rnd.nextInt(8192) : startPos + r; // consecutive (a forward step) or any
+        }
+        try (Tensor x = TestData.tensor(rnd, DType.F32, Values.NORMAL, rows, heads * headDim);
+             Tensor b = Tensor.of(x.toFloatArray(), rows, heads * headDim);
+             Tensor hostCopy = Tensor.of(x.toFloatArray(), rows, heads * headDim);
+             On on = new On()) {
+            Tensor a = on.in(hostCopy);
+            backend().rope(a, headDim, pos, invFreq, layout);
+            ref.rope(b, headDim, pos, invFreq, layout);
+            float[] got = on.get(a), in = x.toFloatArray();
+            for (int i = 0; i < got.length; i++) {
+                int inHead = i % headDim, base = i - inHead, pair = layout == RopeLayout.INTERLEAVED ? inHead ^ 1
+                        : (inHead < halfDim ? inHead + halfDim : inHead - halfDim);
+                check(got[i], b.getFloat(i), ropeBound(in[i], in[base + pair]), "rope " + layout + " at " + i);
+            }
+        }
+    }
+
+    @Property(tries = 150)
+    void softmaxEqualsReference(@ForAll @IntRange(min = 1, max = 4) int rows, @ForAll @IntRange(min = 1, max = 500) int n,
+                                @ForAll Values kind, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        Values k = kind == Values.LARGE ? Values.WIDE : kind; // logits, not overflowing sums
+        try (Tensor x = TestData.tensor(rnd, DType.F32, k, rows, n);
+             Tensor b = Tensor.of(x.toFloatArray(), rows, n);
+             On on = new On()) {
+            Tensor a = on.in(x);
+            backend().softmax(a);
+            ref.softmax(b);
+            float[] got = on.get(a);
+            for (int i = 0; i < got.length; i++) {
+                check(got[i], b.getFloat(i), 0x1p-16 * b.getFloat(i) + 0x1p-30, "softmax n=" + n + " at " + i);
+            }
+        }
+    }
+
+    @Property(tries = 120)
+    void attentionEqualsReference(@ForAll @IntRange(min = 1, max = 4) int kvHeads, @ForAll @IntRange(min = 1, max = 3) int group,
+                                  @ForAll @IntRange(min = 1, max = 70) int headDim, @ForAll @IntRange(min = 1, max = 6) int rows,
+                                  @ForAll @IntRange(min = 0, max = 600) int start, @ForAll long seed) {
+        // Starts up to 600 make some calls large enough to be split across CPU workers.
+        Random rnd = new Random(seed);
+        int heads = kvHeads * group, ctx = start + rows + 3;
+        int[] pos = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            pos[r] = start + r;
+        }
+        try (Tensor q = TestData.tensor(rnd, DType.F32, Values.NORMAL, rows, heads * headDim);
+             Tensor k = TestData.tensor(rnd, DType.F32, Values.NORMAL, ctx, kvHeads * headDim);
+             Tensor v = TestData.tensor(rnd, DType.F32, Values.NORMAL, ctx, kvHeads * headDim);
+             Tensor b = Tensor.allocate(DType.F32, rows, heads * headDim);
+             On on = new On()) {
+            Tensor a = on.out(DType.F32, rows, heads * headDim);
+            backend().attention(on.in(q), on.in(k), on.in(v), pos, heads, kvHeads, a);
+            ref.attention(q, k, v, pos, heads, kvHeads, b);
+            float[] got = on.get(a);
+            float vmax = 0;
+            for (float f : v.toFloatArray()) {
+                vmax = Math.max(vmax, Math.abs(f));
+            }
+            for (int i = 0; i < got.length; i++) {
+                // scores carry γ_headDim·|q||k| error, amplified by at most |score| in exp; 2^-14·max|v| covers it here.
+                check(got[i], b.getFloat(i), 0x1p-14 * vmax * Math.max(1, headDim / 16.0),
+                        "attention heads=" + heads + " kv=" + kvHeads + " hd=" + headDim + " at " + i);
+            }
+        }
+    }
+
+    @Property(tries = 150)
+    void swigluEqualsReference(@ForAll @IntRange(min = 1, max = 4) int rows, @ForAll @IntRange(min = 1, max = 300) int n,
+                               @ForAll Values kind, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        try (Tensor g = TestData.tensor(rnd, DType.F32, kind, rows, n);
+             Tensor u = TestData.tensor(rnd, DType.F32, kind == Values.LARGE ? Values.NORMAL : kind, rows, n);
+             Tensor b = Tensor.allocate(DType.F32, rows, n);
+             On on = new On()) {
+            Tensor a = on.out(DType.F32, rows, n);
+            backend().swiglu(on.in(g), on.in(u), a);
+            ref.swiglu(g, u, b);
+            float[] got = on.get(a);
+            for (int i = 0; i < got.length; i++) {
+                // Where sigmoid(g) or silu(g) falls below 2^-126 float keeps only a few bits of it: allow
+                // 2^-140·(1+|g|)·(1+|up|) absolute on top of the relative bound.
+                double slack = 0x1p-140 * (1 + Math.abs(g.getFloat(i))) * (1 + Math.abs(u.getFloat(i)));
+                check(got[i], b.getFloat(i), 0x1p-16 * Math.abs(b.getFloat(i)) + slack, "swiglu at " + i);
+            }
+        }
+    }
+
+    @Property(tries = 100)
+    void addEqualsReference(@ForAll @IntRange(min = 1, max = 4) int rows, @ForAll @IntRange(min = 1, max = 300) int n,
+                            @ForAll Values kind, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        try (Tensor x = TestData.tensor(rnd, DType.F32, kind, rows, n);
+             Tensor y = TestData.tensor(rnd, DType.F32, kind, rows, n);
+             Tensor b = Tensor.allocate(DType.F32, rows, n);
+             On on = new On()) {
+            Tensor a = on.out(DType.F32, rows, n);
+            backend().add(on.in(x), on.in(y), a);
+            ref.add(x, y, b);
+            float[] got = on.get(a);
+            for (int i = 0; i < got.length; i++) {
+                check(got[i], b.getFloat(i), 0, "add at " + i);
+            }
+        }
+    }
+
+    @Property(tries = 100)
+    void embeddingEqualsReference(@ForAll DType dtype, @ForAll @IntRange(min = 1, max = 50) int vocab,
+                                  @ForAll @IntRange(min = 1, max = 5) int dBlocks, @ForAll @IntRange(min = 1, max = 7) int count,
+                                  @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int d = Math.max(32, dtype.blockSize()) * dBlocks;
+        int[] tokens = rnd.ints(count, 0, vocab).toArray();
+        try (Tensor table = TestData.tensor(rnd, dtype, Values.NORMAL, vocab, d);
+             Tensor b = Tensor.allocate(DType.F32, count, d);
+             On on = new On()) {
+            Tensor a = on.out(DType.F32, count, d);
+            backend().embedding(on.in(table), tokens, a);
+            ref.embedding(table, tokens, b);
+            float[] got = on.get(a);
+            for (int i = 0; i < got.length; i++) {
+                check(got[i], b.getFloat(i), 0, "embedding " + dtype + " at " + i);
+            }
+        }
+    }
+
+    protected static double gamma(int n) {
+        return n * U / (1 - n * U);
+    }
+
+    private void check(float got, float want, double bound, String what) {
+        if (Float.isNaN(want) || Float.isNaN(got)) {
+            if (Float.isNaN(want) != Float.isNaN(got)) {
+                fail(what + ": got " + got + ", want " + want);
+            }
+            return;
+        }
+        double err = Math.abs((double) got - want);
+        assertTrue(err <= bound, () -> what + ": got " + got + ", want " + want + ", error " + err + " > bound " + bound
+                + " (" + describe() + ")");
+    }
+}

@@ -1,0 +1,114 @@
+package dev.skipllama.tensor.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.skipllama.tensor.Backend;
+import dev.skipllama.tensor.BackendContract;
+import dev.skipllama.tensor.DType;
+import dev.skipllama.tensor.Dequantize;
+import dev.skipllama.tensor.Location;
+import dev.skipllama.tensor.Tensor;
+import dev.skipllama.tensor.TestData;
+import dev.skipllama.tensor.TestData.Values;
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+/**
+ * The CUDA backend computes what the reference backend defines: every property of
+ * {@link BackendContract}, on the GPU, with inputs uploaded and results read back. Skipped, with
+ * the reason, where there is no CUDA (CI).
+ *
+ * <p>Tolerances that differ from the CPU's, and why:
+ * <ul>
+ *   <li>matmul through our kernels (≤ {@value CudaBackend#KERNEL_MAX_ROWS} rows, and every quantized
+ *       weight): the contract's summation bound γ_n·Σ|w·x| (FMA only removes roundings);</li>
+ *   <li>matmul through cuBLAS (more rows, F32/F16/BF16): twice the summation bound (cuBLAS may split
+ *       the sum and accumulate on tensor cores, still in FP32: compute type 32F, TF32 off), plus for
+ *       F16 weights the rounding of the activations to F16, |Δx| ≤ 2^-11·|x| + 2^-25 (its subnormal
+ *       step), i.e. 2^-11·Σ|w·x| + 2^-25·Σ|w|; for BF16, 2^-8·Σ|w·x| + 2^-133·Σ|w|;</li>
+ *   <li>rope: cos and sin are taken in double like the CPU's, but CUDA's double cos/sin may differ from
+ *       Java's in the last bit, which can move the float result by one ulp: 2^-22·(|x0| + |x1|);</li>
+ *   <li>softmax, attention, swiglu: expf is within 2 ulp, inside the contract's 2^-16 relative bound;
+ *       rmsnorm, add and embedding as on the CPU (embedding and add exact).</li>
+ * </ul>
+ */
+@AddLifecycleHook(CudaRequired.class)
+class CudaBackendProperties extends BackendContract {
+    private static CudaBackend cuda;
+
+    @BeforeContainer
+    static void start() {
+        if (CudaBackend.isAvailable()) {
+            cuda = new CudaBackend(0);
+        }
+    }
+
+    @AfterContainer
+    static void stop() {
+        if (cuda != null) {
+            cuda.close();
+            cuda = null;
+        }
+    }
+
+    @Override
+    protected Backend backend() {
+        return cuda;
+    }
+
+    @Override
+    protected double matmulBound(DType w, int rows, int nIn, double absSum, double weightAbsSum) {
+        double kernel = super.matmulBound(w, rows, nIn, absSum, weightAbsSum);
+        boolean kQuant = w == DType.Q4_K || w == DType.Q6_K; // uploaded as F32, so batches go to SGEMM
+        boolean blas = rows > CudaBackend.KERNEL_MAX_ROWS && cuda.hasCublas()
+                && (w == DType.F32 || w == DType.F16 || (w == DType.BF16 && cuda.computeCapability() >= 80) || kQuant);
+        if (!blas) {
+            return kernel;
+        }
+        return switch (w) {
+            case F16 -> 2 * kernel + 0x1p-11 * absSum + 0x1p-25 * weightAbsSum;
+            case BF16 -> 2 * kernel + 0x1p-8 * absSum + 0x1p-133 * weightAbsSum;
+            default -> 2 * kernel;
+        };
+    }
+
+    @Override
+    protected double ropeBound(float x0, float x1) {
+        return 0x1p-22 * (Math.abs(x0) + Math.abs(x1));
+    }
+
+    /** K-quants have no kernel: upload decodes them to the same numbers in F32. */
+    @Property(tries = 20)
+    void kQuantWeightsUploadAsTheirF32Values(@ForAll @IntRange(min = 1, max = 12) int rows, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        for (DType k : new DType[]{DType.Q4_K, DType.Q6_K}) {
+            try (Tensor w = TestData.tensor(rnd, k, Values.NORMAL, rows, 256);
+                 Tensor up = cuda.upload(w)) {
+                assertEquals(DType.F32, up.dtype());
+                assertEquals(new Location("cuda:0"), up.location());
+                float[] got = new float[rows * 256];
+                cuda.read(up, got);
+                float[] want = Dequantize.toFloats(w);
+                for (int i = 0; i < got.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), k + " at " + i);
+                }
+            }
+        }
+    }
+
+    @Property(tries = 5)
+    void deviceMemoryIsFreedByClose(@ForAll @IntRange(min = 1, max = 1000) int n) {
+        long before = cuda.allocatedBytes();
+        Tensor t = cuda.allocate(DType.F32, n, 3);
+        assertTrue(cuda.allocatedBytes() >= before + 12L * n);
+        t.close();
+        t.close();
+        assertEquals(before, cuda.allocatedBytes());
+    }
+}
