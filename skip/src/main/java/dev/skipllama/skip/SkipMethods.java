@@ -2,6 +2,7 @@ package dev.skipllama.skip;
 
 import dev.skipllama.skip.calibration.Calibration;
 import dev.skipllama.skip.dynamic.AdaSkip;
+import dev.skipllama.skip.dynamic.RouterSkip;
 import dev.skipllama.skip.dynamic.DepthDecay;
 import dev.skipllama.skip.dynamic.SkipDecode;
 import dev.skipllama.skip.exit.ConfidenceExit;
@@ -15,6 +16,7 @@ import dev.skipllama.skip.planners.FfnDrop;
 import dev.skipllama.skip.planners.LastLayersPruning;
 import dev.skipllama.skip.planners.ShortGpt;
 import dev.skipllama.skip.planners.UnifiedLayerSkipping;
+import dev.skipllama.transformer.ProgressListener;
 import dev.skipllama.transformer.llama.Llama;
 import java.nio.file.Path;
 import java.util.function.Supplier;
@@ -36,13 +38,14 @@ import java.util.function.Supplier;
  *   <tr><td>{@code skipdecode:min-max[,horizon=H]}</td><td>SkipDecode, lower layers skipped ({@link SkipDecode})</td></tr>
  *   <tr><td>{@code d3:α[,min=m][,tail=t]}</td><td>D³ depth decay ({@link DepthDecay})</td></tr>
  *   <tr><td>{@code adaskip:τ[,decay=β][,refresh=R][,only=attn|ffn]}</td><td>similarity-based sublayer skipping ({@link AdaSkip})</td></tr>
+ *   <tr><td>{@code router:p[,tau=τ][,epochs=n][,only=attn|ffn]}</td><td>learned per-token routers, Router-Tuning/MindSkip style ({@link RouterSkip})*</td></tr>
  * </table>
  * (*) needs calibration statistics, asked for from the supplier only then.
  */
 public final class SkipMethods {
     static final String USAGE = "known specs: full, exit:E, confidence:T[,every=k][,min=m][,measure=prob|margin], shortgpt:n, "
             + "last25, last:n, unified:r, attn-drop:n, ffn-drop:n, plan:FILE, skipdecode:min-max[,horizon=H], "
-            + "d3:alpha[,min=m][,tail=t], adaskip:tau[,decay=b][,refresh=R][,only=attn|ffn]";
+            + "d3:alpha[,min=m][,tail=t], adaskip:tau[,decay=b][,refresh=R][,only=attn|ffn], router:p[,tau=t][,epochs=n][,only=attn|ffn]";
 
     private SkipMethods() {
     }
@@ -119,6 +122,21 @@ public final class SkipMethods {
                 };
                 yield new AdaSkip(layers, model.config().dim(), tau, decay, refresh, scope, model.backend());
             }
+            case "router" -> {
+                double p = spec.doubleArgument("a skip-probability threshold", Double.MIN_VALUE, 1);
+                double tau = spec.doubleOption("tau", 0.99, -1, 1);
+                int epochs = spec.intOption("epochs", 2, 1, 100);
+                RouterSkip.Scope scope = switch (spec.choiceOption("only", "both", "both", "attn", "ffn")) {
+                    case "attn" -> RouterSkip.Scope.ATTENTION;
+                    case "ffn" -> RouterSkip.Scope.FFN;
+                    default -> RouterSkip.Scope.BOTH;
+                };
+                Calibration c = calibrate(spec, calibration);
+                if (c.sequences().isEmpty()) {
+                    throw spec.error("the router learns from calibration text, but the calibration given has none");
+                }
+                yield RouterSkip.train(model, c.sequences(), p, tau, epochs, scope, ProgressListener.NONE);
+            }
             default -> throw spec.error("unknown method '" + spec.name + "'; " + USAGE);
         };
         spec.noMoreOptions();
@@ -138,6 +156,7 @@ public final class SkipMethods {
             case "skipdecode" -> "skipdecode:4-12";
             case "d3" -> "d3:0.98";
             case "adaskip" -> "adaskip:0.95";
+            case "router" -> "router:0.5";
             default -> name;
         };
     }

@@ -30,7 +30,7 @@ class DisabledEqualsFullTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"exit:6", "confidence:1", "confidence:1,measure=margin", "shortgpt:0", "last:0", "unified:1",
-            "attn-drop:0", "ffn-drop:0", "skipdecode:6-6", "d3:1", "d3:1,min=2,tail=2", "adaskip:1", "adaskip:1,only=ffn"})
+            "attn-drop:0", "ffn-drop:0", "skipdecode:6-6", "d3:1", "d3:1,min=2,tail=2", "adaskip:1", "adaskip:1,only=ffn", "router:1", "router:1,tau=-1"})
     void disabledMethodGivesTheFullModelsLogitsExactly(String spec) {
         GreedyGenerator.Result got = run(spec);
         assertArrayEquals(FULL.tokens(), got.tokens(), spec);

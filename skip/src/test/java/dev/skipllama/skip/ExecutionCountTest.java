@@ -27,13 +27,14 @@ class ExecutionCountTest {
     @ParameterizedTest
     @ValueSource(strings = {"exit:3", "confidence:0.1", "confidence:0.15,every=2,min=2", "confidence:0.02,measure=margin",
             "shortgpt:2", "last25", "last:3", "unified:2", "attn-drop:3", "ffn-drop:3", "skipdecode:2-5,horizon=4",
-            "d3:0.8,min=2", "d3:0.8,min=3,tail=1", "adaskip:0.9", "adaskip:0.9,only=ffn", "adaskip:0.85,only=attn,refresh=2"})
+            "d3:0.8,min=2", "d3:0.8,min=3,tail=1", "adaskip:0.9", "adaskip:0.9,only=ffn", "adaskip:0.85,only=attn,refresh=2",
+            "router:0.5,tau=-1", "router:0.5,tau=0,only=ffn"})
     void statsMatchTheBackendsOwnCountsAndSomethingWasSkipped(String spec) {
         CountingBackend counting = new CountingBackend(CPU);
         Llama model = TinyModel.model(counting, 42);
         Calibration calibration = Fixtures.calibration(model);
-        counting.clear();
         SkipMethod method = SkipMethods.parse(spec, model, () -> calibration);
+        counting.clear(); // after parse: the router trains by running the calibration text
         GreedyGenerator.generate(model, method, Fixtures.PROMPT, NEW_TOKENS);
         GreedyGenerator.generate(model, method, new int[]{3, 4}, NEW_TOKENS);
 

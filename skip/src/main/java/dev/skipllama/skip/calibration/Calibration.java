@@ -23,11 +23,14 @@ import java.util.List;
  *       (FFN-SkipLLM, Jaiswal et al. 2024, §3).</li>
  * </ul>
  *
+ * <p>{@link #sequences} keeps the calibration tokens themselves, for methods that learn from the text
+ * rather than from these averages (the routers of {@link dev.skipllama.skip.dynamic.RouterSkip}).
+ *
  * <p>The sequences go through the ordinary forward ({@link Llama#embed} then {@link Llama#layers}
  * with observing hooks), in chunks of at most {@link #CHUNK} tokens that extend one KV cache, so each
  * token sees its whole sequence as context.
  */
-public record Calibration(long tokens, double[] layerCosine, double[] attentionCosine, double[] ffnCosine) {
+public record Calibration(long tokens, double[] layerCosine, double[] attentionCosine, double[] ffnCosine, List<int[]> sequences) {
     /** Tokens per forward while calibrating. */
     public static final int CHUNK = 64;
 
@@ -38,6 +41,12 @@ public record Calibration(long tokens, double[] layerCosine, double[] attentionC
         layerCosine = layerCosine.clone();
         attentionCosine = attentionCosine.clone();
         ffnCosine = ffnCosine.clone();
+        sequences = List.copyOf(sequences);
+    }
+
+    /** Statistics given without the text they came from (tests, hand-made plans). */
+    public Calibration(long tokens, double[] layerCosine, double[] attentionCosine, double[] ffnCosine) {
+        this(tokens, layerCosine, attentionCosine, ffnCosine, List.of());
     }
 
     public int layers() {
@@ -107,7 +116,7 @@ public record Calibration(long tokens, double[] layerCosine, double[] attentionC
                 progress.progress(s + 1, sequences.size());
             }
         }
-        return rec.result();
+        return rec.result(sequences);
     }
 
     /** Observes the layer input, the mid-layer state and the layer output of every row. */
@@ -158,14 +167,14 @@ public record Calibration(long tokens, double[] layerCosine, double[] attentionC
             out = t;
         }
 
-        Calibration result() {
+        Calibration result(List<int[]> sequences) {
             double[] a = layer.clone(), b = attention.clone(), c = ffn.clone();
             for (int l = 0; l < a.length; l++) {
                 a[l] /= tokens;
                 b[l] /= tokens;
                 c[l] /= tokens;
             }
-            return new Calibration(tokens, a, b, c);
+            return new Calibration(tokens, a, b, c, sequences);
         }
     }
 }

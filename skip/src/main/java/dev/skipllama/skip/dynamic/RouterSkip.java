@@ -3,6 +3,7 @@ package dev.skipllama.skip.dynamic;
 import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.SkipStats;
 import dev.skipllama.skip.calibration.Cosine;
+import dev.skipllama.tensor.Backend;
 import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.ProgressListener;
 import dev.skipllama.transformer.llama.ForwardHooks;
@@ -44,8 +45,10 @@ public final class RouterSkip implements SkipMethod {
     private final LinearRouter[] attention; // [L]; index 0 unused
     private final LinearRouter[] ffn;       // [L]; index 0 unused
     private final SkipStats stats;
+    private final Backend backend; // the model's, through which hidden states are read
 
-    private RouterSkip(int layers, int dim, double threshold, double tau, Scope scope, LinearRouter[] attention, LinearRouter[] ffn) {
+    private RouterSkip(int layers, int dim, double threshold, double tau, Scope scope, LinearRouter[] attention, LinearRouter[] ffn,
+                       Backend backend) {
         if (!(threshold > 0 && threshold <= 1)) { // 1 never skips: a probability is never above it
             throw new IllegalArgumentException("router probability threshold must be in (0, 1], got " + threshold);
         }
@@ -57,6 +60,7 @@ public final class RouterSkip implements SkipMethod {
         this.attention = attention;
         this.ffn = ffn;
         this.stats = new SkipStats(layers);
+        this.backend = backend;
     }
 
     /**
@@ -92,7 +96,7 @@ public final class RouterSkip implements SkipMethod {
                         throw new IllegalArgumentException("calibration sequence of " + seq.length + " tokens; each needs 1 to "
                                 + model.config().contextLength());
                     }
-                    try (KvCache cache = new KvCache(model.config(), seq.length)) {
+                    try (KvCache cache = model.kvCache(seq.length)) {
                         for (int p0 = 0; p0 < seq.length; p0 += chunk) {
                             int n = Math.min(chunk, seq.length - p0);
                             model.embed(Arrays.copyOfRange(seq, p0, p0 + n), ws);
@@ -104,7 +108,7 @@ public final class RouterSkip implements SkipMethod {
                 }
             }
         }
-        return new RouterSkip(layers, dim, threshold, tau, scope, a, f);
+        return new RouterSkip(layers, dim, threshold, tau, scope, a, f, model.backend());
     }
 
     /** The probability that the router of a sublayer gives for skipping, on a layer input. */
@@ -157,7 +161,7 @@ public final class RouterSkip implements SkipMethod {
 
         @Override
         public void afterLayer(int layer, Tensor hidden) {
-            hidden.copyTo(in);
+            backend.read(hidden, in);
             seen = true;
         }
     }
@@ -167,12 +171,12 @@ public final class RouterSkip implements SkipMethod {
         private final LinearRouter[] attention, ffn;
         private final int dim, rows;
         private final double tau, lr;
-        private final dev.skipllama.tensor.Backend backend;
+        private final Backend backend;
         private float[] in, mid, out;
         private boolean inValid;
 
         Trainer(LinearRouter[] attention, LinearRouter[] ffn, int dim, int rows, double tau, double lr,
-                dev.skipllama.tensor.Backend backend) {
+                Backend backend) {
             this.attention = attention;
             this.ffn = ffn;
             this.dim = dim;
@@ -187,7 +191,7 @@ public final class RouterSkip implements SkipMethod {
 
         @Override
         public void afterAttention(int layer, Tensor hidden) {
-            hidden.copyTo(mid);
+            backend.read(hidden, mid);
             if (inValid) {
                 for (int r = 0; r < rows; r++) {
                     attention[layer].train(in, r * dim, Cosine.of(in, mid, r * dim, r * dim, dim) >= tau, lr, 1e-4);
@@ -197,7 +201,7 @@ public final class RouterSkip implements SkipMethod {
 
         @Override
         public void afterLayer(int layer, Tensor hidden) {
-            hidden.copyTo(out);
+            backend.read(hidden, out);
             if (inValid) {
                 for (int r = 0; r < rows; r++) {
                     ffn[layer].train(in, r * dim, Cosine.of(mid, out, r * dim, r * dim, dim) >= tau, lr, 1e-4);

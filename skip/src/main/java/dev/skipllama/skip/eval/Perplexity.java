@@ -51,7 +51,7 @@ public final class Perplexity {
         long scored = 0;
         boolean batched = method == null || method instanceof FullModel;
         try (Workspace ws = llama.workspace(CHUNK, batched ? CHUNK : 1);
-             KvCache cache = new KvCache(llama.config(), window)) {
+             KvCache cache = llama.kvCache(window)) {
             for (int from = 0; from + 1 < text.length; from += window) {
                 int[] w = Arrays.copyOfRange(text, from, Math.min(text.length, from + window));
                 cache.truncate(0);

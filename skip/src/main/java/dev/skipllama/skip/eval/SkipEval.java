@@ -96,7 +96,7 @@ public final class SkipEval {
         int q = Math.max(1, layers / 4), h = Math.max(1, layers / 2), tq = Math.max(1, 3 * layers / 4);
         return List.of("exit:" + h, "exit:" + tq, "confidence:0.5,every=2", "confidence:0.8,every=2",
                 "shortgpt:" + q, "last25", "unified:1.33", "attn-drop:" + q, "ffn-drop:" + q,
-                "skipdecode:" + h + "-" + layers, "d3:0.98,min=" + h, "adaskip:0.95,refresh=8");
+                "skipdecode:" + h + "-" + layers, "d3:0.98,min=" + h, "adaskip:0.95,refresh=8", "router:0.5");
     }
 
     /**
