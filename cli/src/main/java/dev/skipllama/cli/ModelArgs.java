@@ -1,6 +1,7 @@
 package dev.skipllama.cli;
 
 import dev.skipllama.tensor.Backend;
+import dev.skipllama.tensor.Backends;
 import dev.skipllama.tensor.cpu.CpuBackend;
 import dev.skipllama.transformer.model.Model;
 import java.io.IOException;
@@ -19,7 +20,7 @@ final class ModelArgs {
     static Options add(Options o) {
         return o.opt("--model", "PATH", "GGUF file or Hugging Face checkpoint directory (default: the embedded model, "
                         + EMBEDDED + ", or $SKIPLLAMA_MODEL)", null)
-                .opt("--backend", "NAME", "where to run: cpu", "cpu")
+                .opt("--backend", "NAME", "where to run: cpu, cuda, cuda:N (GPU N), reference (the scalar definition, slow)", "cpu")
                 .opt("--threads", "K", "CPU threads", "all cores");
     }
 
@@ -49,13 +50,20 @@ final class ModelArgs {
     }
 
     static Backend backend(Options.Parsed p) {
-        String name = p.get("--backend");
-        int threads = p.get("--threads").equals("all cores") ? Runtime.getRuntime().availableProcessors()
-                : p.getInt("--threads", 1, 1024);
+        String name = p.get("--backend").trim();
         if (name.equals("cpu")) {
+            int threads = p.get("--threads").equals("all cores") ? Runtime.getRuntime().availableProcessors()
+                    : p.getInt("--threads", 1, 1024);
             return new CpuBackend(threads);
         }
-        throw new UsageException("unknown backend '" + name + "'; available: cpu");
+        if (p.has("--threads")) {
+            throw new UsageException("--threads applies to --backend cpu only");
+        }
+        try {
+            return Backends.create(name);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        } // IllegalStateException (CUDA unavailable, with the reason) is an error, not a usage mistake
     }
 
     /** The embedded model: $SKIPLLAMA_MODEL, then models/tiny-layerskip here, then beside the jar's checkout. */

@@ -76,6 +76,14 @@ class CliTest {
         r = run("quantize", "a.gguf", "b.gguf", "--type", "Q5_1");
         assertEquals(2, r.status());
         assertTrue(r.err().contains("--type must be one of"), r.err());
+        r = run("generate", "--model", MODEL, "--backend", "tpu");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("unknown backend 'tpu'"), r.err());
+        if (!dev.skipllama.tensor.cuda.CudaBackend.isAvailable()) {
+            r = run("generate", "--model", MODEL, "--backend", "cuda", "--tokens", "2");
+            assertEquals(1, r.status());
+            assertTrue(r.err().contains("backend 'cuda' is unavailable: "), "says why: " + r.err());
+        }
         r = run("generate", "--model", "/no/such/model");
         assertEquals(1, r.status());
         assertTrue(r.err().contains("/no/such/model: no such model file or directory"), r.err());
