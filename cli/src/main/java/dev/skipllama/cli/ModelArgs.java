@@ -38,7 +38,10 @@ final class ModelArgs {
         Backend backend = backend(p);
         long t0 = System.nanoTime();
         try {
-            Model model = Model.load(path, backend);
+            Model model;
+            try (Progress bar = new Progress("uploading weights to " + backend.name(), "bytes")) {
+                model = Model.load(path, backend, bar); // reports only when the weights go to a device
+            }
             io.err().printf("loaded %s: %d layers, dim %d, vocabulary %d, context %d, on %s (%.0f ms)%n", model.source(),
                     model.config().layers(), model.config().dim(), model.config().vocabSize(), model.config().contextLength(),
                     backend.name(), (System.nanoTime() - t0) / 1e6);

@@ -2,6 +2,7 @@ package dev.skipllama.transformer.llama;
 
 import dev.skipllama.tensor.Backend;
 import dev.skipllama.tensor.Tensor;
+import dev.skipllama.transformer.ProgressListener;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -35,18 +36,35 @@ public final class Llama implements AutoCloseable {
     private final Backend backend;
     private final float[] invFreq;
     private final List<Tensor> uploaded = new ArrayList<>();
+    private ProgressListener progress = ProgressListener.NONE; // only while uploading
+    private long uploadTotal;
+    private long uploadedBytes;
 
     public Llama(LlamaConfig config, LlamaWeights weights, Backend backend) {
+        this(config, weights, backend, ProgressListener.NONE);
+    }
+
+    /** The same, reporting weight bytes uploaded to a device backend (nothing to report on the host). */
+    public Llama(LlamaConfig config, LlamaWeights weights, Backend backend, ProgressListener progress) {
         weights.validate(config);
         this.config = config;
         this.backend = backend;
         this.invFreq = config.ropeInverseFrequencies();
-        this.weights = backend.location().isHost() ? weights : upload(weights);
+        this.weights = backend.location().isHost() ? weights : upload(weights, progress);
     }
 
     /** The backend's copy of every weight; a tensor used twice (tied embeddings) is uploaded once. */
-    private LlamaWeights upload(LlamaWeights w) {
+    private LlamaWeights upload(LlamaWeights w, ProgressListener progress) {
         Map<Tensor, Tensor> done = new IdentityHashMap<>();
+        long total = 0;
+        for (Tensor t : w.all()) {
+            if (done.putIfAbsent(t, t) == null) {
+                total += t.byteSize();
+            }
+        }
+        done.clear();
+        this.progress = progress;
+        this.uploadTotal = total;
         try {
             List<LlamaWeights.Layer> layers = new ArrayList<>();
             for (LlamaWeights.Layer l : w.layers()) {
@@ -68,6 +86,8 @@ public final class Llama implements AutoCloseable {
                 uploaded.add(t);
             }
             done.put(host, t);
+            uploadedBytes += host.byteSize();
+            progress.progress(uploadedBytes, uploadTotal);
         }
         return t;
     }

@@ -18,6 +18,18 @@ public record LlamaWeights(Tensor tokenEmbedding, List<Layer> layers, Tensor fin
                         Tensor ffnNorm, Tensor wGate, Tensor wUp, Tensor wDown) {
     }
 
+    /** Every tensor, in file order (a tied head appears twice). */
+    public List<Tensor> all() {
+        List<Tensor> all = new java.util.ArrayList<>();
+        all.add(tokenEmbedding);
+        for (Layer l : layers) {
+            all.addAll(List.of(l.attnNorm(), l.wq(), l.wk(), l.wv(), l.wo(), l.ffnNorm(), l.wGate(), l.wUp(), l.wDown()));
+        }
+        all.add(finalNorm);
+        all.add(output);
+        return all;
+    }
+
     /** Checks every shape and dtype against {@code config}, naming the first tensor that is off. */
     public void validate(LlamaConfig c) {
         expect("token embedding", tokenEmbedding, c.vocabSize(), c.dim());

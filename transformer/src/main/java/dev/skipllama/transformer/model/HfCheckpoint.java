@@ -1,6 +1,7 @@
 package dev.skipllama.transformer.model;
 
 import dev.skipllama.tensor.Backend;
+import dev.skipllama.transformer.ProgressListener;
 import dev.skipllama.transformer.json.Json;
 import dev.skipllama.transformer.llama.Llama;
 import dev.skipllama.transformer.llama.LlamaConfig;
@@ -22,7 +23,7 @@ final class HfCheckpoint {
     private HfCheckpoint() {
     }
 
-    static Model load(Path dir, Backend backend, AutoCloseable ownedBackend) throws IOException {
+    static Model load(Path dir, Backend backend, AutoCloseable ownedBackend, ProgressListener progress) throws IOException {
         Path configFile = dir.resolve("config.json");
         if (!Files.isRegularFile(configFile)) {
             throw new IOException(dir + ": not a Hugging Face checkpoint (no config.json)");
@@ -35,7 +36,7 @@ final class HfCheckpoint {
             LlamaConfig config = HfLlama.config(json, configFile.toString());
             LlamaWeights w = HfLlama.weights(name -> weights.hasTensor(name) ? weights.tensor(name) : null,
                     config, HfLlama.tiedEmbeddings(json), arena, dir.toString());
-            return new Model(dir.toString(), new Llama(config, w, backend), tokenizer, chatTemplate(dir), ownedBackend, arena, weights);
+            return new Model(dir.toString(), new Llama(config, w, backend, progress), tokenizer, chatTemplate(dir), ownedBackend, arena, weights);
         } catch (RuntimeException e) {
             arena.close();
             weights.close();

@@ -1,6 +1,7 @@
 package dev.skipllama.transformer.model;
 
 import dev.skipllama.tensor.Backend;
+import dev.skipllama.transformer.ProgressListener;
 import dev.skipllama.tensor.cpu.CpuBackend;
 import dev.skipllama.transformer.gguf.GgufFile;
 import dev.skipllama.transformer.llama.Llama;
@@ -50,7 +51,7 @@ public final class Model implements AutoCloseable {
     public static Model load(Path path) throws IOException {
         CpuBackend cpu = new CpuBackend();
         try {
-            return load(path, cpu, cpu);
+            return load(path, cpu, cpu, ProgressListener.NONE);
         } catch (IOException | RuntimeException e) {
             cpu.close();
             throw e;
@@ -63,26 +64,31 @@ public final class Model implements AutoCloseable {
      * once, here, and {@link #close()} frees them.
      */
     public static Model load(Path path, Backend backend) throws IOException {
-        return load(path, backend, null);
+        return load(path, backend, null, ProgressListener.NONE);
     }
 
-    private static Model load(Path path, Backend backend, AutoCloseable ownedBackend) throws IOException {
+    /** The same, reporting weight bytes uploaded when the backend computes on a device. */
+    public static Model load(Path path, Backend backend, ProgressListener progress) throws IOException {
+        return load(path, backend, null, progress);
+    }
+
+    private static Model load(Path path, Backend backend, AutoCloseable ownedBackend, ProgressListener progress) throws IOException {
         if (Files.isDirectory(path)) {
-            return HfCheckpoint.load(path, backend, ownedBackend);
+            return HfCheckpoint.load(path, backend, ownedBackend, progress);
         }
         if (!Files.isRegularFile(path)) {
             throw new IOException(path + ": no such model file or directory");
         }
         if (isGguf(path)) {
-            return loadGguf(path, backend, ownedBackend);
+            return loadGguf(path, backend, ownedBackend, progress);
         }
         if (path.getFileName().toString().endsWith(".safetensors") || path.getFileName().toString().equals("config.json")) {
-            return HfCheckpoint.load(path.toAbsolutePath().getParent(), backend, ownedBackend);
+            return HfCheckpoint.load(path.toAbsolutePath().getParent(), backend, ownedBackend, progress);
         }
         throw new IOException(path + ": not a GGUF file (bad magic) and not a Hugging Face checkpoint directory");
     }
 
-    private static Model loadGguf(Path path, Backend backend, AutoCloseable ownedBackend) throws IOException {
+    private static Model loadGguf(Path path, Backend backend, AutoCloseable ownedBackend, ProgressListener progress) throws IOException {
         GgufFile file = GgufFile.open(path);
         Arena arena = Arena.ofShared();
         try {
@@ -90,7 +96,7 @@ public final class Model implements AutoCloseable {
             LlamaWeights weights = GgufLlama.weights(file, config, arena);
             Tokenizer tokenizer = GgufTokenizerLoader.load(file);
             String template = file.getString("tokenizer.chat_template", null);
-            return new Model(path.toString(), new Llama(config, weights, backend), tokenizer, template, ownedBackend, arena, file);
+            return new Model(path.toString(), new Llama(config, weights, backend, progress), tokenizer, template, ownedBackend, arena, file);
         } catch (RuntimeException e) {
             arena.close();
             file.close();

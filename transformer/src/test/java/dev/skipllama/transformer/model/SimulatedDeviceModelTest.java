@@ -63,6 +63,21 @@ class SimulatedDeviceModelTest extends DeviceModelContract {
     }
 
     @Test
+    void uploadReportsProgressToTheTotalOfTheWeights() throws IOException {
+        long[] last = {0, -1};
+        int[] calls = {0};
+        try (Model m = Model.load(DIR, sim, (done, total) -> {
+            assertTrue(done > last[0] && done <= total, "progress moves forward within the total");
+            last[0] = done;
+            last[1] = total;
+            calls[0]++;
+        })) {
+            assertEquals(last[1], last[0], "ends at the total");
+            assertEquals(2 + 9 * m.config().layers() + 1, calls[0], "one report per distinct weight");
+        }
+    }
+
+    @Test
     void generationCopiesOneLogitsRowPerTokenToTheHost() throws IOException {
         try (Model m = Model.load(DIR, sim)) {
             int[] prompt = prompts().get(0);
