@@ -16,10 +16,14 @@
 dim3 blockIdx, blockDim, gridDim;
 
 // ---- fibers ---------------------------------------------------------------------------
+// Fibers are made once (makecontext) and then switched with _setjmp/_longjmp, which, unlike
+// swapcontext, make no system call: a launch switches hundreds of thousands of times.
+#include <csetjmp>
 enum State { RUNNABLE, WAIT_BLOCK, WAIT_WARP, DONE };
-struct Fiber { ucontext_t ctx; std::vector<char> stack; State state; unsigned tid; };
+struct Fiber { ucontext_t start; jmp_buf jb; std::vector<char> stack; State state; unsigned tid; bool started; };
 static std::vector<Fiber> fibers;
-static ucontext_t sched;
+static jmp_buf schedJb;
+static ucontext_t schedCtx;
 static int cur = -1;
 static float warpSlots[32][32];
 static void (*currentBody)(void**);
@@ -29,7 +33,7 @@ dim3 emu_thread_idx() { dim3 d; d.x = fibers[cur].tid; return d; }
 
 static void yieldTo(State s) {
     fibers[cur].state = s;
-    swapcontext(&fibers[cur].ctx, &sched);
+    if (_setjmp(fibers[cur].jb) == 0) _longjmp(schedJb, 1);
 }
 void __syncthreads() { yieldTo(WAIT_BLOCK); }
 float __shfl_xor_sync(unsigned, float v, int laneMask) {
@@ -40,26 +44,45 @@ float __shfl_xor_sync(unsigned, float v, int laneMask) {
     yieldTo(WAIT_WARP);
     return r;
 }
-static void trampoline(int i) {
-    currentBody(currentArgs);
-    fibers[i].state = DONE;
+// A fiber's whole life: run the kernel for the current block, report DONE, wait for the next block.
+static void fiberMain(int i) {
+    for (;;) {
+        currentBody(currentArgs);
+        yieldTo(DONE);
+    }
+}
+static void resume(int i) {
+    cur = i;
+    if (_setjmp(schedJb) == 0) {
+        if (!fibers[i].started) {
+            fibers[i].started = true;
+            swapcontext(&schedCtx, &fibers[i].start); // the first entry switches stacks; it never returns here
+        }
+        _longjmp(fibers[i].jb, 1);
+    }
 }
 static int runBlock(unsigned n) {
-    if (fibers.size() < n) fibers.resize(n);
-    for (unsigned i = 0; i < n; i++) {
-        Fiber& f = fibers[i];
-        if (f.stack.empty()) f.stack.resize(256 * 1024);
-        getcontext(&f.ctx);
-        f.ctx.uc_stack.ss_sp = f.stack.data();
-        f.ctx.uc_stack.ss_size = f.stack.size();
-        f.ctx.uc_link = &sched;
-        f.tid = i;
-        f.state = RUNNABLE;
-        makecontext(&f.ctx, (void (*)()) trampoline, 1, (int) i);
+    if (fibers.size() < n) {
+        size_t old = fibers.size();
+        fibers.resize(n);
+        for (size_t i = old; i < n; i++) {
+            Fiber& f = fibers[i];
+            f.stack.resize(256 * 1024);
+            getcontext(&f.start);
+            f.start.uc_stack.ss_sp = f.stack.data();
+            f.start.uc_stack.ss_size = f.stack.size();
+            f.start.uc_link = nullptr;
+            f.started = false;
+            makecontext(&f.start, (void (*)()) fiberMain, 1, (int) i);
+        }
+    }
+    for (unsigned i = 0; i < n; i++) { // a fiber that finished a block waits in yieldTo(DONE): resuming it starts this one
+        fibers[i].tid = i;
+        fibers[i].state = RUNNABLE;
     }
     for (;;) {
         for (unsigned i = 0; i < n; i++) {
-            if (fibers[i].state == RUNNABLE) { cur = i; swapcontext(&sched, &fibers[i].ctx); }
+            if (fibers[i].state == RUNNABLE) resume(i);
         }
         bool allDone = true, released = false;
         for (unsigned i = 0; i < n; i++) allDone &= fibers[i].state == DONE;
