@@ -19,6 +19,7 @@ command -v nvidia-smi >/dev/null && nvidia-smi -L
     --config jqwik.shrinking.bounded.seconds=5 \
     --select-class dev.skipllama.cuda.CudaLibrariesTest \
     --select-class dev.skipllama.cuda.BindingsLoadTest \
+    --select-class dev.skipllama.cuda.SymbolsTest \
     --select-class dev.skipllama.tensor.BackendsTest \
     --select-class dev.skipllama.tensor.DeviceTensorTest \
     --select-class dev.skipllama.tensor.cuda.CudaBackendProperties \

@@ -177,7 +177,9 @@ public final class CudaLibraries {
     }
 
     private static Optional<Path> findIn(Path dir, String name) {
-        if (!Files.isDirectory(dir)) {
+        // The toolkit's link-time stubs (…/lib64/stubs, sometimes on LD_LIBRARY_PATH in containers)
+        // export every symbol but fail every call: never pick one.
+        if (!Files.isDirectory(dir) || (dir.getFileName() != null && dir.getFileName().toString().equals("stubs"))) {
             return Optional.empty();
         }
         List<Path> hits = new ArrayList<>();

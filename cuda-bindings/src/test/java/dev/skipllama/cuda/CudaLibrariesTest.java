@@ -72,6 +72,16 @@ class CudaLibrariesTest {
     }
 
     @Test
+    void toolkitStubsAreNeverPicked(@TempDir Path tmp) throws IOException {
+        Path stubs = tmp.resolve("cuda/lib64/stubs");
+        touch(stubs, "libcuda.so");
+        Path real = touch(tmp.resolve("driver"), "libcuda.so.1");
+        CudaLibraries libs = new CudaLibraries(Map.of("LD_LIBRARY_PATH", stubs + ":" + tmp.resolve("driver"))::get, k -> null,
+                List.of(), List.of());
+        assertEquals(Optional.of(real), libs.find("cuda"));
+    }
+
+    @Test
     void thePropertyMayNameTheFileItself(@TempDir Path tmp) throws IOException {
         Path odd = touch(tmp.resolve("x"), "libnvrtc.so.13");
         CudaLibraries libs = new CudaLibraries(k -> null, Map.of(CudaLibraries.PATH_PROPERTY, odd.toString())::get, List.of(), List.of());
