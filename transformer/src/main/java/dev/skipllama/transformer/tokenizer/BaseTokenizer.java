@@ -92,7 +92,7 @@ abstract sealed class BaseTokenizer implements Tokenizer permits SentencePieceTo
             }
             bytes.write(piece, skip, piece.length - skip);
         }
-        return bytes.toString(StandardCharsets.UTF_8);
+        return Utf8.decode(bytes.toByteArray(), 0, bytes.size());
     }
 
     @Override

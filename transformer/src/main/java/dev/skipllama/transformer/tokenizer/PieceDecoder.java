@@ -1,6 +1,5 @@
 package dev.skipllama.transformer.tokenizer;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -37,7 +36,7 @@ public final class PieceDecoder {
         if (cut == 0) {
             return "";
         }
-        String text = new String(pending, 0, cut, StandardCharsets.UTF_8);
+        String text = Utf8.decode(pending, 0, cut);
         System.arraycopy(pending, cut, pending, 0, pendingLen - cut);
         pendingLen -= cut;
         return text;
@@ -45,7 +44,7 @@ public final class PieceDecoder {
 
     /** Ends the sequence: returns held-back bytes (an incomplete character becomes U+FFFD) and resets. */
     public String finish() {
-        String text = new String(pending, 0, pendingLen, StandardCharsets.UTF_8);
+        String text = Utf8.decode(pending, 0, pendingLen);
         pendingLen = 0;
         atStart = true;
         return text;

@@ -10,9 +10,9 @@ final class Utf8 {
      * of decoding the whole stream later: all of them, unless the stream ends with the start of a
      * well-formed multi-byte character still missing bytes, which is held back.
      *
-     * <p>Why this is safe: a decoder that replaces each maximal ill-formed subpart with U+FFFD (the
-     * JDK's does) always restarts at a lead byte, so cutting just before a lead byte never changes
-     * how the bytes on either side decode.
+     * <p>Why this is safe: {@link #decode} replaces each maximal ill-formed subpart with U+FFFD, so it
+     * always restarts at a lead byte, and cutting just before a lead byte never changes how the bytes
+     * on either side decode.
      */
     static int completePrefix(byte[] b, int len) {
         for (int back = 1; back <= 3 && back <= len; back++) {
@@ -33,6 +33,48 @@ final class Utf8 {
             return p;
         }
         return len;
+    }
+
+    /**
+     * Decodes UTF-8, replacing each maximal subpart of an ill-formed sequence with one U+FFFD (Unicode
+     * §3.9, "U+FFFD Substitution of Maximal Subparts"; what Python, Rust's {@code from_utf8_lossy} and
+     * the WHATWG decoder do). The JDK's decoder is not used: it deviates for encoded surrogates
+     * ({@code ED A0 80} becomes one U+FFFD instead of three), which would make a stream decoded in
+     * pieces differ from the same bytes decoded at once.
+     */
+    static String decode(byte[] b, int off, int len) {
+        StringBuilder out = new StringBuilder(len);
+        int i = off, end = off + len;
+        while (i < end) {
+            int lead = b[i] & 0xFF;
+            if (lead < 0x80) {
+                out.append((char) lead);
+                i++;
+                continue;
+            }
+            int need = sequenceLength(lead);
+            if (need == 1) { // a continuation byte or a byte that never leads
+                out.append('\uFFFD');
+                i++;
+                continue;
+            }
+            int k = 1;
+            while (k < need && i + k < end && validContinuation(lead, k, b[i + k] & 0xFF)) {
+                k++;
+            }
+            if (k < need) { // the maximal subpart b[i, i+k) is ill-formed (or cut off by the end)
+                out.append('\uFFFD');
+                i += k;
+                continue;
+            }
+            int cp = need == 2 ? lead & 0x1F : need == 3 ? lead & 0x0F : lead & 0x07;
+            for (int j = 1; j < need; j++) {
+                cp = cp << 6 | b[i + j] & 0x3F;
+            }
+            out.appendCodePoint(cp);
+            i += need;
+        }
+        return out.toString();
     }
 
     /** Bytes in the sequence a lead byte starts; 1 for ASCII and for bytes that cannot lead. */

@@ -38,6 +38,13 @@ class StreamingDecodeProperties {
         check(VocabFixtures.spm(), ids, renderSpecial);
     }
 
+    /** Found by the property above (seed -8083662000245413853): the bytes of an encoded surrogate, ED A0 80. */
+    @net.jqwik.api.Example
+    void anEncodedSurrogateDecodesAlikeInPiecesAndAtOnce() {
+        check(VocabFixtures.spm(), List.of(240, 163, 131), true);
+        assertEquals("\uFFFD\uFFFD\uFFFD", VocabFixtures.spm().decode(new int[]{240, 163, 131}, true));
+    }
+
     @Property(tries = 500)
     void byteLevelBpe(@ForAll("bpeIds") List<Integer> ids, @ForAll boolean renderSpecial) {
         check(VocabFixtures.bpe(), ids, renderSpecial);
