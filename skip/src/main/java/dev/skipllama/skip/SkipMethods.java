@@ -5,6 +5,7 @@ import dev.skipllama.skip.dynamic.AdaSkip;
 import dev.skipllama.skip.dynamic.RouterSkip;
 import dev.skipllama.skip.dynamic.DepthDecay;
 import dev.skipllama.skip.dynamic.SkipDecode;
+import dev.skipllama.skip.dynamic.SublayerScope;
 import dev.skipllama.skip.exit.ConfidenceExit;
 import dev.skipllama.skip.exit.ExitMeasure;
 import dev.skipllama.skip.exit.FixedExit;
@@ -115,22 +116,14 @@ public final class SkipMethods {
                 double tau = spec.doubleArgument("a cosine threshold", -1, 1);
                 double decay = spec.doubleOption("decay", 0.3, Double.MIN_VALUE, 1);
                 int refresh = spec.intOption("refresh", 4, 1, Integer.MAX_VALUE);
-                AdaSkip.Scope scope = switch (spec.choiceOption("only", "both", "both", "attn", "ffn")) {
-                    case "attn" -> AdaSkip.Scope.ATTENTION;
-                    case "ffn" -> AdaSkip.Scope.FFN;
-                    default -> AdaSkip.Scope.BOTH;
-                };
+                SublayerScope scope = SublayerScope.parse(spec.choiceOption("only", "both", "both", "attn", "ffn"));
                 yield new AdaSkip(layers, model.config().dim(), tau, decay, refresh, scope, model.backend());
             }
             case "router" -> {
                 double p = spec.doubleArgument("a skip-probability threshold", Double.MIN_VALUE, 1);
                 double tau = spec.doubleOption("tau", 0.99, -1, 1);
                 int epochs = spec.intOption("epochs", 2, 1, 100);
-                RouterSkip.Scope scope = switch (spec.choiceOption("only", "both", "both", "attn", "ffn")) {
-                    case "attn" -> RouterSkip.Scope.ATTENTION;
-                    case "ffn" -> RouterSkip.Scope.FFN;
-                    default -> RouterSkip.Scope.BOTH;
-                };
+                SublayerScope scope = SublayerScope.parse(spec.choiceOption("only", "both", "both", "attn", "ffn"));
                 Calibration c = calibrate(spec, calibration);
                 if (c.sequences().isEmpty()) {
                     throw spec.error("the router learns from calibration text, but the calibration given has none");

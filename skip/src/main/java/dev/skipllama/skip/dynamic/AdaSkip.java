@@ -31,14 +31,11 @@ import java.util.Locale;
  * propagation, the decoder's default), since a later token may run that sublayer and attend here.
  */
 public final class AdaSkip implements SkipMethod {
-    /** Which sublayers may be skipped. */
-    public enum Scope { BOTH, ATTENTION, FFN }
-
     private final int layers;
     private final double threshold;
     private final double decay;
     private final int refresh;
-    private final Scope scope;
+    private final SublayerScope scope;
     private final SkipStats stats;
     private final double[] estimate;   // [2L]: attention of l at 2l, FFN of l at 2l+1; NaN until observed
     private final int[] skippedInARow; // [2L]
@@ -46,12 +43,12 @@ public final class AdaSkip implements SkipMethod {
     private final Backend backend;
 
     /** For a model on a host backend. */
-    public AdaSkip(int layers, int dim, double threshold, double decay, int refresh, Scope scope) {
+    public AdaSkip(int layers, int dim, double threshold, double decay, int refresh, SublayerScope scope) {
         this(layers, dim, threshold, decay, refresh, scope, null);
     }
 
     /** For a model on {@code backend} (null: the host), through which the hidden states are read. */
-    public AdaSkip(int layers, int dim, double threshold, double decay, int refresh, Scope scope, Backend backend) {
+    public AdaSkip(int layers, int dim, double threshold, double decay, int refresh, SublayerScope scope, Backend backend) {
         if (!(threshold >= -1)) {
             throw new IllegalArgumentException("AdaSkip cosine threshold must be a number >= -1, got " + threshold);
         }
@@ -81,12 +78,7 @@ public final class AdaSkip implements SkipMethod {
 
     @Override
     public String name() {
-        return String.format(Locale.ROOT, "adaskip:%s,decay=%s,refresh=%d,only=%s", threshold, decay, refresh,
-                switch (scope) {
-                    case BOTH -> "both";
-                    case ATTENTION -> "attn";
-                    case FFN -> "ffn";
-                });
+        return String.format(Locale.ROOT, "adaskip:%s,decay=%s,refresh=%d,only=%s", threshold, decay, refresh, scope.spec());
     }
 
     @Override
@@ -100,9 +92,9 @@ public final class AdaSkip implements SkipMethod {
     public ForwardHooks hooks(int step, int position) {
         LayerAction[] actions = new LayerAction[layers];
         for (int l = 0; l < layers; l++) {
-            boolean attn = scope != Scope.FFN && l > 0 && decide(2 * l);
-            boolean ffn = scope != Scope.ATTENTION && decide(2 * l + 1);
-            actions[l] = attn ? (ffn ? LayerAction.SKIP : LayerAction.SKIP_ATTENTION) : ffn ? LayerAction.SKIP_FFN : LayerAction.RUN;
+            boolean attn = scope != SublayerScope.FFN && l > 0 && decide(2 * l);
+            boolean ffn = scope != SublayerScope.ATTENTION && decide(2 * l + 1);
+            actions[l] = scope.action(attn, ffn);
         }
         return stats.track(new Observer(actions), SkipStats.Phase.GENERATED, 1);
     }

@@ -34,20 +34,17 @@ import java.util.Locale;
  * propagation, the decoder's default). The prompt is prefilled with the full model.
  */
 public final class RouterSkip implements SkipMethod {
-    /** Which sublayers the routers may skip. */
-    public enum Scope { BOTH, ATTENTION, FFN }
-
     private final int layers;
     private final int dim;
     private final double threshold;
     private final double tau;
-    private final Scope scope;
+    private final SublayerScope scope;
     private final LinearRouter[] attention; // [L]; index 0 unused
     private final LinearRouter[] ffn;       // [L]; index 0 unused
     private final SkipStats stats;
     private final Backend backend; // the model's, through which hidden states are read
 
-    private RouterSkip(int layers, int dim, double threshold, double tau, Scope scope, LinearRouter[] attention, LinearRouter[] ffn,
+    private RouterSkip(int layers, int dim, double threshold, double tau, SublayerScope scope, LinearRouter[] attention, LinearRouter[] ffn,
                        Backend backend) {
         if (!(threshold > 0 && threshold <= 1)) { // 1 never skips: a probability is never above it
             throw new IllegalArgumentException("router probability threshold must be in (0, 1], got " + threshold);
@@ -69,7 +66,7 @@ public final class RouterSkip implements SkipMethod {
      *
      * @param tau a sublayer is skippable for a token when cos(input, output) ≥ τ
      */
-    public static RouterSkip train(Llama model, List<int[]> sequences, double threshold, double tau, int epochs, Scope scope,
+    public static RouterSkip train(Llama model, List<int[]> sequences, double threshold, double tau, int epochs, SublayerScope scope,
                                    ProgressListener progress) {
         if (sequences.isEmpty()) {
             throw new IllegalArgumentException("the router needs calibration text to learn from");
@@ -118,11 +115,7 @@ public final class RouterSkip implements SkipMethod {
 
     @Override
     public String name() {
-        return String.format(Locale.ROOT, "router:%s,tau=%s,only=%s", threshold, tau, switch (scope) {
-            case BOTH -> "both";
-            case ATTENTION -> "attn";
-            case FFN -> "ffn";
-        });
+        return String.format(Locale.ROOT, "router:%s,tau=%s,only=%s", threshold, tau, scope.spec());
     }
 
     @Override
@@ -154,9 +147,8 @@ public final class RouterSkip implements SkipMethod {
             if (layer == 0 || !seen) {
                 return LayerAction.RUN;
             }
-            boolean skipA = scope != Scope.FFN && attention[layer].probability(in, 0) > threshold;
-            boolean skipF = scope != Scope.ATTENTION && ffn[layer].probability(in, 0) > threshold;
-            return skipA ? (skipF ? LayerAction.SKIP : LayerAction.SKIP_ATTENTION) : skipF ? LayerAction.SKIP_FFN : LayerAction.RUN;
+            return scope.action(scope != SublayerScope.FFN && attention[layer].probability(in, 0) > threshold,
+                    scope != SublayerScope.ATTENTION && ffn[layer].probability(in, 0) > threshold);
         }
 
         @Override

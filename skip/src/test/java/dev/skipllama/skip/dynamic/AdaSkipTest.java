@@ -39,7 +39,7 @@ class AdaSkipTest {
         CountingBackend counting = new CountingBackend(BACKEND);
         Llama model = new Llama(c, TinyModel.zeroed(TinyModel.weights(c, 21), 3, false, true), counting);
         int refresh = 3;
-        AdaSkip method = new AdaSkip(L, c.dim(), 0.9999, 0.3, refresh, AdaSkip.Scope.BOTH);
+        AdaSkip method = new AdaSkip(L, c.dim(), 0.9999, 0.3, refresh, SublayerScope.BOTH);
         List<Stepper.Step> steps = Stepper.run(model, counting, method, Fixtures.PROMPT, TEXT, null);
         for (Stepper.Step s : steps.subList(1, steps.size())) {
             boolean refreshToken = s.step() % (refresh + 1) == 0;
@@ -48,7 +48,7 @@ class AdaSkipTest {
                 assertEquals(l != 3 || refreshToken ? 1 : 0, s.ffn()[l], "step " + s.step() + " layer " + l + " FFN");
             }
         }
-        List<Stepper.Step> full = Stepper.run(model, counting, new AdaSkip(L, c.dim(), 1, 0.3, refresh, AdaSkip.Scope.BOTH),
+        List<Stepper.Step> full = Stepper.run(model, counting, new AdaSkip(L, c.dim(), 1, 0.3, refresh, SublayerScope.BOTH),
                 Fixtures.PROMPT, TEXT, null);
         for (int t = 0; t < steps.size(); t++) {
             assertArrayEquals(full.get(t).logits(), steps.get(t).logits(), 0f, "step " + t);
@@ -62,7 +62,7 @@ class AdaSkipTest {
         CountingBackend counting = new CountingBackend(BACKEND);
         Llama model = TinyModel.model(counting, 22);
         int refresh = 2;
-        AdaSkip method = new AdaSkip(L, model.config().dim(), -1, 0.5, refresh, AdaSkip.Scope.BOTH);
+        AdaSkip method = new AdaSkip(L, model.config().dim(), -1, 0.5, refresh, SublayerScope.BOTH);
         List<Stepper.Step> steps = Stepper.run(model, counting, method, Fixtures.PROMPT, TEXT, null);
         int[] attnRun = new int[L], ffnRun = new int[L];
         for (Stepper.Step s : steps.subList(1, steps.size())) {
@@ -83,7 +83,7 @@ class AdaSkipTest {
     @Test
     void promptEstimatesEqualTheCalibrationStatistics() {
         Llama model = TinyModel.model(BACKEND, 23);
-        AdaSkip method = new AdaSkip(L, model.config().dim(), 0.9, 0.3, 4, AdaSkip.Scope.BOTH);
+        AdaSkip method = new AdaSkip(L, model.config().dim(), 0.9, 0.3, 4, SublayerScope.BOTH);
         GreedyGenerator.generate(model, method, Fixtures.PROMPT, 1);
         Calibration c = Calibration.measure(model, List.of(Fixtures.PROMPT));
         assertTrue(Double.isNaN(method.estimate(0, true)), "layer 0 attention input is not observable");
@@ -99,11 +99,11 @@ class AdaSkipTest {
     void scopeLimitsWhatIsSkipped() {
         CountingBackend counting = new CountingBackend(BACKEND);
         Llama model = TinyModel.model(counting, 22);
-        for (AdaSkip.Scope scope : new AdaSkip.Scope[]{AdaSkip.Scope.FFN, AdaSkip.Scope.ATTENTION}) {
+        for (SublayerScope scope : new SublayerScope[]{SublayerScope.FFN, SublayerScope.ATTENTION}) {
             AdaSkip method = new AdaSkip(L, model.config().dim(), -1, 0.5, 3, scope);
             GreedyGenerator.generate(model, method, Fixtures.PROMPT, 10);
             var g = method.stats().generated();
-            if (scope == AdaSkip.Scope.FFN) {
+            if (scope == SublayerScope.FFN) {
                 assertEquals(9 * L, g.attentionTotal());
                 assertTrue(g.ffnTotal() < 9 * L);
             } else {
@@ -111,8 +111,8 @@ class AdaSkipTest {
                 assertTrue(g.attentionTotal() < 9 * L);
             }
         }
-        assertThrows(IllegalArgumentException.class, () -> new AdaSkip(L, 64, 0.9, 0, 4, AdaSkip.Scope.BOTH));
-        assertThrows(IllegalArgumentException.class, () -> new AdaSkip(L, 64, 0.9, 0.3, 0, AdaSkip.Scope.BOTH));
-        assertThrows(IllegalArgumentException.class, () -> new AdaSkip(L, 64, Double.NaN, 0.3, 4, AdaSkip.Scope.BOTH));
+        assertThrows(IllegalArgumentException.class, () -> new AdaSkip(L, 64, 0.9, 0, 4, SublayerScope.BOTH));
+        assertThrows(IllegalArgumentException.class, () -> new AdaSkip(L, 64, 0.9, 0.3, 0, SublayerScope.BOTH));
+        assertThrows(IllegalArgumentException.class, () -> new AdaSkip(L, 64, Double.NaN, 0.3, 4, SublayerScope.BOTH));
     }
 }
