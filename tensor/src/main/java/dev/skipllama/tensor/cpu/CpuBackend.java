@@ -31,6 +31,8 @@ public final class CpuBackend implements Backend {
 
     private final WorkerPool pool;
     private final float[][] quad;
+    /** Per-worker decoded weights of the tile kernels that decode into a buffer first (Dot2x4.q4_0). */
+    private final float[][] tile;
     private final float[][] scores;
     private final float[][] acc;
     private final float[][] cos;
@@ -45,6 +47,7 @@ public final class CpuBackend implements Backend {
     public CpuBackend(int threads) {
         this.pool = new WorkerPool(threads);
         this.quad = new float[threads][8];
+        this.tile = new float[threads][64];
         this.scores = new float[threads][256];
         this.acc = new float[threads][128];
         this.cos = new float[threads][64];
@@ -81,7 +84,7 @@ public final class CpuBackend implements Backend {
                 long w0 = o * wRow, w1 = w0 + wRow;
                 int r = 0;
                 for (; r + 4 <= rows; r += 4) {
-                    dot2x4(dt, ws, w0, w1, xs, r * xRow, xRow, nIn, q4);
+                    dot2x4(dt, ws, w0, w1, xs, r * xRow, xRow, nIn, q4, tile[worker]);
                     for (int k = 0; k < 4; k++) {
                         os.set(F32, 4L * ((long) (r + k) * nOut + o), q4[k]);
                         os.set(F32, 4L * ((long) (r + k) * nOut + o + 1), q4[4 + k]);
@@ -121,16 +124,18 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Weight rows at {@code w0} and {@code w1} against four activation rows. F16, Q4_0 and the K-quants
-     * use two 1×4 calls: written as 2×4 tiles their decoding exceeds C2's node budget while parsing
-     * (NodeCountInliningCutoff: loads left as calls, every live vector spilled, 5× slower).
+     * Weight rows at {@code w0} and {@code w1} against four activation rows. F16 and the K-quants use
+     * two 1×4 calls: written as 2×4 tiles their decoding exceeds C2's node budget while parsing
+     * (NodeCountInliningCutoff: loads left as calls, every live vector spilled, 5× slower); Q4_0 gets
+     * around that by decoding into {@code buf} first.
      */
-    private static void dot2x4(DType dt, MemorySegment w, long w0, long w1, MemorySegment x, long xOff, long xStride, int n, float[] out) {
+    private static void dot2x4(DType dt, MemorySegment w, long w0, long w1, MemorySegment x, long xOff, long xStride, int n, float[] out, float[] buf) {
         switch (dt) {
             case F32 -> Dot2x4.f32(w, w0, w1, x, xOff, xStride, n, out);
             case BF16 -> Dot2x4.bf16(w, w0, w1, x, xOff, xStride, n, out);
             case Q8_0 -> Dot2x4.q8_0(w, w0, w1, x, xOff, xStride, n, out);
-            case F16, Q4_0, Q4_K, Q6_K -> {
+            case Q4_0 -> Dot2x4.q4_0(w, w0, w1, x, xOff, xStride, n, out, buf);
+            case F16, Q4_K, Q6_K -> {
                 dot4(dt, w, w1, x, xOff, xStride, n, out);
                 System.arraycopy(out, 0, out, 4, 4);
                 dot4(dt, w, w0, x, xOff, xStride, n, out);
