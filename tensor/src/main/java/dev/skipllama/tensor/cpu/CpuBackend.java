@@ -32,6 +32,8 @@ public final class CpuBackend implements Backend {
 
     private final WorkerPool pool;
     private final float[][] quad;
+    /** Per-worker decoded weights of the tile kernels that decode into a buffer first (Dot2x4.q4_0). */
+    private final float[][] tile;
     private final float[][] scores;
     private final float[][] acc;
     private final float[][] cos;
@@ -45,7 +47,8 @@ public final class CpuBackend implements Backend {
 
     public CpuBackend(int threads) {
         this.pool = new WorkerPool(threads);
-        this.quad = new float[threads][4];
+        this.quad = new float[threads][8];
+        this.tile = new float[threads][64];
         this.scores = new float[threads][256];
         this.acc = new float[threads][128];
         this.cos = new float[threads][64];
@@ -77,7 +80,24 @@ public final class CpuBackend implements Backend {
         final int chunk = (long) nOut * nIn * rows < SMALL_WORK ? nOut : Math.max(1, Math.min(64, nOut / (pool.size() * 8)));
         pool.run((nOut + chunk - 1) / chunk, (c, worker) -> {
             float[] q4 = quad[worker];
-            for (int o = c * chunk, end = Math.min(nOut, o + chunk); o < end; o++) {
+            int o = c * chunk, end = Math.min(nOut, o + chunk);
+            // 2×4 tiles: two weight rows share every activation load (see Dot2x4).
+            for (; rows >= 4 && o + 2 <= end; o += 2) {
+                long w0 = o * wRow, w1 = w0 + wRow;
+                int r = 0;
+                for (; r + 4 <= rows; r += 4) {
+                    dot2x4(dt, ws, w0, w1, xs, r * xRow, xRow, nIn, q4, tile[worker]);
+                    for (int k = 0; k < 4; k++) {
+                        os.set(F32, 4L * ((long) (r + k) * nOut + o), q4[k]);
+                        os.set(F32, 4L * ((long) (r + k) * nOut + o + 1), q4[4 + k]);
+                    }
+                }
+                for (; r < rows; r++) {
+                    os.set(F32, 4L * ((long) r * nOut + o), dot(dt, ws, w0, xs, r * xRow, nIn));
+                    os.set(F32, 4L * ((long) r * nOut + o + 1), dot(dt, ws, w1, xs, r * xRow, nIn));
+                }
+            }
+            for (; o < end; o++) {
                 long wOff = o * wRow;
                 int r = 0;
                 for (; r + 4 <= rows; r += 4) {
@@ -103,6 +123,26 @@ public final class CpuBackend implements Backend {
             case Q4_K -> DotK.q4_K(w, wOff, x, xOff, n);
             case Q6_K -> DotK.q6_K(w, wOff, x, xOff, n);
         };
+    }
+
+    /**
+     * Weight rows at {@code w0} and {@code w1} against four activation rows. F16 and the K-quants use
+     * two 1×4 calls: written as 2×4 tiles their decoding exceeds C2's node budget while parsing
+     * (NodeCountInliningCutoff: loads left as calls, every live vector spilled, 5× slower); Q4_0 gets
+     * around that by decoding into {@code buf} first.
+     */
+    private static void dot2x4(DType dt, MemorySegment w, long w0, long w1, MemorySegment x, long xOff, long xStride, int n, float[] out, float[] buf) {
+        switch (dt) {
+            case F32 -> Dot2x4.f32(w, w0, w1, x, xOff, xStride, n, out);
+            case BF16 -> Dot2x4.bf16(w, w0, w1, x, xOff, xStride, n, out);
+            case Q8_0 -> Dot2x4.q8_0(w, w0, w1, x, xOff, xStride, n, out);
+            case Q4_0 -> Dot2x4.q4_0(w, w0, w1, x, xOff, xStride, n, out, buf);
+            case F16, Q4_K, Q6_K -> {
+                dot4(dt, w, w1, x, xOff, xStride, n, out);
+                System.arraycopy(out, 0, out, 4, 4);
+                dot4(dt, w, w0, x, xOff, xStride, n, out);
+            }
+        }
     }
 
     private static void dot4(DType dt, MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {

@@ -59,7 +59,7 @@ final class Decode {
 
     /** Q8_0 quants {@code j..j+L-1} (j a multiple of L) of the block whose 32 int8 start at {@code qs}. */
     static FloatVector q8(MemorySegment seg, long qs, int j) {
-        if (B.length() == L) {
+        if (Simd.BYTE_LANES_MATCH) {
             return (FloatVector) ByteVector.fromMemorySegment(B, seg, qs + j, LE).convertShape(VectorOperators.B2F, F, 0);
         }
         int base = j & -B.length();
@@ -73,7 +73,7 @@ final class Decode {
      * in 32-bit lanes because x86 has no byte shifts, so a byte-lane shift would be emulated.
      */
     static IntVector q4bytes(MemorySegment seg, long qs, int j) {
-        if (B.length() == L) { // part 0 as a constant: a computed part number defeats the intrinsic
+        if (Simd.BYTE_LANES_MATCH) { // part 0 as a constant: a computed part number defeats the intrinsic
             return (IntVector) ByteVector.fromMemorySegment(B, seg, qs + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
         }
         int base = j & -B.length();

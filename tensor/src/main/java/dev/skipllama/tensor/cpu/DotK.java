@@ -152,7 +152,7 @@ final class DotK {
      * are loaded aligned within the 32-byte group (so never past it) and the wanted part widened.
      */
     private static IntVector bytes(MemorySegment seg, long at, int j) {
-        if (B.length() == L) { // part 0 as a constant: a computed part number defeats the intrinsic
+        if (Simd.BYTE_LANES_MATCH) { // part 0 as a constant: a computed part number defeats the intrinsic
             return (IntVector) ByteVector.fromMemorySegment(B, seg, at + j, Decode.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
         }
         int base = j & -B.length();

@@ -27,6 +27,13 @@ final class Simd {
     /** Bytes with at least {@link #L} lanes (quantized weights); wider than L only when L &lt; 8. */
     static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
 
+    /**
+     * Whether {@link #B} has exactly {@link #L} lanes. A static final boolean, so C2 prunes the other
+     * branch while parsing (a species' length() call is not folded that early, and the parsed but dead
+     * branch counts against the inlining node budget of the large tile kernels).
+     */
+    static final boolean BYTE_LANES_MATCH = B.length() == L;
+
     static {
         if (S.length() != L) {
             throw new ExceptionInInitializerError("no short species with " + L + " lanes");

@@ -1,0 +1,177 @@
+package dev.skipllama.tensor.cpu;
+
+import static dev.skipllama.tensor.cpu.Decode.F32;
+import static dev.skipllama.tensor.cpu.Simd.F;
+import static dev.skipllama.tensor.cpu.Simd.L;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+
+/**
+ * Dot products of two weight rows with four F32 activation rows: the 2×4 register tile of batched
+ * matmul (prefill, speculative verification). Against {@link Dot}'s 1×4 forms, each activation
+ * vector loaded is used by two weight rows, which halves the activation loads per multiply-add —
+ * the loads, not the FMAs, were what limited the 1×4 tile.
+ *
+ * <p><b>Batch invariance.</b> Every (weight row, token row) pair accumulates in exactly the order of
+ * {@link Dot}'s one-row and four-row forms (one vector accumulator, lane sum in fixed order, then the
+ * scalar tail; per block a fresh accumulator scaled once for quantized rows), so a result does not
+ * depend on which tile computed it. {@code out[0..3]} receive weight row 0 with token rows 0..3,
+ * {@code out[4..7]} weight row 1.
+ */
+final class Dot2x4 {
+    private Dot2x4() {
+    }
+
+    static void f32(MemorySegment w, long w0, long w1, MemorySegment x, long xOff, long xStride, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int i = 0;
+        for (int bound = n - L; i <= bound; i += L) {
+            FloatVector u = Decode.f32(w, w0 + 4L * i), v = Decode.f32(w, w1 + 4L * i);
+            long xi = xOff + 4L * i;
+            FloatVector x0 = Decode.f32(x, xi), x1 = Decode.f32(x, xi + xStride);
+            FloatVector x2 = Decode.f32(x, xi + 2 * xStride), x3 = Decode.f32(x, xi + 3 * xStride);
+            a0 = u.fma(x0, a0);
+            a1 = u.fma(x1, a1);
+            a2 = u.fma(x2, a2);
+            a3 = u.fma(x3, a3);
+            b0 = v.fma(x0, b0);
+            b1 = v.fma(x1, b1);
+            b2 = v.fma(x2, b2);
+            b3 = v.fma(x3, b3);
+        }
+        reduce8(a0, a1, a2, a3, b0, b1, b2, b3, out);
+        for (; i < n; i++) {
+            tail8(w.get(F32, w0 + 4L * i), w.get(F32, w1 + 4L * i), x, xOff + 4L * i, xStride, out);
+        }
+    }
+
+    static void bf16(MemorySegment w, long w0, long w1, MemorySegment x, long xOff, long xStride, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int i = 0;
+        for (int bound = n - L; i <= bound; i += L) {
+            FloatVector u = Decode.bf16(w, w0 + 2L * i), v = Decode.bf16(w, w1 + 2L * i);
+            long xi = xOff + 4L * i;
+            FloatVector x0 = Decode.f32(x, xi), x1 = Decode.f32(x, xi + xStride);
+            FloatVector x2 = Decode.f32(x, xi + 2 * xStride), x3 = Decode.f32(x, xi + 3 * xStride);
+            a0 = u.fma(x0, a0);
+            a1 = u.fma(x1, a1);
+            a2 = u.fma(x2, a2);
+            a3 = u.fma(x3, a3);
+            b0 = v.fma(x0, b0);
+            b1 = v.fma(x1, b1);
+            b2 = v.fma(x2, b2);
+            b3 = v.fma(x3, b3);
+        }
+        reduce8(a0, a1, a2, a3, b0, b1, b2, b3, out);
+        for (; i < n; i++) {
+            tail8(bf16Scalar(w, w0 + 2L * i), bf16Scalar(w, w1 + 2L * i), x, xOff + 4L * i, xStride, out);
+        }
+    }
+
+    static void q8_0(MemorySegment w, long w0, long w1, MemorySegment x, long xOff, long xStride, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int b = 0; b < n / 32; b++) {
+            long blk0 = w0 + 34L * b, blk1 = w1 + 34L * b;
+            long xb = xOff + 128L * b;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
+            for (int j = 0; j < 32; j += L) {
+                FloatVector u = Decode.q8(w, blk0 + 2, j), v = Decode.q8(w, blk1 + 2, j);
+                long xi = xb + 4L * j;
+                FloatVector x0 = Decode.f32(x, xi), x1 = Decode.f32(x, xi + xStride);
+                FloatVector x2 = Decode.f32(x, xi + 2 * xStride), x3 = Decode.f32(x, xi + 3 * xStride);
+                s0 = u.fma(x0, s0);
+                s1 = u.fma(x1, s1);
+                s2 = u.fma(x2, s2);
+                s3 = u.fma(x3, s3);
+                t0 = v.fma(x0, t0);
+                t1 = v.fma(x1, t1);
+                t2 = v.fma(x2, t2);
+                t3 = v.fma(x3, t3);
+            }
+            FloatVector d = FloatVector.broadcast(F, Decode.scale(w, blk0)), e = FloatVector.broadcast(F, Decode.scale(w, blk1));
+            a0 = s0.fma(d, a0);
+            a1 = s1.fma(d, a1);
+            a2 = s2.fma(d, a2);
+            a3 = s3.fma(d, a3);
+            b0 = t0.fma(e, b0);
+            b1 = t1.fma(e, b1);
+            b2 = t2.fma(e, b2);
+            b3 = t3.fma(e, b3);
+        }
+        reduce8(a0, a1, a2, a3, b0, b1, b2, b3, out);
+    }
+
+    /**
+     * Q4_0 decodes both weight rows' block into {@code buf} (64 floats, per worker) first, from one
+     * call site, and then runs the 2×4 tile over the buffer: written with the decoding inside the
+     * tile, the method overflows C2's parse-time node budget. The multiply-adds keep the order of
+     * {@link Dot#q4_0}: per step j, low nibbles (values j..) then high nibbles (values 16+j..).
+     */
+    static void q4_0(MemorySegment w, long w0, long w1, MemorySegment x, long xOff, long xStride, int n, float[] out, float[] buf) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int b = 0; b < n / 32; b++) {
+            for (int k = 0; k < 2; k++) {
+                long qs = (k == 0 ? w0 : w1) + 18L * b + 2;
+                for (int j = 0; j < 16; j += L) {
+                    IntVector q = Decode.q4bytes(w, qs, j);
+                    Decode.q4lo(q).intoArray(buf, 32 * k + j);
+                    Decode.q4hi(q).intoArray(buf, 32 * k + 16 + j);
+                }
+            }
+            long xb = xOff + 128L * b;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
+            for (int j = 0; j < 16; j += L) {
+                for (int h = 0; h < 32; h += 16) {
+                    FloatVector u = FloatVector.fromArray(F, buf, h + j), v = FloatVector.fromArray(F, buf, 32 + h + j);
+                    long xi = xb + 4L * (h + j);
+                    FloatVector x0 = Decode.f32(x, xi), x1 = Decode.f32(x, xi + xStride);
+                    FloatVector x2 = Decode.f32(x, xi + 2 * xStride), x3 = Decode.f32(x, xi + 3 * xStride);
+                    s0 = u.fma(x0, s0);
+                    s1 = u.fma(x1, s1);
+                    s2 = u.fma(x2, s2);
+                    s3 = u.fma(x3, s3);
+                    t0 = v.fma(x0, t0);
+                    t1 = v.fma(x1, t1);
+                    t2 = v.fma(x2, t2);
+                    t3 = v.fma(x3, t3);
+                }
+            }
+            FloatVector d = FloatVector.broadcast(F, Decode.scale(w, w0 + 18L * b)), e = FloatVector.broadcast(F, Decode.scale(w, w1 + 18L * b));
+            a0 = s0.fma(d, a0);
+            a1 = s1.fma(d, a1);
+            a2 = s2.fma(d, a2);
+            a3 = s3.fma(d, a3);
+            b0 = t0.fma(e, b0);
+            b1 = t1.fma(e, b1);
+            b2 = t2.fma(e, b2);
+            b3 = t3.fma(e, b3);
+        }
+        reduce8(a0, a1, a2, a3, b0, b1, b2, b3, out);
+    }
+
+    private static void reduce8(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
+                                FloatVector b0, FloatVector b1, FloatVector b2, FloatVector b3, float[] out) {
+        out[0] = VMath.sum(a0);
+        out[1] = VMath.sum(a1);
+        out[2] = VMath.sum(a2);
+        out[3] = VMath.sum(a3);
+        out[4] = VMath.sum(b0);
+        out[5] = VMath.sum(b1);
+        out[6] = VMath.sum(b2);
+        out[7] = VMath.sum(b3);
+    }
+
+    private static void tail8(float u, float v, MemorySegment x, long xi, long xStride, float[] out) {
+        for (int r = 0; r < 4; r++) {
+            float xr = x.get(F32, xi + r * xStride);
+            out[r] += u * xr;
+            out[4 + r] += v * xr;
+        }
+    }
+
+    private static float bf16Scalar(MemorySegment w, long at) {
+        return Float.intBitsToFloat((w.get(Decode.I16, at) & 0xffff) << 16);
+    }
+}
