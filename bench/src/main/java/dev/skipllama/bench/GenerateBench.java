@@ -1,14 +1,13 @@
 package dev.skipllama.bench;
 
 import dev.skipllama.tensor.cpu.CpuBackend;
-import dev.skipllama.transformer.generate.DecodeStats;
 import dev.skipllama.transformer.generate.StandardDecoder;
 import dev.skipllama.transformer.generate.StepHooks;
+import dev.skipllama.transformer.generate.Throughput;
 import dev.skipllama.transformer.model.Model;
 import dev.skipllama.transformer.sampling.SamplingConfig;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Random;
 
 /**
  * End-to-end speed: prompt processing (batched prefill) and generation tokens/s, as llama-bench
@@ -33,20 +32,12 @@ public final class GenerateBench {
         // Untimed runs first: C2 compiles the batched kernels only after they have run for a while.
         int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 5;
         try (CpuBackend cpu = new CpuBackend(threads); Model model = Model.load(path, cpu)) {
-            int vocab = model.config().vocabSize();
-            int[] prompt = new Random(1).ints(pp, 0, vocab).toArray();
-            double[] ppRate = new double[runs], tgRate = new double[runs];
-            for (int r = -warmup; r < runs; r++) { // negative runs warm the JIT up
-                try (StandardDecoder d = new StandardDecoder(model.llama(), SamplingConfig.GREEDY, StepHooks.FULL, pp + tg + 1)) {
-                    DecodeStats s = d.generate(prompt, tg + 1, t -> true);
-                    if (r >= 0) {
-                        ppRate[r] = s.prefillTokensPerSecond();
-                        tgRate[r] = s.decodeTokensPerSecond();
-                    }
-                }
-            }
+            Throughput.Result r = Throughput.measure(
+                    n -> new StandardDecoder(model.llama(), SamplingConfig.GREEDY, StepHooks.FULL, n),
+                    model.config().vocabSize(), pp, tg, runs, warmup);
+            double[] ppRate = r.prefill(), tgRate = r.decode();
             System.out.printf("%s threads=%d pp%d %.2f tok/s  tg%d %.2f tok/s  (median of %d; all pp %s tg %s)%n",
-                    path.getFileName(), threads, pp, median(ppRate), tg, median(tgRate), runs, fmt(ppRate), fmt(tgRate));
+                    path.getFileName(), threads, pp, r.prefillMedian(), tg, r.decodeMedian(), runs, fmt(ppRate), fmt(tgRate));
             long kv = 2L * model.config().layers() * (pp + tg + 1) * model.config().kvDim() * 4;
             System.out.printf("  resident %s MiB (file %d MiB, KV cache %.1f MiB, Java heap used %d MiB)%n", rssMiB(),
                     java.nio.file.Files.size(path) >> 20, kv / 1048576.0,
@@ -66,12 +57,6 @@ public final class GenerateBench {
             // not Linux: report unknown
         }
         return "?";
-    }
-
-    private static double median(double[] a) {
-        double[] s = a.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static String fmt(double[] a) {
