@@ -5,15 +5,17 @@
  *   ./mvnw -q -DskipTests package          # once: builds cli/target/skipllama.jar
  *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *        -cp cli/target/skipllama.jar demo/SkipLlamaDemo.java [MODEL] [--prompt TEXT] [--tokens N]
- *        [--skip SPEC | --speculate E,D] [--color | --no-color]
+ *        [--skip SPEC [--calibration TEXT] | --speculate E,D] [--color | --no-color]
  *
  * MODEL is a .gguf file or a Hugging Face checkpoint directory (default: the embedded
  * models/tiny-layerskip). SPEC is any method of `skipllama generate --help`: exit:6, confidence:0.8,
- * last25, unified:1.33, skipdecode:6-12, d3:0.98, adaskip:0.95, ... Tokens are coloured by the number
+ * last25, unified:1.33, skipdecode:6-12, d3:0.98, adaskip:0.95, and, with --calibration TEXT (one
+ * passage per line), the planners that learn from text: shortgpt:3, attn-drop:3, router:0.5. Tokens are coloured by the number
  * of layers that predicted them (an early exit, an accepted draft); the full depth stays plain.
  */
 
 import dev.skipllama.skip.SkipMethod;
+import dev.skipllama.skip.calibration.Calibration;
 import dev.skipllama.skip.SkipMethods;
 import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
 import dev.skipllama.tensor.cpu.CpuBackend;
@@ -22,9 +24,12 @@ import dev.skipllama.transformer.model.Generation;
 import dev.skipllama.transformer.model.Model;
 import dev.skipllama.transformer.model.Session;
 import dev.skipllama.transformer.model.SessionOptions;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 void main(String[] args) throws Exception {
     Map<String, String> opt = new HashMap<>();
@@ -54,7 +59,17 @@ void main(String[] args) throws Exception {
         SkipMethod method = null;
         if (opt.containsKey("--skip")) {
             // Every skipping method is a policy over the one forward pass; the decoder asks it per layer.
-            SkipMethod m = SkipMethods.parse(opt.get("--skip"), model.llama(), null);
+            // Planners that rank layers (shortgpt, attn-drop, ffn-drop, router) measure the model on text first.
+            Supplier<Calibration> calibration = () -> {
+                try {
+                    List<int[]> passages = Files.readAllLines(Path.of(opt.getOrDefault("--calibration", "models/tiny-layerskip/eval/heldout.txt")))
+                            .stream().filter(l -> !l.isBlank()).map(l -> model.tokenizer().encode(l, true)).toList();
+                    return Calibration.measure(model.llama(), passages);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            };
+            SkipMethod m = SkipMethods.parse(opt.get("--skip"), model.llama(), calibration);
             options = options.withDecoder((llama, sampling, n) -> new StandardDecoder(llama, sampling, m.asStepHooks(), n));
             method = m;
         } else if (opt.containsKey("--speculate")) {
