@@ -20,7 +20,7 @@ junit="$(version junit.version)"           # 5.x.y: the platform is 1.x.y
 platform="1.${junit#5.}"
 project="$(sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' pom.xml)"
 
-./mvnw -q -B -ntp -pl skip -am package -DskipTests
+./mvnw -q -B -ntp -pl cli -am package -DskipTests
 ./mvnw -q -B -ntp dependency:get -Dartifact="org.junit.platform:junit-platform-console-standalone:$platform"
 m2="${MAVEN_REPO:-$HOME/.m2/repository}"
 
@@ -45,6 +45,14 @@ cp "$m2/org/junit/platform/junit-platform-console-standalone/$platform/junit-pla
 src=models/tiny-layerskip
 cp "$src/config.json" "$src/model.safetensors" "$src/tokenizer.model" "$out/models/tiny-layerskip/"
 cp "$src/reference/reference.json" "$out/models/tiny-layerskip/reference/"
+mkdir -p "$out/models/tiny-layerskip/eval"
+cp "$src/eval/heldout.txt" "$out/models/tiny-layerskip/eval/"
+
+# The benchmark side: the command line, and PyTorch on the same weights.
+cp cli/target/skipllama.jar "$out/lib/"
+cp bench/gpu/torch_bench.py training/safetensors_io.py "$out/"
+cp native/scripts/gpu-bench.sh "$out/run-gpu-bench.sh"
+chmod +x "$out/run-gpu-bench.sh"
 
 # java.xml for the launcher's XML reports, java.management for its environment report.
 "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.incubator.vector,java.logging,jdk.unsupported,java.xml,java.management \

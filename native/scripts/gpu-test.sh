@@ -8,7 +8,7 @@
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
-cp="$(ls lib/*.jar | grep -v console-standalone | tr '\n' ':')"
+cp="$(ls lib/*.jar | grep -v -e console-standalone -e '/skipllama.jar$' | tr '\n' ':')"  # skipllama.jar: the CLI, the same classes again
 java=(.jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss4m -Dskipllama.models=models "$@")
 
 command -v nvidia-smi >/dev/null && nvidia-smi -L
