@@ -31,6 +31,7 @@ final class EvalCommand {
                 .flag("--table", "measure every method instead (the README's headline table)")
                 .opt("--prompts", "N", "--table: prompts to generate from", "8")
                 .opt("--tokens", "N", "--table: greedy tokens per prompt", "48")
+                .flag("--speed-only", "--table: only layers/token and speed (for random-weight models, where quality means nothing)")
                 .opt("--out", "DIR", "--table: where to write skip-eval.md and skip-eval.svg", ".");
         return ModelArgs.add(o);
     }
@@ -73,22 +74,26 @@ final class EvalCommand {
         int prompts = p.getInt("--prompts", 1, 1000), tokens = p.getInt("--tokens", 1, 4096);
         int pplTokens = p.getInt("--max-tokens", 2, Integer.MAX_VALUE);
         List<String> lines = Files.readAllLines(text).stream().filter(l -> !l.isBlank()).toList();
+        boolean speedOnly = p.has("--speed-only");
         List<SkipEval.Row> rows;
         try (Progress bar = new Progress("evaluating", "methods")) {
-            int total = 1 + 12 + 6;
+            int total = SkipEval.rows(m.model().config().layers());
             int[] done = {0};
-            rows = SkipEval.run(m.model(), lines, prompts, tokens, Math.min(pplTokens, 1024), false, what -> bar.progress(done[0]++, total));
+            rows = SkipEval.run(m.model(), lines, prompts, tokens, Math.min(pplTokens, 1024), speedOnly,
+                    what -> bar.progress(done[0]++, total));
             bar.progress(total, total);
         }
         String title = "Skip methods on " + Path.of(m.model().source()).getFileName() + " (" + m.model().config().layers()
                 + " layers), " + prompts + " prompts × " + tokens + " greedy tokens";
-        String md = Report.markdown(title, rows, false);
+        String md = Report.markdown(title, rows, speedOnly);
         io.out().println(md);
         Path out = Path.of(p.get("--out"));
         Files.createDirectories(out);
         Files.writeString(out.resolve("skip-eval.md"), md);
-        Files.writeString(out.resolve("skip-eval.svg"), Report.svg(title, rows));
-        io.err().println("wrote " + out.resolve("skip-eval.md") + " and " + out.resolve("skip-eval.svg"));
+        if (!speedOnly) {
+            Files.writeString(out.resolve("skip-eval.svg"), Report.svg(title, rows));
+        }
+        io.err().println("wrote " + out.resolve("skip-eval.md") + (speedOnly ? "" : " and " + out.resolve("skip-eval.svg")));
         return 0;
     }
 }

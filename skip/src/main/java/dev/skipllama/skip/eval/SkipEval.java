@@ -91,6 +91,11 @@ public final class SkipEval {
             layers -> new int[]{Math.max(1, layers / 4), Math.max(1, layers / 2), Math.max(1, 3 * layers / 4)};
     static final int[] SPECULATION_DRAFTS = {3, 6};
 
+    /** Rows of the table for a model of {@code layers} layers: the full model, every spec, every speculation setting. */
+    public static int rows(int layers) {
+        return 1 + specs(layers).size() + SPECULATION_EXITS.apply(layers).length * SPECULATION_DRAFTS.length;
+    }
+
     /** The default methods and settings, scaled to the model's depth. */
     static List<String> specs(int layers) {
         int q = Math.max(1, layers / 4), h = Math.max(1, layers / 2), tq = Math.max(1, 3 * layers / 4);

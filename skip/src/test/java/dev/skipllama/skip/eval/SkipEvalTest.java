@@ -22,6 +22,7 @@ class SkipEvalTest {
             int layers = model.config().layers();
             assertEquals(1 + SkipEval.specs(layers).size()
                     + SkipEval.SPECULATION_EXITS.apply(layers).length * SkipEval.SPECULATION_DRAFTS.length, rows.size());
+            assertEquals(SkipEval.rows(layers), rows.size());
             SkipEval.Row full = rows.getFirst();
             assertEquals("full", full.method());
             assertTrue(full.perplexity() > 1 && full.perplexity() < model.config().vocabSize(), "full perplexity " + full.perplexity());
