@@ -108,7 +108,7 @@ public record Calibration(long tokens, double[] layerCosine, double[] attentionC
                     for (int p0 = 0; p0 < seq.length; p0 += chunk) {
                         int n = Math.min(chunk, seq.length - p0);
                         model.embed(java.util.Arrays.copyOfRange(seq, p0, p0 + n), ws);
-                        rec.start(ws.hidden(n), n);
+                        rec.start(ws.hidden(n));
                         model.layers(ws, cache, p0, n, 0, layers, rec);
                         cache.setLength(p0 + n);
                     }
@@ -119,52 +119,37 @@ public record Calibration(long tokens, double[] layerCosine, double[] attentionC
         return rec.result(sequences);
     }
 
-    /** Observes the layer input, the mid-layer state and the layer output of every row. */
-    private static final class Recorder implements ForwardHooks {
-        private final int dim;
-        private final Backend backend;
+    /** Sums, over every row, the cosines of a layer's input, mid-layer state and output. */
+    private static final class Recorder extends SublayerObserver {
         private final double[] layer, attention, ffn;
-        private float[] in = new float[0], mid = new float[0], out = new float[0];
-        private int rows;
         private long tokens;
 
         Recorder(int layers, int dim, Backend backend) {
-            this.dim = dim;
-            this.backend = backend;
+            super(dim, backend);
             layer = new double[layers];
             attention = new double[layers];
             ffn = new double[layers];
         }
 
-        void start(Tensor embedded, int n) {
-            rows = n;
-            if (in.length < n * dim) {
-                in = new float[n * dim];
-                mid = new float[n * dim];
-                out = new float[n * dim];
-            }
-            backend.read(embedded, in);
-            tokens += n;
+        @Override
+        public void start(Tensor embedded) {
+            super.start(embedded);
+            tokens += rows;
         }
 
         @Override
-        public void afterAttention(int l, Tensor hidden) {
-            backend.read(hidden, mid);
+        protected void onAttention(int l) {
             for (int r = 0; r < rows; r++) {
-                attention[l] += Cosine.of(in, mid, r * dim, r * dim, dim);
+                attention[l] += cosine(in, mid, r);
             }
         }
 
         @Override
-        public void afterLayer(int l, Tensor hidden) {
-            backend.read(hidden, out);
+        protected void onLayer(int l, boolean inputKnown) {
             for (int r = 0; r < rows; r++) {
-                ffn[l] += Cosine.of(mid, out, r * dim, r * dim, dim);
-                layer[l] += Cosine.of(in, out, r * dim, r * dim, dim);
+                ffn[l] += cosine(mid, out, r);
+                layer[l] += cosine(in, out, r);
             }
-            float[] t = in;
-            in = out;
-            out = t;
         }
 
         Calibration result(List<int[]> sequences) {

@@ -2,9 +2,8 @@ package dev.skipllama.skip.dynamic;
 
 import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.SkipStats;
-import dev.skipllama.skip.calibration.Cosine;
+import dev.skipllama.skip.calibration.SublayerObserver;
 import dev.skipllama.tensor.Backend;
-import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.llama.ForwardHooks;
 import dev.skipllama.transformer.llama.LayerAction;
 import java.util.Arrays;
@@ -122,12 +121,11 @@ public final class AdaSkip implements SkipMethod {
     }
 
     /** Applies one forward's actions and measures the sublayers that ran. */
-    private final class Observer implements ForwardHooks {
+    private final class Observer extends SublayerObserver {
         private final LayerAction[] actions;
-        private float[] in = new float[0], mid = new float[0], out = new float[0];
-        private boolean inValid;
 
         Observer(LayerAction[] actions) {
+            super(AdaSkip.this.dim, backend);
             this.actions = actions;
         }
 
@@ -137,51 +135,17 @@ public final class AdaSkip implements SkipMethod {
         }
 
         @Override
-        public void afterAttention(int layer, Tensor hidden) {
-            int rows = ensure(hidden);
-            read(hidden, mid);
-            if (actions[layer].runsAttention() && inValid) {
-                observe(2 * layer, meanCos(in, mid, rows));
+        protected void onAttention(int layer) {
+            if (actions[layer].runsAttention()) {
+                observe(2 * layer, meanCosine(in, mid));
             }
         }
 
         @Override
-        public void afterLayer(int layer, Tensor hidden) {
-            int rows = ensure(hidden);
-            read(hidden, out);
+        protected void onLayer(int layer, boolean inputKnown) {
             if (actions[layer].runsFfn()) {
-                observe(2 * layer + 1, meanCos(mid, out, rows));
+                observe(2 * layer + 1, meanCosine(mid, out));
             }
-            float[] t = in;
-            in = out;
-            out = t;
-            inValid = true;
-        }
-
-        private void read(Tensor hidden, float[] dst) {
-            if (backend == null) {
-                hidden.copyTo(dst);
-            } else {
-                backend.read(hidden, dst);
-            }
-        }
-
-        private int ensure(Tensor hidden) {
-            int rows = hidden.dim(0);
-            if (in.length < rows * dim) {
-                in = Arrays.copyOf(in, rows * dim);
-                mid = new float[rows * dim];
-                out = new float[rows * dim];
-            }
-            return rows;
-        }
-
-        private double meanCos(float[] a, float[] b, int rows) {
-            double s = 0;
-            for (int r = 0; r < rows; r++) {
-                s += Cosine.of(a, b, r * dim, r * dim, dim);
-            }
-            return s / rows;
         }
     }
 }

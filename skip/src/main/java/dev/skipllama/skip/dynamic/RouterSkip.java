@@ -2,7 +2,7 @@ package dev.skipllama.skip.dynamic;
 
 import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.SkipStats;
-import dev.skipllama.skip.calibration.Cosine;
+import dev.skipllama.skip.calibration.SublayerObserver;
 import dev.skipllama.tensor.Backend;
 import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.ProgressListener;
@@ -97,7 +97,7 @@ public final class RouterSkip implements SkipMethod {
                         for (int p0 = 0; p0 < seq.length; p0 += chunk) {
                             int n = Math.min(chunk, seq.length - p0);
                             model.embed(Arrays.copyOfRange(seq, p0, p0 + n), ws);
-                            model.layers(ws, cache, p0, n, 0, layers, new Trainer(a, f, dim, n, tau, lr, model.backend()));
+                            model.layers(ws, cache, p0, n, 0, layers, new Trainer(a, f, dim, tau, lr, model.backend()));
                             cache.setLength(p0 + n);
                         }
                     }
@@ -159,50 +159,32 @@ public final class RouterSkip implements SkipMethod {
     }
 
     /** Labels every row's sublayers by the cosine of their input and output and takes one SGD step per row. */
-    private static final class Trainer implements ForwardHooks {
+    private static final class Trainer extends SublayerObserver {
         private final LinearRouter[] attention, ffn;
-        private final int dim, rows;
         private final double tau, lr;
-        private final Backend backend;
-        private float[] in, mid, out;
-        private boolean inValid;
 
-        Trainer(LinearRouter[] attention, LinearRouter[] ffn, int dim, int rows, double tau, double lr,
-                Backend backend) {
+        Trainer(LinearRouter[] attention, LinearRouter[] ffn, int dim, double tau, double lr, Backend backend) {
+            super(dim, backend);
             this.attention = attention;
             this.ffn = ffn;
-            this.dim = dim;
-            this.rows = rows;
             this.tau = tau;
             this.lr = lr;
-            this.backend = backend;
-            this.in = new float[rows * dim];
-            this.mid = new float[rows * dim];
-            this.out = new float[rows * dim];
         }
 
         @Override
-        public void afterAttention(int layer, Tensor hidden) {
-            backend.read(hidden, mid);
-            if (inValid) {
-                for (int r = 0; r < rows; r++) {
-                    attention[layer].train(in, r * dim, Cosine.of(in, mid, r * dim, r * dim, dim) >= tau, lr, 1e-4);
-                }
+        protected void onAttention(int layer) {
+            for (int r = 0; r < rows; r++) {
+                attention[layer].train(in, r * dim, cosine(in, mid, r) >= tau, lr, 1e-4);
             }
         }
 
         @Override
-        public void afterLayer(int layer, Tensor hidden) {
-            backend.read(hidden, out);
-            if (inValid) {
+        protected void onLayer(int layer, boolean inputKnown) {
+            if (inputKnown) { // the FFN's router also reads the layer's input: the decision is made before the layer
                 for (int r = 0; r < rows; r++) {
-                    ffn[layer].train(in, r * dim, Cosine.of(mid, out, r * dim, r * dim, dim) >= tau, lr, 1e-4);
+                    ffn[layer].train(in, r * dim, cosine(mid, out, r) >= tau, lr, 1e-4);
                 }
             }
-            float[] t = in;
-            in = out;
-            out = t;
-            inValid = true;
         }
     }
 }
