@@ -26,10 +26,6 @@ public final class FullModel implements SkipMethod {
     }
 
     @Override
-    public void reset() {
-    }
-
-    @Override
     public SkipStats stats() {
         return stats;
     }

@@ -31,8 +31,9 @@ public interface SkipMethod {
     /** Hooks for the single-token forward at {@code position} that produces generated token {@code step}. */
     ForwardHooks hooks(int step, int position);
 
-    /** Forgets per-sequence state (dynamic schedules, similarity estimates) before a new sequence. */
-    void reset();
+    /** Forgets per-sequence state (dynamic schedules, similarity estimates) before a new sequence; none by default. */
+    default void reset() {
+    }
 
     /** What the forwards driven by this method actually executed. */
     SkipStats stats();

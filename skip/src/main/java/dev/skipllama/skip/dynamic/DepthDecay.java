@@ -3,7 +3,6 @@ package dev.skipllama.skip.dynamic;
 import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.SkipStats;
 import dev.skipllama.transformer.llama.ForwardHooks;
-import dev.skipllama.transformer.llama.LayerAction;
 import java.util.Locale;
 
 /**
@@ -73,18 +72,7 @@ public final class DepthDecay implements SkipMethod {
     @Override
     public ForwardHooks hooks(int step, int position) {
         depth = Math.min(depth, layersAt(step));
-        int from = depth - tail, to = layers - tail;
-        return stats.track(new ForwardHooks() {
-            @Override
-            public LayerAction action(int layer) {
-                return layer >= from && layer < to ? LayerAction.SKIP : LayerAction.RUN;
-            }
-
-            @Override
-            public boolean fillSkippedKv(int layer) {
-                return false;
-            }
-        }, SkipStats.Phase.GENERATED, 1);
+        return stats.track(SkippedLayers.between(depth - tail, layers - tail), SkipStats.Phase.GENERATED, 1);
     }
 
     @Override

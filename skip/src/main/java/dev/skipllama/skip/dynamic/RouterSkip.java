@@ -129,10 +129,6 @@ public final class RouterSkip implements SkipMethod {
     }
 
     @Override
-    public void reset() {
-    }
-
-    @Override
     public SkipStats stats() {
         return stats;
     }

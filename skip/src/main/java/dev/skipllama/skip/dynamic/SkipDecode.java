@@ -3,7 +3,6 @@ package dev.skipllama.skip.dynamic;
 import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.SkipStats;
 import dev.skipllama.transformer.llama.ForwardHooks;
-import dev.skipllama.transformer.llama.LayerAction;
 
 /**
  * SkipDecode (Del Corro et al. 2023, "SkipDecode: Autoregressive Skip Decoding with Batching and KV
@@ -64,18 +63,7 @@ public final class SkipDecode implements SkipMethod {
     @Override
     public ForwardHooks hooks(int step, int position) {
         start = Math.max(start, layers - layersAt(step));
-        int s = start;
-        return stats.track(new ForwardHooks() {
-            @Override
-            public LayerAction action(int layer) {
-                return layer < s ? LayerAction.SKIP : LayerAction.RUN;
-            }
-
-            @Override
-            public boolean fillSkippedKv(int layer) {
-                return false;
-            }
-        }, SkipStats.Phase.GENERATED, 1);
+        return stats.track(SkippedLayers.between(0, start), SkipStats.Phase.GENERATED, 1);
     }
 
     @Override

@@ -102,10 +102,6 @@ public final class ConfidenceExit implements SkipMethod {
     }
 
     @Override
-    public void reset() {
-    }
-
-    @Override
     public SkipStats stats() {
         return stats;
     }

@@ -66,10 +66,6 @@ public final class FixedExit implements SkipMethod {
     }
 
     @Override
-    public void reset() {
-    }
-
-    @Override
     public SkipStats stats() {
         return stats;
     }

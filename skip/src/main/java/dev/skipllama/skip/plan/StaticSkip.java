@@ -42,10 +42,6 @@ public final class StaticSkip implements SkipMethod {
     }
 
     @Override
-    public void reset() {
-    }
-
-    @Override
     public SkipStats stats() {
         return stats;
     }
