@@ -26,7 +26,8 @@ final class GenerateCommand {
         boolean color = DepthColors.enabled(p.get("--color"), io.terminal());
         try (ModelArgs.Loaded m = ModelArgs.open(p, io)) {
             int layers = m.model().config().layers();
-            int promptTokens = m.model().tokenizer().encode(prompt, m.model().tokenizer().addBosByDefault()).length;
+            int[] ids = m.model().tokenizer().encode(prompt, m.model().tokenizer().addBosByDefault());
+            int promptTokens = ids.length;
             int context = m.model().config().contextLength();
             if (promptTokens + tokens > context) {
                 throw new UsageException("the prompt (" + promptTokens + " tokens) and --tokens " + tokens
@@ -37,7 +38,7 @@ final class GenerateCommand {
             io.out().print(prompt);
             io.out().flush();
             try (Session session = m.model().newSession(d.options())) {
-                Generation g = session.generate(prompt, tokens, (piece, depth) -> {
+                Generation g = session.generate(ids, tokens, (piece, depth) -> {
                     io.out().print(color ? colors.paint(piece, depth) : piece);
                     io.out().flush();
                     return true;

@@ -89,7 +89,12 @@ public final class Main {
             return 2;
         } catch (Exception | OutOfMemoryError e) {
             Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
-            String msg = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+            String msg = switch (t) {
+                // the JDK's file exceptions carry only the path as their message
+                case java.nio.file.NoSuchFileException f -> "no such file: " + f.getMessage();
+                case java.nio.file.AccessDeniedException f -> "permission denied: " + f.getMessage();
+                default -> t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+            };
             io.err().println("skipllama " + args[0] + ": error: " + msg);
             if (System.getenv("SKIPLLAMA_DEBUG") != null) {
                 e.printStackTrace(io.err());

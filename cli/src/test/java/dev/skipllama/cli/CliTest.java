@@ -84,6 +84,9 @@ class CliTest {
             assertEquals(1, r.status());
             assertTrue(r.err().contains("backend 'cuda' is unavailable: "), "says why: " + r.err());
         }
+        r = run("quantize", "/no/such/in.gguf", "/tmp/out.gguf", "--type", "Q8_0");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("no such file: /no/such/in.gguf"), r.err());
         r = run("generate", "--model", "/no/such/model");
         assertEquals(1, r.status());
         assertTrue(r.err().contains("/no/such/model: no such model file or directory"), r.err());

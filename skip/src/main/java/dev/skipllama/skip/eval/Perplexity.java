@@ -49,6 +49,7 @@ public final class Perplexity {
         }
         double nll = 0;
         long scored = 0;
+        float[] row = new float[llama.config().vocabSize()];
         boolean batched = method == null || method instanceof FullModel;
         try (Workspace ws = llama.workspace(CHUNK, batched ? CHUNK : 1);
              KvCache cache = llama.kvCache(window)) {
@@ -60,7 +61,7 @@ public final class Perplexity {
                         int n = Math.min(CHUNK, w.length - 1 - p0); // rows p0..p0+n-1 predict tokens p0+1..p0+n
                         Tensor logits = llama.forward(Arrays.copyOfRange(w, p0, p0 + n), cache, ws, ForwardHooks.FULL, n);
                         for (int r = 0; r < n; r++) {
-                            nll += nll(logits.row(r), w[p0 + r + 1]);
+                            nll += nll(logits.row(r), w[p0 + r + 1], row);
                         }
                         scored += n;
                         progress.progress(scored, total);
@@ -69,7 +70,7 @@ public final class Perplexity {
                     method.reset();
                     Tensor logits = llama.forward(new int[]{w[0]}, cache, ws, method.prefill(0, 1), 1);
                     for (int t = 1; t < w.length; t++) {
-                        nll += nll(logits, w[t]);
+                        nll += nll(logits, w[t], row);
                         scored++;
                         if (t + 1 < w.length) {
                             logits = llama.forward(new int[]{w[t]}, cache, ws, method.hooks(t, cache.length()), 1);
@@ -84,9 +85,9 @@ public final class Perplexity {
         return new Result(Math.exp(nll / scored), nll, scored);
     }
 
-    /** −log softmax(logits)[target], with the maximum subtracted first. */
-    private static double nll(Tensor logits, int target) {
-        float[] l = logits.toFloatArray();
+    /** −log softmax(logits)[target], with the maximum subtracted first; {@code l} is scratch of the vocabulary's size. */
+    private static double nll(Tensor logits, int target, float[] l) {
+        logits.copyTo(l);
         double max = Double.NEGATIVE_INFINITY;
         for (float v : l) {
             max = Math.max(max, v);
