@@ -13,6 +13,8 @@ import java.util.stream.Stream;
 final class KernelSources {
     static final Path SOURCES = Path.of("src/main/cuda");
     static final Path PTX = Path.of("src/main/resources/dev/skipllama/cuda/kernels");
+    /** The PTX ISA build-ptx.sh stamps on the PTX: 6.3 (CUDA 10.0) is the first that knows sm_75. */
+    static final String PTX_ISA = "6.3";
 
     private KernelSources() {
     }
@@ -26,6 +28,11 @@ final class KernelSources {
     static String baseName(Path cu) {
         String n = cu.getFileName().toString();
         return n.substring(0, n.length() - ".cu".length());
+    }
+
+    /** build-ptx.sh's rewrite of nvcc's ".version" line. */
+    static String lowerIsa(String ptx) {
+        return ptx.replaceFirst("(?m)^\\.version \\d+\\.\\d+$", ".version " + PTX_ISA);
     }
 
     static String sha256(Path file) throws IOException {

@@ -31,6 +31,8 @@ class PtxResourcesTest {
                 assertNotNull(in, name + ".ptx is not a resource: run native/build-ptx.sh and commit its output");
                 String ptx = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
                 assertTrue(ptx.contains(".target sm_75"), name + ".ptx must target the virtual architecture compute_75");
+                assertTrue(ptx.contains("\n.version " + KernelSources.PTX_ISA + "\n"), name + ".ptx must carry PTX ISA "
+                        + KernelSources.PTX_ISA + " (drivers older than the ISA refuse it): run native/build-ptx.sh");
                 assertTrue(ptx.contains(".visible .entry"), name + ".ptx declares no kernel");
             }
             try (InputStream src = getClass().getResourceAsStream("/dev/skipllama/cuda/kernels/" + name + ".cu")) {

@@ -20,8 +20,8 @@ import java.util.Map;
 
 /**
  * The kernels of native/: one CUDA module per source file, loaded from the PTX resources (the driver
- * JIT-compiles them for the GPU at hand), or compiled from the sources with NVRTC where the driver is
- * older than the PTX. Not thread-safe: {@link CudaBackend} calls it under its lock.
+ * JIT-compiles them for the GPU at hand; their PTX ISA 6.3 stamp is one every driver for sm_75 and
+ * later knows), or compiled from the sources with NVRTC where a driver refuses the PTX all the same. Not thread-safe: {@link CudaBackend} calls it under its lock.
  */
 final class Kernels implements AutoCloseable {
     static final String RESOURCE_DIR = "/dev/skipllama/cuda/kernels/";
@@ -76,7 +76,8 @@ final class Kernels implements AutoCloseable {
             if (e.code() != CUDA_ERROR_UNSUPPORTED_PTX_VERSION() && e.code() != CUDA_ERROR_INVALID_PTX()) {
                 throw e;
             }
-            // PTX from a newer nvcc than the driver knows: compile the sources with the NVRTC beside us.
+            // A driver that refuses the PTX (build-ptx.sh stamps an ISA every sm_75 driver knows, so this is
+            // a PTX rebuilt some other way): compile the sources with the NVRTC beside us.
             byte[] rebuilt;
             try {
                 rebuilt = Nvrtc.compile(name + ".cu", new String(resource(name + ".cu"), StandardCharsets.UTF_8),
