@@ -107,7 +107,7 @@ public abstract class BackendContract {
         checkMatmul(dtype, rows, nOut, 512, Values.NORMAL, seed, "large matmul");
     }
 
-    private void checkMatmul(DType dtype, int rows, int nOut, int nIn, Values kind, long seed, String what) {
+    protected final void checkMatmul(DType dtype, int rows, int nOut, int nIn, Values kind, long seed, String what) {
         Random rnd = new Random(seed);
         try (Tensor w = TestData.tensor(rnd, dtype, kind, nOut, nIn);
              Tensor x = TestData.tensor(rnd, DType.F32, kind == Values.LARGE ? Values.NORMAL : kind, rows, nIn);

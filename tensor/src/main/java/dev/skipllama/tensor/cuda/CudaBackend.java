@@ -33,10 +33,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Matmul runs our own kernels (one warp per output and row; Q8_0/Q4_0 decoded in registers) for
  * up to {@value #KERNEL_MAX_ROWS} rows, which keeps a row's result independent of its batch as
- * self-speculative verification needs; larger F32/F16/BF16 batches (prompt prefill) go to cuBLAS,
- * F32 as SGEMM, F16/BF16 as GemmEx with the activations rounded to the weight's type and FP32
- * accumulation (CUBLAS_COMPUTE_32F, default math: no TF32). K-quant weights (Q4_K, Q6_K) are decoded
- * to F32 when uploaded (the same numbers, 4–8× the memory). The other ops are the kernels of
+ * self-speculative verification needs; larger batches (prompt prefill) go to cuBLAS: F32 as SGEMM,
+ * F16/BF16 as GemmEx with the activations rounded to the weight's type and FP32 accumulation
+ * (CUBLAS_COMPUTE_32F, default math: no TF32), Q8_0/Q4_0 decoded to their exact F32 values, a slice
+ * of at most {@value #DEQUANT_MAX_FLOATS} weights at a time, then SGEMM (as llama.cpp decodes for
+ * cuBLAS on large batches; the kernels would read every weight once per row). K-quant weights (Q4_K,
+ * Q6_K) are decoded to F32 when uploaded (the same numbers, 4–8× the memory). The other ops are the kernels of
  * {@code native/}, with ReferenceBackend's meaning.
  *
  * <p>Threads: one lock serialises every call (ops, copies, allocation); a call from a thread other
@@ -50,6 +52,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class CudaBackend implements Backend {
     static final int KERNEL_MAX_ROWS = 16;
     private static final int WARPS_PER_BLOCK = 4;
+    /** The most quantized weights decoded to F32 at once for a batched matmul: 128 MB of scratch. */
+    static final int DEQUANT_MAX_FLOATS = 1 << 25;
 
     private final int ordinal;
     private final Location location;
@@ -72,6 +76,9 @@ public final class CudaBackend implements Backend {
     private final Scratch ints = new Scratch();
     private final Scratch scores = new Scratch();
     private final Scratch converted = new Scratch();
+    private final Scratch dequantized = new Scratch();
+    /** {@link #DEQUANT_MAX_FLOATS}; tests lower it to make small matrices decode in several slices. */
+    int dequantMaxFloats = DEQUANT_MAX_FLOATS;
     private final Scratch invFreq = new Scratch();
     private float[] invFreqUploaded;
     private MemorySegment hostStage;
@@ -372,7 +379,7 @@ public final class CudaBackend implements Backend {
             DType dt = w.dtype();
             // cuBLAS has BF16 GEMMs from compute capability 8.0 (Ampere) on; older GPUs keep BF16 on our kernel.
             boolean blas = rows > KERNEL_MAX_ROWS && hasCublas() && nIn > 0
-                    && (dt == DType.F32 || dt == DType.F16 || (dt == DType.BF16 && computeCapability >= 80));
+                    && (dt != DType.BF16 || computeCapability >= 80) && dt != DType.Q4_K && dt != DType.Q6_K;
             if (blas) {
                 gemm(w, x, out, nOut, nIn, rows);
                 return;
@@ -395,6 +402,23 @@ public final class CudaBackend implements Backend {
 
     /** Row-major out[rows, nOut] = x[rows, nIn] · w[nOut, nIn]ᵀ is column-major out = wᵀ · x: op(A) = T, op(B) = N. */
     private void gemm(Tensor w, Tensor x, Tensor out, int nOut, int nIn, int rows) {
+        if (w.dtype().isQuantized()) {
+            // Weight rows [o, o + m) decode into the scratch; C's column r starts at out[r, 0], so the
+            // slice's results go to out + o with ldc = nOut.
+            boolean q8 = w.dtype() == DType.Q8_0;
+            long rowBytes = w.dtype().byteSize(nIn);
+            int slice = Math.max(1, Math.min(nOut, dequantMaxFloats / nIn));
+            long scratch = dequantized.ensure(4L * slice * nIn);
+            for (int o = 0; o < nOut; o += slice) {
+                int m = Math.min(slice, nOut - o);
+                long n = (long) m * nIn;
+                kernels.launch(q8 ? "dequant_q8_0" : "dequant_q4_0", gridFor(n), 1, 256, stream,
+                        w.deviceAddress() + o * rowBytes, scratch, n);
+                Errors.cublas("cublasSgemm_v2", cublas_api_h.cublasSgemm_v2(cublas, CUBLAS_OP_T(), CUBLAS_OP_N(), m, rows, nIn,
+                        one, seg(scratch), nIn, seg(x.deviceAddress()), nIn, zero, seg(out.deviceAddress() + 4L * o), nOut));
+            }
+            return;
+        }
         if (w.dtype() == DType.F32) {
             Errors.cublas("cublasSgemm_v2", cublas_api_h.cublasSgemm_v2(cublas, CUBLAS_OP_T(), CUBLAS_OP_N(), nOut, rows, nIn,
                     one, seg(w.deviceAddress()), nIn, seg(x.deviceAddress()), nIn, zero, seg(out.deviceAddress()), nOut));

@@ -28,7 +28,7 @@ final class Kernels implements AutoCloseable {
     /** Source file → the kernels it defines. */
     static final Map<String, List<String>> MODULES = Map.of(
             "attention", List.of("attention"),
-            "convert", List.of("f32_to_f16", "f32_to_bf16"),
+            "convert", List.of("f32_to_f16", "f32_to_bf16", "dequant_q8_0", "dequant_q4_0"),
             "elementwise", List.of("swiglu", "add"),
             "embedding", List.of("embedding_f32", "embedding_f16", "embedding_bf16", "embedding_q8_0", "embedding_q4_0"),
             "matmul", List.of("matmul_f32", "matmul_f16", "matmul_bf16", "matmul_q8_0", "matmul_q4_0"),

@@ -12,7 +12,10 @@ import dev.skipllama.tensor.Tensor;
 import dev.skipllama.tensor.TestData;
 import dev.skipllama.tensor.TestData.Values;
 import java.util.Random;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
+import net.jqwik.api.Provide;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
@@ -26,9 +29,10 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  *
  * <p>Tolerances that differ from the CPU's, and why:
  * <ul>
- *   <li>matmul through our kernels (≤ {@value CudaBackend#KERNEL_MAX_ROWS} rows, and every quantized
- *       weight): the contract's summation bound γ_n·Σ|w·x| (FMA only removes roundings);</li>
- *   <li>matmul through cuBLAS (more rows, F32/F16/BF16): twice the summation bound (cuBLAS may split
+ *   <li>matmul through our kernels (≤ {@value CudaBackend#KERNEL_MAX_ROWS} rows): the contract's
+ *       summation bound γ_n·Σ|w·x| (FMA only removes roundings);</li>
+ *   <li>matmul through cuBLAS (more rows; quantized weights decoded to their exact F32 values first,
+ *       K-quants already at upload): twice the summation bound (cuBLAS may split
  *       the sum and accumulate on tensor cores, still in FP32: compute type 32F, TF32 off), plus for
  *       F16 weights the rounding of the activations to F16, |Δx| ≤ 2^-11·|x| + 2^-25 (its subnormal
  *       step), i.e. 2^-11·Σ|w·x| + 2^-25·Σ|w|; for BF16, 2^-8·Σ|w·x| + 2^-133·Σ|w|;</li>
@@ -65,9 +69,8 @@ class CudaBackendProperties extends BackendContract {
     @Override
     protected double matmulBound(DType w, int rows, int nIn, double absSum, double weightAbsSum) {
         double kernel = super.matmulBound(w, rows, nIn, absSum, weightAbsSum);
-        boolean kQuant = w == DType.Q4_K || w == DType.Q6_K; // uploaded as F32, so batches go to SGEMM
         boolean blas = rows > CudaBackend.KERNEL_MAX_ROWS && cuda.hasCublas()
-                && (w == DType.F32 || w == DType.F16 || (w == DType.BF16 && cuda.computeCapability() >= 80) || kQuant);
+                && (w != DType.BF16 || cuda.computeCapability() >= 80);
         if (!blas) {
             return kernel;
         }
@@ -81,6 +84,25 @@ class CudaBackendProperties extends BackendContract {
     @Override
     protected double ropeBound(float x0, float x1) {
         return 0x1p-22 * (Math.abs(x0) + Math.abs(x1));
+    }
+
+    /** Prefill-sized batches of Q8_0/Q4_0 weights decode a few weight rows at a time: every slice lands in its columns. */
+    @Property(tries = 20)
+    void quantizedBatchesDecodedInSlicesEqualReference(@ForAll("blockQuants") DType dtype, @ForAll @IntRange(min = 17, max = 24) int rows,
+                                                       @ForAll @IntRange(min = 1, max = 40) int nOut, @ForAll @IntRange(min = 1, max = 5) int blocks,
+                                                       @ForAll @IntRange(min = 1, max = 7) int sliceRows, @ForAll long seed) {
+        int nIn = 32 * blocks;
+        cuda.dequantMaxFloats = sliceRows * nIn;
+        try {
+            checkMatmul(dtype, rows, nOut, nIn, Values.NORMAL, seed, "matmul decoded " + sliceRows + " weight rows at a time");
+        } finally {
+            cuda.dequantMaxFloats = CudaBackend.DEQUANT_MAX_FLOATS;
+        }
+    }
+
+    @Provide
+    Arbitrary<DType> blockQuants() {
+        return Arbitraries.of(DType.Q8_0, DType.Q4_0);
     }
 
     /** K-quants have no kernel: upload decodes them to the same numbers in F32. */
