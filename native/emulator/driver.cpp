@@ -122,7 +122,13 @@ static int corrupted(uintptr_t p, size_t n) {
     for (size_t i = 0; i < GUARD; i++) if (b[n + i] != 0xA5) return 1;
     return 0;
 }
+int emu_fault = 0;
+void emu_misaligned(const void* p, const char* what) {
+    if (emu_fault == 0) fprintf(stderr, "emulator: %s of a misaligned address %p\n", what, p);
+    emu_fault = 716; // CUDA_ERROR_MISALIGNED_ADDRESS; sticky, like a fault on a real context
+}
 static int checkAll() {
+    if (emu_fault) return emu_fault;
     for (auto& a : allocs) if (corrupted(a.first, a.second)) { fprintf(stderr, "emulator: write past an allocation of %zu bytes\n", a.second); return 700; }
     return 0;
 }
@@ -189,7 +195,7 @@ CUresult cuMemcpyHtoDAsync_v2(uintptr_t d, const void* s, size_t n, void*) { if 
 CUresult cuMemcpyDtoHAsync_v2(void* d, uintptr_t s, size_t n, void*) { if (!inAlloc(s, n)) return 1; memcpy(d, (void*) s, n); return 0; }
 CUresult cuMemcpyDtoDAsync_v2(uintptr_t d, uintptr_t s, size_t n, void*) { if (!inAlloc(d, n) || !inAlloc(s, n)) return 1; memmove((void*) d, (void*) s, n); return 0; }
 CUresult cuMemsetD8Async(uintptr_t d, unsigned char v, size_t n, void*) { if (!inAlloc(d, n)) return 1; memset((void*) d, v, n); return 0; }
-CUresult cuGetErrorName(CUresult e, const char** s) { *s = e == 0 ? "CUDA_SUCCESS" : e == 700 ? "CUDA_ERROR_ILLEGAL_ADDRESS" : "CUDA_ERROR_EMULATED"; return 0; }
+CUresult cuGetErrorName(CUresult e, const char** s) { *s = e == 0 ? "CUDA_SUCCESS" : e == 700 ? "CUDA_ERROR_ILLEGAL_ADDRESS" : e == 716 ? "CUDA_ERROR_MISALIGNED_ADDRESS" : "CUDA_ERROR_EMULATED"; return 0; }
 CUresult cuGetErrorString(CUresult e, const char** s) { *s = "emulated driver error"; return 0; }
 
 // ---- cuBLAS, from the definitions in the cuBLAS documentation (column-major) -----------------

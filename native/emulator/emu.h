@@ -28,3 +28,8 @@ inline unsigned __float_as_uint(float f) { unsigned i; std::memcpy(&i, &f, 4); r
 #include <math.h>
 inline float emu_f16_to_f32(unsigned short h) { _Float16 x; std::memcpy(&x, &h, 2); return (float) x; }
 inline unsigned short emu_f32_to_f16(float f) { _Float16 x = (_Float16) f; unsigned short h; std::memcpy(&h, &x, 2); return h; }
+// A misaligned vector load faults on the GPU (x86 would just do it): remember it, and the next
+// synchronisation fails with CUDA_ERROR_MISALIGNED_ADDRESS as it would on hardware.
+extern int emu_fault;
+void emu_misaligned(const void* p, const char* what);
+inline void emu_check_aligned(const void* p, const char* what) { if (((uintptr_t) p & 15) != 0) emu_misaligned(p, what); }

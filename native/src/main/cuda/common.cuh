@@ -22,6 +22,24 @@ __device__ __forceinline__ unsigned short load_u16(const unsigned char* p) {
     return (unsigned short) (p[0] | (p[1] << 8));
 }
 
+// 16-byte loads: one instruction moves 512 bytes per warp where 2-byte loads move 64, which is what
+// lets a matvec keep enough bytes in flight to approach the memory bandwidth. A misaligned vector
+// load faults on the GPU, so callers check aligned16 first (the emulator checks it again).
+struct alignas(16) u32x4 { unsigned int x, y, z, w; };
+struct alignas(16) f32x4 { float x, y, z, w; };
+
+__device__ __forceinline__ bool aligned16(const void* p) {
+    return ((unsigned long long) p & 15) == 0;
+}
+
+__device__ __forceinline__ u32x4 load_u32x4(const void* p) {
+    return *(const u32x4*) p;
+}
+
+__device__ __forceinline__ f32x4 load_f32x4(const float* p) {
+    return *(const f32x4*) p;
+}
+
 __device__ __forceinline__ float warp_sum(float v) {
     for (int o = 16; o > 0; o >>= 1) {
         v += __shfl_xor_sync(0xffffffffu, v, o);

@@ -14,32 +14,77 @@
     s = warp_sum(s);                                                \
     if (lane == 0) out[(size_t) blockIdx.y * nOut + o] = s;
 
-extern "C" __global__ void matmul_f32(const float* w, const float* x, float* out, int nOut, int nIn) {
+// F32/F16/BF16 weights: lane l takes elements [8l + 256k, 8l + 256k + 8) in order, then the tail
+// 8⌊n/8⌋ + l + 32k. That order is the same whether the eight go through 16-byte loads (weight row and
+// activation row both aligned, as in every real model) or one by one, so the result never depends on
+// where a row sits in memory, only on its data.
+template <bool BF16>
+__device__ __forceinline__ float half_to_f32(unsigned int h) {
+    return BF16 ? bf16_to_f32((unsigned short) h) : f16_to_f32((unsigned short) h);
+}
+
+// The eight two-byte weights of a 16-byte word (element 2k in the low half of word k) times a, b.
+template <bool BF16>
+__device__ __forceinline__ float dot8(u32x4 h, f32x4 a, f32x4 b, float s) {
+    s = fmaf(half_to_f32<BF16>(h.x & 0xffffu), a.x, s); s = fmaf(half_to_f32<BF16>(h.x >> 16), a.y, s);
+    s = fmaf(half_to_f32<BF16>(h.y & 0xffffu), a.z, s); s = fmaf(half_to_f32<BF16>(h.y >> 16), a.w, s);
+    s = fmaf(half_to_f32<BF16>(h.z & 0xffffu), b.x, s); s = fmaf(half_to_f32<BF16>(h.z >> 16), b.y, s);
+    s = fmaf(half_to_f32<BF16>(h.w & 0xffffu), b.z, s); s = fmaf(half_to_f32<BF16>(h.w >> 16), b.w, s);
+    return s;
+}
+
+template <bool BF16>
+__device__ __forceinline__ void matmul_half(const unsigned short* w, const float* x, float* out, int nOut, int nIn) {
     OUTPUT_AND_ROW
-    const float* wr = w + (size_t) o * nIn;
+    const unsigned short* wr = w + (size_t) o * nIn;
+    int n8 = nIn & ~7;
     float s = 0.0f;
-    for (int i = lane; i < nIn; i += 32) {
-        s = fmaf(wr[i], xr[i], s);
+    if (aligned16(wr) && aligned16(xr)) {
+        for (int i = lane * 8; i < n8; i += 256) {
+            s = dot8<BF16>(load_u32x4(wr + i), load_f32x4(xr + i), load_f32x4(xr + i + 4), s);
+        }
+    } else {
+        for (int i = lane * 8; i < n8; i += 256) {
+            for (int j = 0; j < 8; j++) {
+                s = fmaf(half_to_f32<BF16>(wr[i + j]), xr[i + j], s);
+            }
+        }
+    }
+    for (int i = n8 + lane; i < nIn; i += 32) {
+        s = fmaf(half_to_f32<BF16>(wr[i]), xr[i], s);
     }
     STORE(s)
 }
 
 extern "C" __global__ void matmul_f16(const unsigned short* w, const float* x, float* out, int nOut, int nIn) {
-    OUTPUT_AND_ROW
-    const unsigned short* wr = w + (size_t) o * nIn;
-    float s = 0.0f;
-    for (int i = lane; i < nIn; i += 32) {
-        s = fmaf(f16_to_f32(wr[i]), xr[i], s);
-    }
-    STORE(s)
+    matmul_half<false>(w, x, out, nOut, nIn);
 }
 
 extern "C" __global__ void matmul_bf16(const unsigned short* w, const float* x, float* out, int nOut, int nIn) {
+    matmul_half<true>(w, x, out, nOut, nIn);
+}
+
+extern "C" __global__ void matmul_f32(const float* w, const float* x, float* out, int nOut, int nIn) {
     OUTPUT_AND_ROW
-    const unsigned short* wr = w + (size_t) o * nIn;
+    const float* wr = w + (size_t) o * nIn;
+    int n8 = nIn & ~7;
     float s = 0.0f;
-    for (int i = lane; i < nIn; i += 32) {
-        s = fmaf(bf16_to_f32(wr[i]), xr[i], s);
+    if (aligned16(wr) && aligned16(xr)) {
+        for (int i = lane * 8; i < n8; i += 256) {
+            f32x4 p = load_f32x4(wr + i), q = load_f32x4(wr + i + 4);
+            f32x4 a = load_f32x4(xr + i), b = load_f32x4(xr + i + 4);
+            s = fmaf(p.x, a.x, s); s = fmaf(p.y, a.y, s); s = fmaf(p.z, a.z, s); s = fmaf(p.w, a.w, s);
+            s = fmaf(q.x, b.x, s); s = fmaf(q.y, b.y, s); s = fmaf(q.z, b.z, s); s = fmaf(q.w, b.w, s);
+        }
+    } else {
+        for (int i = lane * 8; i < n8; i += 256) {
+            for (int j = 0; j < 8; j++) {
+                s = fmaf(wr[i + j], xr[i + j], s);
+            }
+        }
+    }
+    for (int i = n8 + lane; i < nIn; i += 32) {
+        s = fmaf(wr[i], xr[i], s);
     }
     STORE(s)
 }

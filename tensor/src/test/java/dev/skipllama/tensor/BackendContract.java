@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.skipllama.tensor.TestData.Values;
 import dev.skipllama.tensor.ref.ReferenceBackend;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
+import net.jqwik.api.Provide;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 
@@ -159,6 +163,49 @@ public abstract class BackendContract {
                 }
             }
         }
+    }
+
+    /**
+     * A matmul result depends on the data only, not on where the weight and activation rows sit in
+     * memory (a kernel may take wide loads where rows are aligned and narrow ones elsewhere, but must
+     * add in the same order): the same values at an offset of 1–7 elements give the same bits.
+     */
+    @Property(tries = 40)
+    void matmulDoesNotDependOnAlignment(@ForAll("wideDTypes") DType dtype, @ForAll @IntRange(min = 1, max = 3) int rows,
+                                        @ForAll @IntRange(min = 1, max = 6) int nOut, @ForAll @IntRange(min = 1, max = 300) int nIn,
+                                        @ForAll @IntRange(min = 1, max = 7) int shift, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        try (Tensor w = TestData.tensor(rnd, dtype, Values.NORMAL, nOut, nIn);
+             Tensor x = TestData.tensor(rnd, DType.F32, Values.NORMAL, rows, nIn);
+             Tensor wShifted = shifted(w, shift);
+             Tensor xShifted = shifted(x, shift);
+             On on = new On()) {
+            Tensor a = on.out(DType.F32, rows, nOut), b = on.out(DType.F32, rows, nOut);
+            backend().matmul(on.in(w), on.in(x), a);
+            Tensor wd = on.in(wShifted).rows(shift, shift + nOut * nIn).reshape(nOut, nIn);
+            Tensor xd = on.in(xShifted).rows(shift, shift + rows * nIn).reshape(rows, nIn);
+            backend().matmul(wd, xd, b);
+            float[] here = on.get(a), there = on.get(b);
+            for (int i = 0; i < here.length; i++) {
+                if (Float.floatToRawIntBits(here[i]) != Float.floatToRawIntBits(there[i])) {
+                    fail(dtype + " [" + rows + "x" + nIn + "]·[" + nOut + "x" + nIn + "]ᵀ at " + i + ": " + here[i]
+                            + " at the start of its buffer, " + there[i] + " " + shift + " elements in");
+                }
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<DType> wideDTypes() {
+        return Arbitraries.of(DType.F32, DType.F16, DType.BF16);
+    }
+
+    /** A one-column tensor holding {@code shift} zero elements, then t's elements. */
+    private static Tensor shifted(Tensor t, int shift) {
+        Tensor s = Tensor.allocate(t.dtype(), (int) t.numel() + shift, 1);
+        long at = t.dtype().byteSize(shift);
+        MemorySegment.copy(t.segment(), 0, s.segment(), at, t.byteSize());
+        return s;
     }
 
     @Property(tries = 150)
