@@ -89,37 +89,42 @@ extern "C" __global__ void matmul_f32(const float* w, const float* x, float* out
     STORE(s)
 }
 
-// Each lane takes whole 32-element blocks: one scale load per 32 products.
+// Quantized weights: eight lanes per 32-element block, so a warp step covers four whole blocks (136
+// or 72 contiguous bytes) and 128 contiguous activations; each lane loads its block's scale (eight
+// lanes, one address: a broadcast). Q8_0: lane l takes elements 4(l mod 8) … +3 of block l/8 + 4k.
 extern "C" __global__ void matmul_q8_0(const unsigned char* w, const float* x, float* out, int nOut, int nIn) {
     OUTPUT_AND_ROW
-    int blocks = nIn / QK;
+    int blocks = nIn / QK, sub = lane & 7;
     const unsigned char* wr = w + (size_t) o * blocks * Q8_0_BYTES;
     float s = 0.0f;
-    for (int b = lane; b < blocks; b += 32) {
+    for (int b = lane >> 3; b < blocks; b += 4) {
         const unsigned char* blk = wr + (size_t) b * Q8_0_BYTES;
         float d = f16_to_f32(load_u16(blk));
-        const float* xb = xr + b * QK;
-        for (int j = 0; j < QK; j++) {
-            s = fmaf(__fmul_rn(d, (float) (signed char) blk[2 + j]), xb[j], s);
+        const signed char* q = (const signed char*) blk + 2 + 4 * sub;
+        const float* xb = xr + b * QK + 4 * sub;
+        for (int j = 0; j < 4; j++) {
+            s = fmaf(__fmul_rn(d, (float) q[j]), xb[j], s);
         }
     }
     STORE(s)
 }
 
+// Q4_0: lane l takes bytes 2(l mod 8) and +1 of block l/8 + 4k: elements j, j+1 (low nibbles) and
+// j+16, j+17 (high nibbles), j = 2(l mod 8).
 extern "C" __global__ void matmul_q4_0(const unsigned char* w, const float* x, float* out, int nOut, int nIn) {
     OUTPUT_AND_ROW
-    int blocks = nIn / QK;
+    int blocks = nIn / QK, sub = lane & 7;
     const unsigned char* wr = w + (size_t) o * blocks * Q4_0_BYTES;
     float s = 0.0f;
-    for (int b = lane; b < blocks; b += 32) {
+    for (int b = lane >> 3; b < blocks; b += 4) {
         const unsigned char* blk = wr + (size_t) b * Q4_0_BYTES;
         float d = f16_to_f32(load_u16(blk));
-        const float* xb = xr + b * QK;
-        for (int j = 0; j < 16; j++) {
-            int q = blk[2 + j];
-            s = fmaf(__fmul_rn(d, (float) ((q & 0xF) - 8)), xb[j], s);
-            s = fmaf(__fmul_rn(d, (float) ((q >> 4) - 8)), xb[j + 16], s);
-        }
+        int q0 = blk[2 + 2 * sub], q1 = blk[3 + 2 * sub];
+        const float* xb = xr + b * QK + 2 * sub;
+        s = fmaf(__fmul_rn(d, (float) ((q0 & 0xF) - 8)), xb[0], s);
+        s = fmaf(__fmul_rn(d, (float) ((q1 & 0xF) - 8)), xb[1], s);
+        s = fmaf(__fmul_rn(d, (float) ((q0 >> 4) - 8)), xb[16], s);
+        s = fmaf(__fmul_rn(d, (float) ((q1 >> 4) - 8)), xb[17], s);
     }
     STORE(s)
 }
