@@ -521,17 +521,21 @@ public final class CudaBackend implements Backend {
     public void attention(Tensor q, Tensor k, Tensor v, int[] positions, int nHeads, int nKvHeads, Tensor out) {
         Checks.on(location, "attention", q, k, v, out);
         Checks.attention(q, k, v, positions, nHeads, nKvHeads, out);
-        int rows = q.rowCount(), headDim = q.dim(-1) / nHeads, ctx = k.dim(0);
+        int rows = q.rowCount(), headDim = q.dim(-1) / nHeads;
         if (rows == 0 || headDim == 0) {
             return;
+        }
+        int span = 0; // the longest causal prefix of the batch: each (row, head) keeps that many scores
+        for (int i = 0; i < rows; i++) {
+            span = Math.max(span, positions[i] + 1);
         }
         lock.lock();
         try {
             bind();
-            long s = scores.ensure(4L * rows * nHeads * ctx);
+            long s = scores.ensure(4L * rows * nHeads * span);
             long pos = positions(positions);
             kernels.launch("attention", nHeads, rows, 128, stream, q.deviceAddress(), k.deviceAddress(), v.deviceAddress(),
-                    out.deviceAddress(), s, pos, positions[0], nHeads, nKvHeads, headDim, ctx, (float) (1.0 / Math.sqrt(headDim)));
+                    out.deviceAddress(), s, pos, positions[0], nHeads, nKvHeads, headDim, span, (float) (1.0 / Math.sqrt(headDim)));
         } finally {
             lock.unlock();
         }
