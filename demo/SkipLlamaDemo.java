@@ -62,9 +62,8 @@ void main(String[] args) throws Exception {
             // Planners that rank layers (shortgpt, attn-drop, ffn-drop, router) measure the model on text first.
             Supplier<Calibration> calibration = () -> {
                 try {
-                    List<int[]> passages = Files.readAllLines(Path.of(opt.getOrDefault("--calibration", "models/tiny-layerskip/eval/heldout.txt")))
-                            .stream().filter(l -> !l.isBlank()).map(l -> model.tokenizer().encode(l, true)).toList();
-                    return Calibration.measure(model.llama(), passages);
+                    List<String> text = Files.readAllLines(Path.of(opt.getOrDefault("--calibration", "models/tiny-layerskip/eval/heldout.txt")));
+                    return Calibration.measure(model.llama(), Calibration.passages(model.tokenizer(), text, model.config().contextLength()));
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }

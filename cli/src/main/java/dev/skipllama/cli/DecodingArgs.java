@@ -79,10 +79,7 @@ final class DecodingArgs {
             }
             List<int[]> seqs;
             try {
-                seqs = Files.readAllLines(file).stream().filter(l -> !l.isBlank())
-                        .map(l -> model.tokenizer().encode(l, true))
-                        .map(ids -> ids.length > model.config().contextLength() ? java.util.Arrays.copyOf(ids, model.config().contextLength()) : ids)
-                        .toList();
+                seqs = Calibration.passages(model.tokenizer(), Files.readAllLines(file), model.config().contextLength());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read calibration text " + file + ": " + e.getMessage(), e);
             }

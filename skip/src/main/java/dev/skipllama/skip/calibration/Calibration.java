@@ -7,6 +7,8 @@ import dev.skipllama.transformer.llama.ForwardHooks;
 import dev.skipllama.transformer.llama.KvCache;
 import dev.skipllama.transformer.llama.Llama;
 import dev.skipllama.transformer.llama.Workspace;
+import dev.skipllama.transformer.tokenizer.Tokenizer;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -75,6 +77,15 @@ public record Calibration(long tokens, double[] layerCosine, double[] attentionC
     @Override
     public double[] ffnCosine() {
         return ffnCosine.clone();
+    }
+
+    /**
+     * Calibration text as {@link #measure} takes it: one passage per non-blank line, each encoded with
+     * BOS and cut to {@code contextLength} tokens.
+     */
+    public static List<int[]> passages(Tokenizer tokenizer, List<String> lines, int contextLength) {
+        return lines.stream().filter(l -> !l.isBlank()).map(l -> tokenizer.encode(l, true))
+                .map(ids -> ids.length > contextLength ? Arrays.copyOf(ids, contextLength) : ids).toList();
     }
 
     /** Runs {@code sequences} (token ids, each at most the model's context length) through the full model. */

@@ -126,8 +126,7 @@ public final class SkipEval {
         int calibFrom = Math.max(nPrompts + 1, lines.size() - 16);
         int[] ppl = pplText(tok, lines.subList(nPrompts, calibFrom), pplTokens);
         Supplier<Calibration> calibration = () -> {
-            List<int[]> seqs = lines.subList(calibFrom, lines.size()).stream().map(l -> tok.encode(l, true)).toList();
-            return Calibration.measure(llama, seqs);
+            return Calibration.measure(llama, Calibration.passages(tok, lines.subList(calibFrom, lines.size()), llama.config().contextLength()));
         };
 
         log.accept("full model baseline...");

@@ -1,5 +1,6 @@
 package dev.skipllama.skip.calibration;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,11 @@ import dev.skipllama.skip.TinyModel;
 import dev.skipllama.tensor.ref.ReferenceBackend;
 import dev.skipllama.transformer.llama.Llama;
 import dev.skipllama.transformer.llama.LlamaConfig;
+import dev.skipllama.transformer.tokenizer.Tokenizer;
+import dev.skipllama.transformer.tokenizer.Tokenizers;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -49,6 +55,20 @@ class CalibrationTest {
             assertEquals(whole.attentionCosine()[l], bits.attentionCosine()[l], 1e-5, "attention " + l);
             assertEquals(whole.ffnCosine()[l], bits.ffnCosine()[l], 1e-5, "ffn " + l);
         }
+    }
+
+    /** One passage per non-blank line, BOS first, cut to the context length. */
+    @Test
+    void passagesAreTheNonBlankLinesEncodedAndCut() throws IOException {
+        Tokenizer tok = Tokenizers.load(Path.of("../models/tiny-layerskip"));
+        String longLine = "the cat sat on the mat and then the dog sat on the cat";
+        List<int[]> p = Calibration.passages(tok, List.of("  ", "Once upon a time", "", longLine), 5);
+        assertEquals(2, p.size());
+        assertTrue(tok.encode("Once upon a time", true).length <= 5, "the short line fits the context");
+        assertArrayEquals(tok.encode("Once upon a time", true), p.get(0));
+        assertEquals(5, p.get(1).length);
+        assertArrayEquals(Arrays.copyOf(tok.encode(longLine, true), 5), p.get(1));
+        assertEquals(tok.bos(), p.get(1)[0]);
     }
 
     @Test
