@@ -163,7 +163,8 @@ CUresult cuModuleGetFunction(void** f, void*, const char* name) {
 CUresult cuModuleUnload(void*) { return 0; }
 CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz, unsigned smem,
                         void* stream, void** params, void** extra) {
-    if (gx == 0 || gy == 0 || gz != 1 || bx == 0 || by != 1 || bz != 1 || bx > 1024 || bx % 32 != 0 || smem != 0 || extra) return 1;
+    // The hardware limits (grid.y at most 65535, 1024 threads a block), and what our kernels assume.
+    if (gx == 0 || gy == 0 || gy > 65535 || gz != 1 || bx == 0 || by != 1 || bz != 1 || bx > 1024 || bx % 32 != 0 || smem != 0 || extra) return 1;
     Kernel* k = (Kernel*) f;
     gridDim.x = gx; gridDim.y = gy; blockDim.x = bx;
     currentBody = k->body; currentArgs = params;
