@@ -11,6 +11,7 @@ import dev.skipllama.tensor.Dequantize;
 import dev.skipllama.tensor.Location;
 import dev.skipllama.tensor.RopeLayout;
 import dev.skipllama.tensor.Tensor;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -39,6 +40,9 @@ public final class CpuBackend implements Backend {
     private final float[][] cos;
     private final float[][] sin;
     private final float[][] rowBuf;
+    /** Per-worker F32 copies of two F16 weight rows (see matmul); native, as the weights are. */
+    private final MemorySegment[] panel;
+    private final Arena panels = Arena.ofShared();
 
     /** A backend using every available processor. */
     public CpuBackend() {
@@ -54,6 +58,7 @@ public final class CpuBackend implements Backend {
         this.cos = new float[threads][64];
         this.sin = new float[threads][64];
         this.rowBuf = new float[threads][4096];
+        this.panel = new MemorySegment[threads];
     }
 
     @Override
@@ -84,17 +89,29 @@ public final class CpuBackend implements Backend {
             // 2×4 tiles: two weight rows share every activation load (see Dot2x4).
             for (; rows >= 4 && o + 2 <= end; o += 2) {
                 long w0 = o * wRow, w1 = w0 + wRow;
+                DType tdt = dt;
+                MemorySegment tw = ws;
+                if (dt == DType.F16) {
+                    // Decoded once per row pair rather than once per group of four token rows: the F32
+                    // tiles then add the same exact products in Dot.f16's order, so the sums are unchanged.
+                    tw = panel(worker, nIn);
+                    Decode.f16Row(ws, w0, tw, 0, nIn);
+                    Decode.f16Row(ws, w1, tw, 4L * nIn, nIn);
+                    tdt = DType.F32;
+                    w0 = 0;
+                    w1 = 4L * nIn;
+                }
                 int r = 0;
                 for (; r + 4 <= rows; r += 4) {
-                    dot2x4(dt, ws, w0, w1, xs, r * xRow, xRow, nIn, q4, tile[worker]);
+                    dot2x4(tdt, tw, w0, w1, xs, r * xRow, xRow, nIn, q4, tile[worker]);
                     for (int k = 0; k < 4; k++) {
                         os.set(F32, 4L * ((long) (r + k) * nOut + o), q4[k]);
                         os.set(F32, 4L * ((long) (r + k) * nOut + o + 1), q4[4 + k]);
                     }
                 }
                 for (; r < rows; r++) {
-                    os.set(F32, 4L * ((long) r * nOut + o), dot(dt, ws, w0, xs, r * xRow, nIn));
-                    os.set(F32, 4L * ((long) r * nOut + o + 1), dot(dt, ws, w1, xs, r * xRow, nIn));
+                    os.set(F32, 4L * ((long) r * nOut + o), dot(tdt, tw, w0, xs, r * xRow, nIn));
+                    os.set(F32, 4L * ((long) r * nOut + o + 1), dot(tdt, tw, w1, xs, r * xRow, nIn));
                 }
             }
             for (; o < end; o++) {
@@ -111,6 +128,17 @@ public final class CpuBackend implements Backend {
                 }
             }
         });
+    }
+
+    /** Room for two rows of {@code n} floats, for {@code worker} only (grown, never shrunk). */
+    private MemorySegment panel(int worker, int n) {
+        MemorySegment p = panel[worker];
+        if (p == null || p.byteSize() < 8L * n) {
+            synchronized (panels) { // workers grow their own slot; the arena itself is shared
+                p = panel[worker] = panels.allocate(8L * n, 64);
+            }
+        }
+        return p;
     }
 
     private static float dot(DType dt, MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
@@ -410,5 +438,6 @@ public final class CpuBackend implements Backend {
     @Override
     public void close() {
         pool.close();
+        panels.close();
     }
 }

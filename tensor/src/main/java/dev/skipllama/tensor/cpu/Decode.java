@@ -47,6 +47,17 @@ final class Decode {
         return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 
+    /** {@code n} F16 values at {@code at} → F32 at {@code dst + dstAt} (exact). */
+    static void f16Row(MemorySegment seg, long at, MemorySegment dst, long dstAt, int n) {
+        int i = 0;
+        for (int bound = n - L; i <= bound; i += L) {
+            f16(seg, at + 2L * i).intoMemorySegment(dst, dstAt + 4L * i, LE);
+        }
+        for (; i < n; i++) {
+            dst.set(F32, dstAt + 4L * i, Float.float16ToFloat(seg.get(I16, at + 2L * i)));
+        }
+    }
+
     static FloatVector bf16(MemorySegment seg, long at) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(S, seg, at, LE).convertShape(VectorOperators.S2I, I, 0);
         return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
