@@ -30,6 +30,8 @@ public final class CpuBackend implements Backend {
     private static final int PARALLEL_ELEMENTS = 1 << 15;
     /** Multiply-adds below which a matmul or attention call is not split across workers. */
     private static final long SMALL_WORK = 1 << 17;
+    /** The most F16 weights a matmul chunk decodes to F32 at once (256 KB: within L2). */
+    private static final int PANEL_FLOATS = 1 << 16;
 
     private final WorkerPool pool;
     private final float[][] quad;
@@ -40,7 +42,7 @@ public final class CpuBackend implements Backend {
     private final float[][] cos;
     private final float[][] sin;
     private final float[][] rowBuf;
-    /** Per-worker F32 copies of two F16 weight rows (see matmul); native, as the weights are. */
+    /** Per-worker F32 copies of a chunk of F16 weight rows (see matmul); native, as the weights are. */
     private final MemorySegment[] panel;
     private final Arena panels = Arena.ofShared();
 
@@ -82,37 +84,50 @@ public final class CpuBackend implements Backend {
         final long wRow = w.rowBytes(), xRow = 4L * nIn;
         // Enough chunks per worker to even out uneven progress, few enough to keep claiming cheap; a
         // small product runs on the caller alone, since waking the workers costs more than it saves.
-        final int chunk = (long) nOut * nIn * rows < SMALL_WORK ? nOut : Math.max(1, Math.min(64, nOut / (pool.size() * 8)));
+        int chunkRows = (long) nOut * nIn * rows < SMALL_WORK ? nOut : Math.max(1, Math.min(64, nOut / (pool.size() * 8)));
+        if (dt == DType.F16 && rows >= 4) {
+            chunkRows = Math.max(2, Math.min(chunkRows, PANEL_FLOATS / nIn)); // the decoded chunk stays in L2
+        }
+        final int chunk = chunkRows;
         pool.run((nOut + chunk - 1) / chunk, (c, worker) -> {
             float[] q4 = quad[worker];
-            int o = c * chunk, end = Math.min(nOut, o + chunk);
-            // 2×4 tiles: two weight rows share every activation load (see Dot2x4).
-            for (; rows >= 4 && o + 2 <= end; o += 2) {
-                long w0 = o * wRow, w1 = w0 + wRow;
+            int o0 = c * chunk, end = Math.min(nOut, o0 + chunk), pairsEnd = o0 + (end - o0) / 2 * 2;
+            int o = o0;
+            if (rows >= 4) {
+                // 2×4 tiles: two weight rows share every activation load (see Dot2x4). Token groups
+                // outside, weight pairs inside: the group's four activation rows stay in L1 while the
+                // chunk's weights come from L2, instead of every pair streaming all the activations.
                 DType tdt = dt;
                 MemorySegment tw = ws;
+                long tRow = wRow, tBase = o0 * wRow;
                 if (dt == DType.F16) {
-                    // Decoded once per row pair rather than once per group of four token rows: the F32
+                    // Decoded once per chunk rather than once per group of four token rows: the F32
                     // tiles then add the same exact products in Dot.f16's order, so the sums are unchanged.
-                    tw = panel(worker, nIn);
-                    Decode.f16Row(ws, w0, tw, 0, nIn);
-                    Decode.f16Row(ws, w1, tw, 4L * nIn, nIn);
+                    tw = panel(worker, (end - o0) * nIn);
+                    for (int k = o0; k < end; k++) {
+                        Decode.f16Row(ws, k * wRow, tw, 4L * (k - o0) * nIn, nIn);
+                    }
                     tdt = DType.F32;
-                    w0 = 0;
-                    w1 = 4L * nIn;
+                    tRow = 4L * nIn;
+                    tBase = 0;
                 }
                 int r = 0;
                 for (; r + 4 <= rows; r += 4) {
-                    dot2x4(tdt, tw, w0, w1, xs, r * xRow, xRow, nIn, q4, tile[worker]);
-                    for (int k = 0; k < 4; k++) {
-                        os.set(F32, 4L * ((long) (r + k) * nOut + o), q4[k]);
-                        os.set(F32, 4L * ((long) (r + k) * nOut + o + 1), q4[4 + k]);
+                    for (int p = o0; p < pairsEnd; p += 2) {
+                        long w0 = tBase + (p - o0) * tRow;
+                        dot2x4(tdt, tw, w0, w0 + tRow, xs, r * xRow, xRow, nIn, q4, tile[worker]);
+                        for (int k = 0; k < 4; k++) {
+                            os.set(F32, 4L * ((long) (r + k) * nOut + p), q4[k]);
+                            os.set(F32, 4L * ((long) (r + k) * nOut + p + 1), q4[4 + k]);
+                        }
                     }
                 }
                 for (; r < rows; r++) {
-                    os.set(F32, 4L * ((long) r * nOut + o), dot(tdt, tw, w0, xs, r * xRow, nIn));
-                    os.set(F32, 4L * ((long) r * nOut + o + 1), dot(tdt, tw, w1, xs, r * xRow, nIn));
+                    for (int p = o0; p < pairsEnd; p++) {
+                        os.set(F32, 4L * ((long) r * nOut + p), dot(tdt, tw, tBase + (p - o0) * tRow, xs, r * xRow, nIn));
+                    }
                 }
+                o = pairsEnd;
             }
             for (; o < end; o++) {
                 long wOff = o * wRow;
@@ -130,12 +145,12 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    /** Room for two rows of {@code n} floats, for {@code worker} only (grown, never shrunk). */
+    /** Room for {@code n} floats, for {@code worker} only (grown, never shrunk). */
     private MemorySegment panel(int worker, int n) {
         MemorySegment p = panel[worker];
-        if (p == null || p.byteSize() < 8L * n) {
+        if (p == null || p.byteSize() < 4L * n) {
             synchronized (panels) { // workers grow their own slot; the arena itself is shared
-                p = panel[worker] = panels.allocate(8L * n, 64);
+                p = panel[worker] = panels.allocate(4L * n, 64);
             }
         }
         return p;
