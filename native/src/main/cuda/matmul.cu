@@ -1,23 +1,42 @@
 // out[r, o] = Σ_i w[o, i] · x[r, i]: ReferenceBackend.matmul for one row or a few. One warp per
-// (output, row): blockDim.x / 32 outputs per block along grid.x, rows along grid.y. A row's result
-// never depends on the other rows of the batch (same lanes, same order), which self-speculative
-// verification relies on. Quantized weights are decoded in registers (w = d · q, as Dequantize does).
+// output and group of up to four rows (blockDim.x / 32 outputs per block along grid.x, groups along
+// grid.y = ⌈rows / 4⌉): the warp loads each weight once for the whole group, so verifying a few
+// speculated tokens costs little more weight traffic than one token. A row's result never depends on
+// its group or batch: every row runs the same sequence of FMAs on the same lanes, which
+// self-speculative verification relies on. Quantized weights are decoded in registers (w = d · q,
+// as Dequantize does).
 #include "common.cuh"
 
-#define OUTPUT_AND_ROW                                              \
-    int lane = threadIdx.x & 31;                                    \
-    int o = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);    \
-    if (o >= nOut) return;                                          \
-    const float* xr = x + (size_t) blockIdx.y * nIn;
+#define GROUP 4
 
-#define STORE(s)                                                    \
-    s = warp_sum(s);                                                \
-    if (lane == 0) out[(size_t) blockIdx.y * nOut + o] = s;
+#define OUTPUT_AND_ROWS                                                         \
+    int lane = threadIdx.x & 31;                                                \
+    int o = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);                \
+    if (o >= nOut) return;                                                      \
+    int r0 = blockIdx.y * GROUP;                                                \
+    int nr = rows - r0 < GROUP ? rows - r0 : GROUP;                             \
+    const float* x0 = x + (size_t) r0 * nIn;                                    \
+    float s[GROUP] = {0.0f, 0.0f, 0.0f, 0.0f};
+
+// nr is the same for the whole warp, so every lane takes part in each warp_sum.
+#define STORE_ROWS                                                              \
+    for (int r = 0; r < GROUP; r++) {                                           \
+        if (r < nr) {                                                           \
+            float t = warp_sum(s[r]);                                           \
+            if (lane == 0) out[(size_t) (r0 + r) * nOut + o] = t;               \
+        }                                                                       \
+    }
+
+// s[r] += w · x[r, i] for the group's rows, s kept in registers (constant indices once unrolled).
+#define EACH_ROW(stmt)                                                          \
+    _Pragma("unroll") for (int r = 0; r < GROUP; r++) {                         \
+        if (r < nr) { stmt; }                                                   \
+    }
 
 // F32/F16/BF16 weights: lane l takes elements [8l + 256k, 8l + 256k + 8) in order, then the tail
 // 8⌊n/8⌋ + l + 32k. That order is the same whether the eight go through 16-byte loads (weight row and
-// activation row both aligned, as in every real model) or one by one, so the result never depends on
-// where a row sits in memory, only on its data.
+// the group's activation rows all aligned, as in every real model) or one by one, so a result never
+// depends on where a row sits in memory, only on its data.
 template <bool BF16>
 __device__ __forceinline__ float half_to_f32(unsigned int h) {
     return BF16 ? bf16_to_f32((unsigned short) h) : f16_to_f32((unsigned short) h);
@@ -33,98 +52,114 @@ __device__ __forceinline__ float dot8(u32x4 h, f32x4 a, f32x4 b, float s) {
     return s;
 }
 
+__device__ __forceinline__ float dot8(f32x4 p, f32x4 q, f32x4 a, f32x4 b, float s) {
+    s = fmaf(p.x, a.x, s); s = fmaf(p.y, a.y, s); s = fmaf(p.z, a.z, s); s = fmaf(p.w, a.w, s);
+    s = fmaf(q.x, b.x, s); s = fmaf(q.y, b.y, s); s = fmaf(q.z, b.z, s); s = fmaf(q.w, b.w, s);
+    return s;
+}
+
+// Whether the weight row and every activation row of the group allow 16-byte loads.
+__device__ __forceinline__ bool wide_loads(const void* wr, const float* x0, int nIn, int nr) {
+    bool ok = aligned16(wr);
+    for (int r = 0; r < nr; r++) {
+        ok = ok && aligned16(x0 + (size_t) r * nIn);
+    }
+    return ok;
+}
+
 template <bool BF16>
-__device__ __forceinline__ void matmul_half(const unsigned short* w, const float* x, float* out, int nOut, int nIn) {
-    OUTPUT_AND_ROW
+__device__ __forceinline__ void matmul_half(const unsigned short* w, const float* x, float* out, int nOut, int nIn, int rows) {
+    OUTPUT_AND_ROWS
     const unsigned short* wr = w + (size_t) o * nIn;
     int n8 = nIn & ~7;
-    float s = 0.0f;
-    if (aligned16(wr) && aligned16(xr)) {
+    if (wide_loads(wr, x0, nIn, nr)) {
         for (int i = lane * 8; i < n8; i += 256) {
-            s = dot8<BF16>(load_u32x4(wr + i), load_f32x4(xr + i), load_f32x4(xr + i + 4), s);
+            u32x4 h = load_u32x4(wr + i);
+            EACH_ROW(const float* xr = x0 + (size_t) r * nIn + i; s[r] = dot8<BF16>(h, load_f32x4(xr), load_f32x4(xr + 4), s[r]))
         }
     } else {
         for (int i = lane * 8; i < n8; i += 256) {
             for (int j = 0; j < 8; j++) {
-                s = fmaf(half_to_f32<BF16>(wr[i + j]), xr[i + j], s);
+                float wv = half_to_f32<BF16>(wr[i + j]);
+                EACH_ROW(s[r] = fmaf(wv, x0[(size_t) r * nIn + i + j], s[r]))
             }
         }
     }
     for (int i = n8 + lane; i < nIn; i += 32) {
-        s = fmaf(half_to_f32<BF16>(wr[i]), xr[i], s);
+        float wv = half_to_f32<BF16>(wr[i]);
+        EACH_ROW(s[r] = fmaf(wv, x0[(size_t) r * nIn + i], s[r]))
     }
-    STORE(s)
+    STORE_ROWS
 }
 
-extern "C" __global__ void matmul_f16(const unsigned short* w, const float* x, float* out, int nOut, int nIn) {
-    matmul_half<false>(w, x, out, nOut, nIn);
+extern "C" __global__ void matmul_f16(const unsigned short* w, const float* x, float* out, int nOut, int nIn, int rows) {
+    matmul_half<false>(w, x, out, nOut, nIn, rows);
 }
 
-extern "C" __global__ void matmul_bf16(const unsigned short* w, const float* x, float* out, int nOut, int nIn) {
-    matmul_half<true>(w, x, out, nOut, nIn);
+extern "C" __global__ void matmul_bf16(const unsigned short* w, const float* x, float* out, int nOut, int nIn, int rows) {
+    matmul_half<true>(w, x, out, nOut, nIn, rows);
 }
 
-extern "C" __global__ void matmul_f32(const float* w, const float* x, float* out, int nOut, int nIn) {
-    OUTPUT_AND_ROW
+extern "C" __global__ void matmul_f32(const float* w, const float* x, float* out, int nOut, int nIn, int rows) {
+    OUTPUT_AND_ROWS
     const float* wr = w + (size_t) o * nIn;
     int n8 = nIn & ~7;
-    float s = 0.0f;
-    if (aligned16(wr) && aligned16(xr)) {
+    if (wide_loads(wr, x0, nIn, nr)) {
         for (int i = lane * 8; i < n8; i += 256) {
             f32x4 p = load_f32x4(wr + i), q = load_f32x4(wr + i + 4);
-            f32x4 a = load_f32x4(xr + i), b = load_f32x4(xr + i + 4);
-            s = fmaf(p.x, a.x, s); s = fmaf(p.y, a.y, s); s = fmaf(p.z, a.z, s); s = fmaf(p.w, a.w, s);
-            s = fmaf(q.x, b.x, s); s = fmaf(q.y, b.y, s); s = fmaf(q.z, b.z, s); s = fmaf(q.w, b.w, s);
+            EACH_ROW(const float* xr = x0 + (size_t) r * nIn + i; s[r] = dot8(p, q, load_f32x4(xr), load_f32x4(xr + 4), s[r]))
         }
     } else {
         for (int i = lane * 8; i < n8; i += 256) {
             for (int j = 0; j < 8; j++) {
-                s = fmaf(wr[i + j], xr[i + j], s);
+                float wv = wr[i + j];
+                EACH_ROW(s[r] = fmaf(wv, x0[(size_t) r * nIn + i + j], s[r]))
             }
         }
     }
     for (int i = n8 + lane; i < nIn; i += 32) {
-        s = fmaf(wr[i], xr[i], s);
+        float wv = wr[i];
+        EACH_ROW(s[r] = fmaf(wv, x0[(size_t) r * nIn + i], s[r]))
     }
-    STORE(s)
+    STORE_ROWS
 }
 
 // Quantized weights: eight lanes per 32-element block, so a warp step covers four whole blocks (136
-// or 72 contiguous bytes) and 128 contiguous activations; each lane loads its block's scale (eight
-// lanes, one address: a broadcast). Q8_0: lane l takes elements 4(l mod 8) … +3 of block l/8 + 4k.
-extern "C" __global__ void matmul_q8_0(const unsigned char* w, const float* x, float* out, int nOut, int nIn) {
-    OUTPUT_AND_ROW
+// or 72 contiguous bytes) and 128 contiguous activations of each row; each lane loads its block's
+// scale (eight lanes, one address: a broadcast). Q8_0: lane l takes elements 4(l mod 8) … +3 of
+// block l/8 + 4k.
+extern "C" __global__ void matmul_q8_0(const unsigned char* w, const float* x, float* out, int nOut, int nIn, int rows) {
+    OUTPUT_AND_ROWS
     int blocks = nIn / QK, sub = lane & 7;
     const unsigned char* wr = w + (size_t) o * blocks * Q8_0_BYTES;
-    float s = 0.0f;
     for (int b = lane >> 3; b < blocks; b += 4) {
         const unsigned char* blk = wr + (size_t) b * Q8_0_BYTES;
         float d = f16_to_f32(load_u16(blk));
         const signed char* q = (const signed char*) blk + 2 + 4 * sub;
-        const float* xb = xr + b * QK + 4 * sub;
-        for (int j = 0; j < 4; j++) {
-            s = fmaf(__fmul_rn(d, (float) q[j]), xb[j], s);
-        }
+        float w0 = __fmul_rn(d, (float) q[0]), w1 = __fmul_rn(d, (float) q[1]);
+        float w2 = __fmul_rn(d, (float) q[2]), w3 = __fmul_rn(d, (float) q[3]);
+        EACH_ROW(const float* xb = x0 + (size_t) r * nIn + b * QK + 4 * sub;
+                 s[r] = fmaf(w0, xb[0], s[r]); s[r] = fmaf(w1, xb[1], s[r]);
+                 s[r] = fmaf(w2, xb[2], s[r]); s[r] = fmaf(w3, xb[3], s[r]))
     }
-    STORE(s)
+    STORE_ROWS
 }
 
 // Q4_0: lane l takes bytes 2(l mod 8) and +1 of block l/8 + 4k: elements j, j+1 (low nibbles) and
 // j+16, j+17 (high nibbles), j = 2(l mod 8).
-extern "C" __global__ void matmul_q4_0(const unsigned char* w, const float* x, float* out, int nOut, int nIn) {
-    OUTPUT_AND_ROW
+extern "C" __global__ void matmul_q4_0(const unsigned char* w, const float* x, float* out, int nOut, int nIn, int rows) {
+    OUTPUT_AND_ROWS
     int blocks = nIn / QK, sub = lane & 7;
     const unsigned char* wr = w + (size_t) o * blocks * Q4_0_BYTES;
-    float s = 0.0f;
     for (int b = lane >> 3; b < blocks; b += 4) {
         const unsigned char* blk = wr + (size_t) b * Q4_0_BYTES;
         float d = f16_to_f32(load_u16(blk));
         int q0 = blk[2 + 2 * sub], q1 = blk[3 + 2 * sub];
-        const float* xb = xr + b * QK + 2 * sub;
-        s = fmaf(__fmul_rn(d, (float) ((q0 & 0xF) - 8)), xb[0], s);
-        s = fmaf(__fmul_rn(d, (float) ((q1 & 0xF) - 8)), xb[1], s);
-        s = fmaf(__fmul_rn(d, (float) ((q0 >> 4) - 8)), xb[16], s);
-        s = fmaf(__fmul_rn(d, (float) ((q1 >> 4) - 8)), xb[17], s);
+        float w0 = __fmul_rn(d, (float) ((q0 & 0xF) - 8)), w1 = __fmul_rn(d, (float) ((q1 & 0xF) - 8));
+        float w2 = __fmul_rn(d, (float) ((q0 >> 4) - 8)), w3 = __fmul_rn(d, (float) ((q1 >> 4) - 8));
+        EACH_ROW(const float* xb = x0 + (size_t) r * nIn + b * QK + 2 * sub;
+                 s[r] = fmaf(w0, xb[0], s[r]); s[r] = fmaf(w1, xb[1], s[r]);
+                 s[r] = fmaf(w2, xb[16], s[r]); s[r] = fmaf(w3, xb[17], s[r]))
     }
-    STORE(s)
+    STORE_ROWS
 }

@@ -31,7 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * uploaded once, activations and the KV cache stay in device memory, every op is queued on one
  * stream, and the host waits only when it copies a result back ({@link #toHost}, {@link #read}).
  *
- * <p>Matmul runs our own kernels (one warp per output and row; Q8_0/Q4_0 decoded in registers) for
+ * <p>Matmul runs our own kernels (one warp per output and group of up to four rows, each weight
+ * loaded once for the group; Q8_0/Q4_0 decoded in registers) for
  * up to {@value #KERNEL_MAX_ROWS} rows, which keeps a row's result independent of its batch as
  * self-speculative verification needs; larger batches (prompt prefill) go to cuBLAS: F32 as SGEMM,
  * F16/BF16 as GemmEx with the activations rounded to the weight's type and FP32 accumulation
@@ -52,6 +53,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class CudaBackend implements Backend {
     static final int KERNEL_MAX_ROWS = 16;
     private static final int WARPS_PER_BLOCK = 4;
+    /** Token rows a matmul warp takes together, loading each weight once for them (matmul.cu's GROUP). */
+    private static final int ROWS_PER_WARP = 4;
     /** The most quantized weights decoded to F32 at once for a batched matmul: 128 MB of scratch. */
     static final int DEQUANT_MAX_FLOATS = 1 << 25;
 
@@ -393,8 +396,8 @@ public final class CudaBackend implements Backend {
                 case Q4_K, Q6_K -> throw new IllegalArgumentException("matmul: " + w + " on " + location
                         + " has no kernel; Backend.upload decodes K-quants to F32");
             };
-            kernels.launch(kernel, ceilDiv(nOut, WARPS_PER_BLOCK), rows, 32 * WARPS_PER_BLOCK, stream,
-                    w.deviceAddress(), x.deviceAddress(), out.deviceAddress(), nOut, nIn);
+            kernels.launch(kernel, ceilDiv(nOut, WARPS_PER_BLOCK), ceilDiv(rows, ROWS_PER_WARP), 32 * WARPS_PER_BLOCK, stream,
+                    w.deviceAddress(), x.deviceAddress(), out.deviceAddress(), nOut, nIn, rows);
         } finally {
             lock.unlock();
         }
