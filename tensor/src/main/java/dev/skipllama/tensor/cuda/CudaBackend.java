@@ -177,7 +177,7 @@ public final class CudaBackend implements Backend {
         return computeCapability;
     }
 
-    /** Whether batched F32/F16/BF16 matmuls go to cuBLAS. */
+    /** Whether cuBLAS was found: batched matmuls (more than 16 rows) go to it. */
     public boolean hasCublas() {
         return !cublas.equals(MemorySegment.NULL);
     }
@@ -379,15 +379,11 @@ public final class CudaBackend implements Backend {
         lock.lock();
         try {
             bind();
-            DType dt = w.dtype();
-            // cuBLAS has BF16 GEMMs from compute capability 8.0 (Ampere) on; older GPUs keep BF16 on our kernel.
-            boolean blas = rows > KERNEL_MAX_ROWS && hasCublas() && nIn > 0
-                    && (dt != DType.BF16 || computeCapability >= 80) && dt != DType.Q4_K && dt != DType.Q6_K;
-            if (blas) {
+            if (batchesToCublas(w.dtype(), rows, nIn)) {
                 gemm(w, x, out, nOut, nIn, rows);
                 return;
             }
-            String kernel = switch (dt) {
+            String kernel = switch (w.dtype()) {
                 case F32 -> "matmul_f32";
                 case F16 -> "matmul_f16";
                 case BF16 -> "matmul_bf16";
@@ -401,6 +397,16 @@ public final class CudaBackend implements Backend {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Whether a matmul of {@code rows} token rows with weights of device dtype {@code dt} goes to
+     * cuBLAS rather than our kernels. cuBLAS has BF16 GEMMs from compute capability 8.0 (Ampere) on;
+     * older GPUs keep BF16 on our kernel. K-quants never reach a device (upload decodes them).
+     */
+    boolean batchesToCublas(DType dt, int rows, int nIn) {
+        return rows > KERNEL_MAX_ROWS && hasCublas() && nIn > 0
+                && (dt != DType.BF16 || computeCapability >= 80) && dt != DType.Q4_K && dt != DType.Q6_K;
     }
 
     /** Row-major out[rows, nOut] = x[rows, nIn] · w[nOut, nIn]ᵀ is column-major out = wᵀ · x: op(A) = T, op(B) = N. */
@@ -417,14 +423,12 @@ public final class CudaBackend implements Backend {
                 long n = (long) m * nIn;
                 kernels.launch(q8 ? "dequant_q8_0" : "dequant_q4_0", gridFor(n), 1, 256, stream,
                         w.deviceAddress() + o * rowBytes, scratch, n);
-                Errors.cublas("cublasSgemm_v2", cublas_api_h.cublasSgemm_v2(cublas, CUBLAS_OP_T(), CUBLAS_OP_N(), m, rows, nIn,
-                        one, seg(scratch), nIn, seg(x.deviceAddress()), nIn, zero, seg(out.deviceAddress() + 4L * o), nOut));
+                sgemm(scratch, m, x, out.deviceAddress() + 4L * o, nOut, nIn, rows);
             }
             return;
         }
         if (w.dtype() == DType.F32) {
-            Errors.cublas("cublasSgemm_v2", cublas_api_h.cublasSgemm_v2(cublas, CUBLAS_OP_T(), CUBLAS_OP_N(), nOut, rows, nIn,
-                    one, seg(w.deviceAddress()), nIn, seg(x.deviceAddress()), nIn, zero, seg(out.deviceAddress()), nOut));
+            sgemm(w.deviceAddress(), nOut, x, out.deviceAddress(), nOut, nIn, rows);
             return;
         }
         boolean f16 = w.dtype() == DType.F16;
@@ -435,6 +439,12 @@ public final class CudaBackend implements Backend {
         Errors.cublas("cublasGemmEx", cublas_api_h.cublasGemmEx(cublas, CUBLAS_OP_T(), CUBLAS_OP_N(), nOut, rows, nIn, one,
                 seg(w.deviceAddress()), type, nIn, seg(conv), type, nIn, zero, seg(out.deviceAddress()), CUDA_R_32F(), nOut,
                 CUBLAS_COMPUTE_32F(), CUBLAS_GEMM_DEFAULT()));
+    }
+
+    /** out[r, 0..m) (row stride ldOut) = x[r] · w[0..m)ᵀ for F32 weight rows of nIn floats at {@code w}. */
+    private void sgemm(long w, int m, Tensor x, long out, int ldOut, int nIn, int rows) {
+        Errors.cublas("cublasSgemm_v2", cublas_api_h.cublasSgemm_v2(cublas, CUBLAS_OP_T(), CUBLAS_OP_N(), m, rows, nIn,
+                one, seg(w), nIn, seg(x.deviceAddress()), nIn, zero, seg(out), ldOut));
     }
 
     @Override

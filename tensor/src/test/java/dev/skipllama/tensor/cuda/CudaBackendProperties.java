@@ -69,9 +69,8 @@ class CudaBackendProperties extends BackendContract {
     @Override
     protected double matmulBound(DType w, int rows, int nIn, double absSum, double weightAbsSum) {
         double kernel = super.matmulBound(w, rows, nIn, absSum, weightAbsSum);
-        boolean blas = rows > CudaBackend.KERNEL_MAX_ROWS && cuda.hasCublas()
-                && (w != DType.BF16 || cuda.computeCapability() >= 80);
-        if (!blas) {
+        boolean kQuant = w == DType.Q4_K || w == DType.Q6_K; // uploaded as F32
+        if (!cuda.batchesToCublas(kQuant ? DType.F32 : w, rows, nIn)) {
             return kernel;
         }
         return switch (w) {
