@@ -42,15 +42,27 @@ __device__ __forceinline__ float half_to_f32(unsigned int h) {
     return BF16 ? bf16_to_f32((unsigned short) h) : f16_to_f32((unsigned short) h);
 }
 
-// The eight two-byte weights of a 16-byte word (element 2k in the low half of word k) times a, b.
+// The weight types of the dense kernel: one weight as a float, or eight from a 16-byte-aligned place.
+struct F32Weights {
+    typedef float T;
+    static __device__ __forceinline__ float at(const float* w, int i) { return w[i]; }
+    static __device__ __forceinline__ void eight(const float* w, f32x4& p, f32x4& q) {
+        p = load_f32x4(w);
+        q = load_f32x4(w + 4);
+    }
+};
+
+// F16/BF16: one 16-byte word holds eight weights, element 2k in the low half of word k.
 template <bool BF16>
-__device__ __forceinline__ float dot8(u32x4 h, f32x4 a, f32x4 b, float s) {
-    s = fmaf(half_to_f32<BF16>(h.x & 0xffffu), a.x, s); s = fmaf(half_to_f32<BF16>(h.x >> 16), a.y, s);
-    s = fmaf(half_to_f32<BF16>(h.y & 0xffffu), a.z, s); s = fmaf(half_to_f32<BF16>(h.y >> 16), a.w, s);
-    s = fmaf(half_to_f32<BF16>(h.z & 0xffffu), b.x, s); s = fmaf(half_to_f32<BF16>(h.z >> 16), b.y, s);
-    s = fmaf(half_to_f32<BF16>(h.w & 0xffffu), b.z, s); s = fmaf(half_to_f32<BF16>(h.w >> 16), b.w, s);
-    return s;
-}
+struct HalfWeights {
+    typedef unsigned short T;
+    static __device__ __forceinline__ float at(const unsigned short* w, int i) { return half_to_f32<BF16>(w[i]); }
+    static __device__ __forceinline__ void eight(const unsigned short* w, f32x4& p, f32x4& q) {
+        u32x4 h = load_u32x4(w);
+        p = {half_to_f32<BF16>(h.x & 0xffffu), half_to_f32<BF16>(h.x >> 16), half_to_f32<BF16>(h.y & 0xffffu), half_to_f32<BF16>(h.y >> 16)};
+        q = {half_to_f32<BF16>(h.z & 0xffffu), half_to_f32<BF16>(h.z >> 16), half_to_f32<BF16>(h.w & 0xffffu), half_to_f32<BF16>(h.w >> 16)};
+    }
+};
 
 __device__ __forceinline__ float dot8(f32x4 p, f32x4 q, f32x4 a, f32x4 b, float s) {
     s = fmaf(p.x, a.x, s); s = fmaf(p.y, a.y, s); s = fmaf(p.z, a.z, s); s = fmaf(p.w, a.w, s);
@@ -67,61 +79,42 @@ __device__ __forceinline__ bool wide_loads(const void* wr, const float* x0, int 
     return ok;
 }
 
-template <bool BF16>
-__device__ __forceinline__ void matmul_half(const unsigned short* w, const float* x, float* out, int nOut, int nIn, int rows) {
+template <class W>
+__device__ __forceinline__ void matmul_dense(const typename W::T* w, const float* x, float* out, int nOut, int nIn, int rows) {
     OUTPUT_AND_ROWS
-    const unsigned short* wr = w + (size_t) o * nIn;
+    const typename W::T* wr = w + (size_t) o * nIn;
     int n8 = nIn & ~7;
     if (wide_loads(wr, x0, nIn, nr)) {
         for (int i = lane * 8; i < n8; i += 256) {
-            u32x4 h = load_u32x4(wr + i);
-            EACH_ROW(const float* xr = x0 + (size_t) r * nIn + i; s[r] = dot8<BF16>(h, load_f32x4(xr), load_f32x4(xr + 4), s[r]))
-        }
-    } else {
-        for (int i = lane * 8; i < n8; i += 256) {
-            for (int j = 0; j < 8; j++) {
-                float wv = half_to_f32<BF16>(wr[i + j]);
-                EACH_ROW(s[r] = fmaf(wv, x0[(size_t) r * nIn + i + j], s[r]))
-            }
-        }
-    }
-    for (int i = n8 + lane; i < nIn; i += 32) {
-        float wv = half_to_f32<BF16>(wr[i]);
-        EACH_ROW(s[r] = fmaf(wv, x0[(size_t) r * nIn + i], s[r]))
-    }
-    STORE_ROWS
-}
-
-extern "C" __global__ void matmul_f16(const unsigned short* w, const float* x, float* out, int nOut, int nIn, int rows) {
-    matmul_half<false>(w, x, out, nOut, nIn, rows);
-}
-
-extern "C" __global__ void matmul_bf16(const unsigned short* w, const float* x, float* out, int nOut, int nIn, int rows) {
-    matmul_half<true>(w, x, out, nOut, nIn, rows);
-}
-
-extern "C" __global__ void matmul_f32(const float* w, const float* x, float* out, int nOut, int nIn, int rows) {
-    OUTPUT_AND_ROWS
-    const float* wr = w + (size_t) o * nIn;
-    int n8 = nIn & ~7;
-    if (wide_loads(wr, x0, nIn, nr)) {
-        for (int i = lane * 8; i < n8; i += 256) {
-            f32x4 p = load_f32x4(wr + i), q = load_f32x4(wr + i + 4);
+            f32x4 p, q;
+            W::eight(wr + i, p, q);
             EACH_ROW(const float* xr = x0 + (size_t) r * nIn + i; s[r] = dot8(p, q, load_f32x4(xr), load_f32x4(xr + 4), s[r]))
         }
     } else {
         for (int i = lane * 8; i < n8; i += 256) {
             for (int j = 0; j < 8; j++) {
-                float wv = wr[i + j];
+                float wv = W::at(wr, i + j);
                 EACH_ROW(s[r] = fmaf(wv, x0[(size_t) r * nIn + i + j], s[r]))
             }
         }
     }
     for (int i = n8 + lane; i < nIn; i += 32) {
-        float wv = wr[i];
+        float wv = W::at(wr, i);
         EACH_ROW(s[r] = fmaf(wv, x0[(size_t) r * nIn + i], s[r]))
     }
     STORE_ROWS
+}
+
+extern "C" __global__ void matmul_f32(const float* w, const float* x, float* out, int nOut, int nIn, int rows) {
+    matmul_dense<F32Weights>(w, x, out, nOut, nIn, rows);
+}
+
+extern "C" __global__ void matmul_f16(const unsigned short* w, const float* x, float* out, int nOut, int nIn, int rows) {
+    matmul_dense<HalfWeights<false>>(w, x, out, nOut, nIn, rows);
+}
+
+extern "C" __global__ void matmul_bf16(const unsigned short* w, const float* x, float* out, int nOut, int nIn, int rows) {
+    matmul_dense<HalfWeights<true>>(w, x, out, nOut, nIn, rows);
 }
 
 // Quantized weights: eight lanes per 32-element block, so a warp step covers four whole blocks (136
