@@ -88,7 +88,7 @@ public abstract class BackendContract {
     void matmulEqualsReference(@ForAll DType dtype, @ForAll @IntRange(min = 1, max = 9) int rows,
                                @ForAll @IntRange(min = 1, max = 40) int nOut, @ForAll @IntRange(min = 1, max = 300) int nInRaw,
                                @ForAll Values kind, @ForAll long seed) {
-        int nIn = dtype.isQuantized() ? dtype.blockSize() * Math.max(1, nInRaw / dtype.blockSize()) : nInRaw;
+        int nIn = wholeBlocks(dtype, nInRaw);
         checkMatmul(dtype, rows, nOut, nIn, kind, seed, "matmul");
     }
 
@@ -100,7 +100,7 @@ public abstract class BackendContract {
     void batchedMatmulEqualsReference(@ForAll DType dtype, @ForAll @IntRange(min = 17, max = 40) int rows,
                                       @ForAll @IntRange(min = 1, max = 24) int nOut, @ForAll @IntRange(min = 1, max = 160) int nInRaw,
                                       @ForAll Values kind, @ForAll long seed) {
-        int nIn = dtype.isQuantized() ? dtype.blockSize() * Math.max(1, nInRaw / dtype.blockSize()) : nInRaw;
+        int nIn = wholeBlocks(dtype, nInRaw);
         checkMatmul(dtype, rows, nOut, nIn, kind, seed, "batched matmul");
     }
 
@@ -144,7 +144,7 @@ public abstract class BackendContract {
     void matmulRowsDoNotDependOnTheBatch(@ForAll DType dtype, @ForAll @IntRange(min = 2, max = 11) int rows,
                                          @ForAll @IntRange(min = 1, max = 20) int nOut, @ForAll @IntRange(min = 1, max = 200) int nInRaw,
                                          @ForAll long seed) {
-        int nIn = dtype.blockSize() * Math.max(1, nInRaw / dtype.blockSize());
+        int nIn = wholeBlocks(dtype, nInRaw);
         Random rnd = new Random(seed);
         try (Tensor w = TestData.tensor(rnd, dtype, Values.NORMAL, nOut, nIn);
              Tensor x = TestData.tensor(rnd, DType.F32, Values.NORMAL, rows, nIn);
@@ -198,6 +198,11 @@ public abstract class BackendContract {
     @Provide
     Arbitrary<DType> wideDTypes() {
         return Arbitraries.of(DType.F32, DType.F16, DType.BF16);
+    }
+
+    /** A row width near {@code n} (at least 1) that holds whole blocks of {@code dtype}. */
+    private static int wholeBlocks(DType dtype, int n) {
+        return dtype.blockSize() * Math.max(1, n / dtype.blockSize());
     }
 
     /** A one-column tensor holding {@code shift} zero elements, then t's elements. */

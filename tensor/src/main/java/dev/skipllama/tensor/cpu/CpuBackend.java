@@ -84,8 +84,10 @@ public final class CpuBackend implements Backend {
         final long wRow = w.rowBytes(), xRow = 4L * nIn;
         // Enough chunks per worker to even out uneven progress, few enough to keep claiming cheap; a
         // small product runs on the caller alone, since waking the workers costs more than it saves.
+        // F16 weights run the F32 tiles from a decoded panel (below) when there are tiles to run.
+        final boolean panelled = dt == DType.F16 && rows >= 4;
         int chunkRows = (long) nOut * nIn * rows < SMALL_WORK ? nOut : Math.max(1, Math.min(64, nOut / (pool.size() * 8)));
-        if (dt == DType.F16 && rows >= 4) {
+        if (panelled) {
             chunkRows = Math.max(2, Math.min(chunkRows, PANEL_FLOATS / nIn)); // the decoded chunk stays in L2
         }
         final int chunk = chunkRows;
@@ -100,7 +102,7 @@ public final class CpuBackend implements Backend {
                 DType tdt = dt;
                 MemorySegment tw = ws;
                 long tRow = wRow, tBase = o0 * wRow;
-                if (dt == DType.F16) {
+                if (panelled) {
                     // Decoded once per chunk rather than once per group of four token rows: the F32
                     // tiles then add the same exact products in Dot.f16's order, so the sums are unchanged.
                     tw = panel(worker, (end - o0) * nIn);
