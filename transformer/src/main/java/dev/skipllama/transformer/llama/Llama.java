@@ -36,9 +36,6 @@ public final class Llama implements AutoCloseable {
     private final Backend backend;
     private final float[] invFreq;
     private final List<Tensor> uploaded = new ArrayList<>();
-    private ProgressListener progress = ProgressListener.NONE; // only while uploading
-    private long uploadTotal;
-    private long uploadedBytes;
 
     public Llama(LlamaConfig config, LlamaWeights weights, Backend backend) {
         this(config, weights, backend, ProgressListener.NONE);
@@ -55,41 +52,52 @@ public final class Llama implements AutoCloseable {
 
     /** The backend's copy of every weight; a tensor used twice (tied embeddings) is uploaded once. */
     private LlamaWeights upload(LlamaWeights w, ProgressListener progress) {
-        Map<Tensor, Tensor> done = new IdentityHashMap<>();
-        long total = 0;
-        for (Tensor t : w.all()) {
-            if (done.putIfAbsent(t, t) == null) {
-                total += t.byteSize();
-            }
-        }
-        done.clear();
-        this.progress = progress;
-        this.uploadTotal = total;
+        Upload u = new Upload(w, progress);
         try {
             List<LlamaWeights.Layer> layers = new ArrayList<>();
             for (LlamaWeights.Layer l : w.layers()) {
-                layers.add(new LlamaWeights.Layer(up(l.attnNorm(), done), up(l.wq(), done), up(l.wk(), done), up(l.wv(), done),
-                        up(l.wo(), done), up(l.ffnNorm(), done), up(l.wGate(), done), up(l.wUp(), done), up(l.wDown(), done)));
+                layers.add(new LlamaWeights.Layer(u.up(l.attnNorm()), u.up(l.wq()), u.up(l.wk()), u.up(l.wv()),
+                        u.up(l.wo()), u.up(l.ffnNorm()), u.up(l.wGate()), u.up(l.wUp()), u.up(l.wDown())));
             }
-            return new LlamaWeights(up(w.tokenEmbedding(), done), layers, up(w.finalNorm(), done), up(w.output(), done));
+            return new LlamaWeights(u.up(w.tokenEmbedding()), layers, u.up(w.finalNorm()), u.up(w.output()));
         } catch (RuntimeException e) {
             close();
             throw e;
         }
     }
 
-    private Tensor up(Tensor host, Map<Tensor, Tensor> done) {
-        Tensor t = done.get(host);
-        if (t == null) {
-            t = backend.upload(host);
-            if (t != host) {
-                uploaded.add(t);
+    /** One upload of a model's weights: each distinct host tensor once, progress in bytes of them all. */
+    private final class Upload {
+        private final Map<Tensor, Tensor> done = new IdentityHashMap<>();
+        private final ProgressListener progress;
+        private final long total;
+        private long bytes;
+
+        Upload(LlamaWeights w, ProgressListener progress) {
+            this.progress = progress;
+            Map<Tensor, Boolean> seen = new IdentityHashMap<>();
+            long sum = 0;
+            for (Tensor t : w.all()) {
+                if (seen.putIfAbsent(t, Boolean.TRUE) == null) {
+                    sum += t.byteSize();
+                }
             }
-            done.put(host, t);
-            uploadedBytes += host.byteSize();
-            progress.progress(uploadedBytes, uploadTotal);
+            this.total = sum;
         }
-        return t;
+
+        Tensor up(Tensor host) {
+            Tensor t = done.get(host);
+            if (t == null) {
+                t = backend.upload(host);
+                if (t != host) {
+                    uploaded.add(t);
+                }
+                done.put(host, t);
+                bytes += host.byteSize();
+                progress.progress(bytes, total);
+            }
+            return t;
+        }
     }
 
     /** Frees the weights uploaded to a device backend; idempotent. */
