@@ -39,13 +39,18 @@ public final class KvCache implements AutoCloseable {
         this.values = new Tensor[config.layers()];
         try {
             for (int l = 0; l < config.layers(); l++) {
-                keys[l] = backend == null ? Tensor.allocate(DType.F32, capacity, config.kvDim()) : backend.allocate(DType.F32, capacity, config.kvDim());
-                values[l] = backend == null ? Tensor.allocate(DType.F32, capacity, config.kvDim()) : backend.allocate(DType.F32, capacity, config.kvDim());
+                keys[l] = rows(backend, capacity, config.kvDim());
+                values[l] = rows(backend, capacity, config.kvDim());
             }
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+    }
+
+    /** {@code capacity × width} F32 rows in {@code backend}'s memory, or the host's when it is null. */
+    private static Tensor rows(Backend backend, int capacity, int width) {
+        return backend == null ? Tensor.allocate(DType.F32, capacity, width) : backend.allocate(DType.F32, capacity, width);
     }
 
     public Tensor keys(int layer) {
