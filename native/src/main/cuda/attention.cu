@@ -27,14 +27,7 @@ extern "C" __global__ void attention(const float* q, const float* k, const float
         mx = fmaxf(mx, s);
     }
     mx = block_max(mx, scratch);
-    float sum = 0.0f;
-    for (int t = threadIdx.x; t < len; t += blockDim.x) {
-        float e = expf(p[t] - mx);
-        p[t] = e;
-        sum += e;
-    }
-    sum = block_sum(sum, scratch); // its barriers also publish p[] to the whole block
-    float inv = 1.0f / sum;
+    float inv = 1.0f / exp_shifted_sum(p, len, mx, scratch); // p[] is now visible to the whole block
     float* outr = out + (size_t) r * qWidth + (size_t) h * headDim;
     for (int i = threadIdx.x; i < headDim; i += blockDim.x) {
         const float* vi = v + kvOff + i;

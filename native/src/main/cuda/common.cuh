@@ -80,6 +80,18 @@ __device__ __forceinline__ float block_max(float v, float* scratch) {
     return warp_max(v);
 }
 
+// p[i] = exp(p[i] - mx) for i < n, in place; returns Σ p[i] to every thread. The barriers of the
+// block sum also publish the new p[] to the whole block. Softmax and attention both use it.
+__device__ __forceinline__ float exp_shifted_sum(float* p, int n, float mx, float* scratch) {
+    float sum = 0.0f;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) {
+        float e = expf(p[i] - mx);
+        p[i] = e;
+        sum += e;
+    }
+    return block_sum(sum, scratch);
+}
+
 // Llama passes consecutive positions, which travel as pos0 alone (positions == nullptr) so that no
 // copy to the device is needed; other callers upload the array.
 __device__ __forceinline__ int position(const int* positions, int pos0, int r) {

@@ -9,14 +9,7 @@ extern "C" __global__ void softmax(float* x, int n) {
         mx = fmaxf(mx, xr[i]);
     }
     mx = block_max(mx, scratch);
-    float sum = 0.0f;
-    for (int i = threadIdx.x; i < n; i += blockDim.x) {
-        float e = expf(xr[i] - mx);
-        xr[i] = e;
-        sum += e;
-    }
-    sum = block_sum(sum, scratch);
-    float inv = 1.0f / sum;
+    float inv = 1.0f / exp_shifted_sum(xr, n, mx, scratch);
     for (int i = threadIdx.x; i < n; i += blockDim.x) {
         xr[i] *= inv;
     }
