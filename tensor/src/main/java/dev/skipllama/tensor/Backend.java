@@ -82,6 +82,20 @@ public interface Backend extends AutoCloseable {
     void matmul(Tensor w, Tensor x, Tensor out);
 
     /**
+     * {@code outs[i] = x · ws[i]ᵀ} for every i: several weights over one input ({@code q, k, v} or
+     * {@code gate, up}), the same as {@link #matmul(Tensor, Tensor, Tensor)} for each pair. A backend may
+     * share the work on x (the CPU quantizes it once) and run them as one parallel job.
+     */
+    default void matmul(java.util.List<Tensor> ws, Tensor x, java.util.List<Tensor> outs) {
+        if (ws.size() != outs.size()) {
+            throw new IllegalArgumentException("matmul: " + ws.size() + " weights but " + outs.size() + " outputs");
+        }
+        for (int i = 0; i < ws.size(); i++) {
+            matmul(ws.get(i), x, outs.get(i));
+        }
+    }
+
+    /**
      * {@code out[r, i] = x[r, i] / sqrt(mean_j x[r, j]² + eps) · weight[i]} (Zhang & Sennrich 2019).
      * x, out: {@code [rows, d]} F32 (may be the same tensor); weight: {@code [d]} F32.
      */

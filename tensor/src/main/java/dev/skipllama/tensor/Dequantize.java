@@ -49,9 +49,37 @@ public final class Dequantize {
                     }
                 }
             }
+            case Q4_1 -> {
+                for (int b = 0; b < n / 32; b++) {
+                    long blk = at + 20L * b;
+                    float d = Halfs.f16ToFloat(src.get(I16, blk)), m = Halfs.f16ToFloat(src.get(I16, blk + 2));
+                    for (int j = 0; j < 16; j++) {
+                        int q = src.get(ValueLayout.JAVA_BYTE, blk + 4 + j) & 0xff;
+                        out[off + 32 * b + j] = d * (q & 0xf) + m;
+                        out[off + 32 * b + j + 16] = d * (q >>> 4) + m;
+                    }
+                }
+            }
+            case Q5_0 -> {
+                for (int b = 0; b < n / 32; b++) {
+                    long blk = at + 22L * b;
+                    float d = Halfs.f16ToFloat(src.get(I16, blk));
+                    int qh = src.get(ValueLayout.JAVA_INT_UNALIGNED, blk + 2);
+                    for (int j = 0; j < 16; j++) {
+                        int q = src.get(ValueLayout.JAVA_BYTE, blk + 6 + j) & 0xff;
+                        out[off + 32 * b + j] = d * (((q & 0xf) | ((qh >>> j) & 1) << 4) - 16);
+                        out[off + 32 * b + j + 16] = d * (((q >>> 4) | ((qh >>> (j + 16)) & 1) << 4) - 16);
+                    }
+                }
+            }
             case Q4_K -> {
                 for (int b = 0; b < n / 256; b++) {
                     q4_KBlock(src, at + 144L * b, out, off + 256 * b);
+                }
+            }
+            case Q5_K -> {
+                for (int b = 0; b < n / 256; b++) {
+                    q5_KBlock(src, at + 176L * b, out, off + 256 * b);
                 }
             }
             case Q6_K -> {
@@ -82,7 +110,28 @@ public final class Dequantize {
     }
 
     /**
-     * The 6-bit scale of Q4_K sub-block {@code j} (0..7) from the 12 packed bytes at {@code s}
+     * ggml's {@code dequantize_row_q5_K} for one super-block: {@code f16 d, dmin} at 0 and 2, packed
+     * scales at 4 (as Q4_K's), {@code qh[32]} at 16, nibbles at 48. In 64-value chunk c, value
+     * {@code l < 32} is the low nibble of {@code qs[32c+l]} plus 16 if bit 2c of {@code qh[l]} is set,
+     * value {@code 32 + l} the high nibble plus 16 for bit 2c+1.
+     */
+    private static void q5_KBlock(MemorySegment src, long blk, float[] out, int off) {
+        float d = Halfs.f16ToFloat(src.get(I16, blk));
+        float dmin = Halfs.f16ToFloat(src.get(I16, blk + 2));
+        for (int c = 0; c < 4; c++) {
+            float d1 = d * q4_KScale(src, blk + 4, 2 * c), m1 = dmin * q4_KMin(src, blk + 4, 2 * c);
+            float d2 = d * q4_KScale(src, blk + 4, 2 * c + 1), m2 = dmin * q4_KMin(src, blk + 4, 2 * c + 1);
+            for (int l = 0; l < 32; l++) {
+                int q = src.get(ValueLayout.JAVA_BYTE, blk + 48 + 32 * c + l) & 0xff;
+                int h = src.get(ValueLayout.JAVA_BYTE, blk + 16 + l) & 0xff;
+                out[off + 64 * c + l] = d1 * ((q & 0xf) | ((h >>> (2 * c)) & 1) << 4) - m1;
+                out[off + 64 * c + 32 + l] = d2 * ((q >>> 4) | ((h >>> (2 * c + 1)) & 1) << 4) - m2;
+            }
+        }
+    }
+
+    /**
+     * The 6-bit scale of Q4_K (and Q5_K) sub-block {@code j} (0..7) from the 12 packed bytes at {@code s}
      * (ggml's {@code get_scale_min_k4}): sub-blocks 0-3 keep theirs in the low 6 bits of bytes 0-3;
      * sub-blocks 4-7 take the low nibble of bytes 8-11 and, as the top two bits, the spare top bits of
      * bytes 0-3.

@@ -18,9 +18,35 @@ public final class FileMapping {
     private FileMapping() {
     }
 
+    /**
+     * A read-only mapping: {@code segment} to read through (the plain native segment described above)
+     * and the JDK's mapped segment over the same pages, kept for {@link #release}.
+     */
+    public record Mapped(MemorySegment segment, MemorySegment jdkMapped) {
+        /**
+         * Tells the OS that the pages under {@code part} (a slice of {@link #segment}) are not needed
+         * now: they leave the process's resident set, and a later read faults them in again from the
+         * file. Used once a weight has been copied elsewhere (packed for the CPU, uploaded to a GPU).
+         */
+        public void release(MemorySegment part) {
+            long at = part.address() - segment.address();
+            if (at < 0 || at + part.byteSize() > segment.byteSize()) {
+                throw new IllegalArgumentException("release: the part is not inside this mapping");
+            }
+            if (part.byteSize() > 0) {
+                jdkMapped.asSlice(at, part.byteSize()).unload();
+            }
+        }
+    }
+
     /** Maps the whole channel read-only into {@code arena}; closing the arena unmaps it. */
-    public static MemorySegment readOnly(FileChannel channel, Arena arena) throws IOException {
+    public static Mapped map(FileChannel channel, Arena arena) throws IOException {
         MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
-        return MemorySegment.ofAddress(mapped.address()).reinterpret(mapped.byteSize(), arena, null).asReadOnly();
+        return new Mapped(MemorySegment.ofAddress(mapped.address()).reinterpret(mapped.byteSize(), arena, null).asReadOnly(), mapped);
+    }
+
+    /** The readable segment of {@link #map}. */
+    public static MemorySegment readOnly(FileChannel channel, Arena arena) throws IOException {
+        return map(channel, arena).segment();
     }
 }

@@ -53,9 +53,24 @@ public final class Quantize {
                     q4_0Block(x, off + 32 * b, dst, dstOff + 18L * b);
                 }
             }
+            case Q4_1 -> {
+                for (int b = 0; b < n / 32; b++) {
+                    q4_1Block(x, off + 32 * b, dst, dstOff + 20L * b);
+                }
+            }
+            case Q5_0 -> {
+                for (int b = 0; b < n / 32; b++) {
+                    q5_0Block(x, off + 32 * b, dst, dstOff + 22L * b);
+                }
+            }
             case Q4_K -> {
                 for (int b = 0; b < n / 256; b++) {
                     KQuantize.q4_KBlock(x, off + 256 * b, dst, dstOff + 144L * b);
+                }
+            }
+            case Q5_K -> {
+                for (int b = 0; b < n / 256; b++) {
+                    KQuantize.q5_KBlock(x, off + 256 * b, dst, dstOff + 176L * b);
                 }
             }
             case Q6_K -> {
@@ -97,6 +112,49 @@ public final class Quantize {
             int hi = Math.min(15, (int) (x[off + 16 + j] * id + 8.5f));
             dst.set(ValueLayout.JAVA_BYTE, at + 2 + j, (byte) (lo | (hi << 4)));
         }
+    }
+
+    /** ggml's {@code quantize_row_q4_1_ref}: 16 steps from the block's minimum to its maximum. */
+    private static void q4_1Block(float[] x, int off, MemorySegment dst, long at) {
+        float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+        for (int j = 0; j < 32; j++) {
+            min = Math.min(min, x[off + j]);
+            max = Math.max(max, x[off + j]);
+        }
+        float d = (max - min) / 15;
+        float id = d != 0 ? 1f / d : 0f;
+        dst.set(I16, at, Halfs.floatToF16(d));
+        dst.set(I16, at + 2, Halfs.floatToF16(min));
+        for (int j = 0; j < 16; j++) {
+            int lo = Math.min(15, (int) ((x[off + j] - min) * id + 0.5f));
+            int hi = Math.min(15, (int) ((x[off + 16 + j] - min) * id + 0.5f));
+            dst.set(ValueLayout.JAVA_BYTE, at + 4 + j, (byte) (lo | (hi << 4)));
+        }
+    }
+
+    /** ggml's {@code quantize_row_q5_0_ref}: as Q4_0 with 32 levels, the fifth bits gathered in {@code qh}. */
+    private static void q5_0Block(float[] x, int off, MemorySegment dst, long at) {
+        float amax = 0;
+        float max = 0;
+        for (int j = 0; j < 32; j++) {
+            float v = x[off + j];
+            if (amax < Math.abs(v)) {
+                amax = Math.abs(v);
+                max = v;
+            }
+        }
+        float d = max / -16f;
+        float id = d != 0 ? 1f / d : 0f;
+        dst.set(I16, at, Halfs.floatToF16(d));
+        int qh = 0;
+        for (int j = 0; j < 16; j++) {
+            int lo = Math.min(31, (int) (x[off + j] * id + 16.5f));
+            int hi = Math.min(31, (int) (x[off + 16 + j] * id + 16.5f));
+            dst.set(ValueLayout.JAVA_BYTE, at + 6 + j, (byte) ((lo & 0xf) | (hi & 0xf) << 4));
+            qh |= (lo >>> 4) << j;
+            qh |= (hi >>> 4) << (j + 16);
+        }
+        dst.set(ValueLayout.JAVA_INT_UNALIGNED, at + 2, qh);
     }
 
     /** C's {@code roundf}: halves go away from zero (Java's Math.round sends them up). */

@@ -35,17 +35,24 @@ public final class Tensor implements AutoCloseable {
     private final MemorySegment segment;
     private final Location location;
     private final AutoCloseable owner;
+    /** Null for GGUF's row-major layout; otherwise the name of a backend's private arrangement (see {@link #packed}). */
+    private final String packing;
 
     private Tensor(DType dtype, int[] shape, MemorySegment segment, AutoCloseable owner) {
-        this(dtype, shape, segment, Location.HOST, owner);
+        this(dtype, shape, segment, Location.HOST, owner, null);
     }
 
     private Tensor(DType dtype, int[] shape, MemorySegment segment, Location location, AutoCloseable owner) {
+        this(dtype, shape, segment, location, owner, null);
+    }
+
+    private Tensor(DType dtype, int[] shape, MemorySegment segment, Location location, AutoCloseable owner, String packing) {
         this.dtype = dtype;
         this.shape = shape;
         this.segment = segment;
         this.location = location;
         this.owner = owner;
+        this.packing = packing;
     }
 
     /** A zero-filled tensor that owns its off-heap memory (64-byte aligned for vector loads). */
@@ -97,6 +104,22 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(dtype, s, seg, location, free == null ? null : new OnceOnly(free));
     }
 
+    /**
+     * A weight in host memory whose bytes a backend has rearranged for its kernels (the CPU backend's
+     * row-interleaved blocks, made by {@link Backend#upload}): same dtype, shape and values, but not
+     * row-major, so only that backend reads it — {@link #segment()}, views and element access throw,
+     * and {@link Backend#toHost} gives the row-major bytes back. {@code owner} (may be null) is closed
+     * with the tensor.
+     *
+     * @param packing the backend's name for the arrangement, shown in messages
+     */
+    public static Tensor packed(String packing, MemorySegment segment, DType dtype, AutoCloseable owner, int... shape) {
+        if (packing == null || packing.isBlank()) {
+            throw new IllegalArgumentException("a packed tensor needs the name of its packing");
+        }
+        return new Tensor(dtype, checkShape(dtype, shape), segment, Location.HOST, owner, packing);
+    }
+
     /** An owning F32 tensor holding a copy of {@code values}. */
     public static Tensor of(float[] values, int... shape) {
         Tensor t = allocate(DType.F32, shape);
@@ -146,6 +169,26 @@ public final class Tensor implements AutoCloseable {
         return host("segment");
     }
 
+    /** The arrangement a backend gave this weight ({@link #packed}), or null for row-major bytes. */
+    public String packing() {
+        return packing;
+    }
+
+    public boolean isPacked() {
+        return packing != null;
+    }
+
+    /**
+     * The bytes of a packed weight, for the backend that packed it (the packing names the layout);
+     * throws for a row-major tensor, whose bytes {@link #segment()} gives.
+     */
+    public MemorySegment packedSegment() {
+        if (packing == null) {
+            throw new IllegalStateException("packedSegment: " + this + " is row-major; use segment()");
+        }
+        return segment;
+    }
+
     public Location location() {
         return location;
     }
@@ -169,6 +212,7 @@ public final class Tensor implements AutoCloseable {
 
     /** A view of rows {@code [from, to)} of dimension 0, sharing memory. */
     public Tensor rows(int from, int to) {
+        refusePacked("rows");
         if (shape.length == 0 || from < 0 || to < from || to > shape[0]) {
             throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") of a tensor with shape "
                     + Arrays.toString(shape));
@@ -181,12 +225,14 @@ public final class Tensor implements AutoCloseable {
 
     /** A view of index {@code i} of dimension 0, with that dimension removed. */
     public Tensor row(int i) {
+        refusePacked("row");
         Tensor r = rows(i, i + 1);
         return new Tensor(dtype, Arrays.copyOfRange(shape, 1, shape.length), r.segment, location, null);
     }
 
     /** The same bytes seen with another shape of the same element count. */
     public Tensor reshape(int... newShape) {
+        refusePacked("reshape");
         int[] s = checkShape(dtype, newShape);
         if (numel(s) != numel()) {
             throw new IllegalArgumentException("cannot reshape " + Arrays.toString(shape) + " (" + numel()
@@ -249,10 +295,19 @@ public final class Tensor implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Tensor" + Arrays.toString(shape) + " " + dtype + (location.isHost() ? "" : " on " + location);
+        return "Tensor" + Arrays.toString(shape) + " " + dtype + (location.isHost() ? "" : " on " + location)
+                + (packing == null ? "" : " packed " + packing);
+    }
+
+    private void refusePacked(String op) {
+        if (packing != null) {
+            throw new IllegalStateException(op + ": " + this + " is arranged for its backend's kernels, not row-major;"
+                    + " read it with Backend.toHost");
+        }
     }
 
     private MemorySegment host(String op) {
+        refusePacked(op);
         if (location != Location.HOST && !location.isHost()) {
             throw new IllegalStateException(op + ": " + this + " lives on " + location
                     + "; copy it to the host with Backend.toHost (or read it with Backend.read)");

@@ -11,19 +11,28 @@ import dev.skipllama.tensor.Dequantize;
 import dev.skipllama.tensor.Location;
 import dev.skipllama.tensor.RopeLayout;
 import dev.skipllama.tensor.Tensor;
+import dev.skipllama.tensor.quant.QuantizedRow;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * The fast CPU backend: Vector API kernels (any species, see {@link Simd}) spread over a fixed
- * {@link WorkerPool}. Matmul splits output rows across workers and decodes quantized weights in
- * registers; attention gives each (token, head) pair to one worker and streams the KV cache once.
+ * {@link WorkerPool}. Matmul splits output rows across workers; attention gives each (token, head)
+ * pair to one worker and streams the KV cache once.
+ *
+ * <p>Quantized weights are rearranged once, by {@link #upload}, into 16-row tiles ({@link Packing})
+ * and multiplied in 16-bit integer lanes against activations quantized to 8 bits per block
+ * ({@link PackedKernels}) — ggml's definition of a quantized matmul, which the reference backend
+ * states ({@link dev.skipllama.tensor.quant.QuantDot}) and these kernels equal bit for bit. Float
+ * weights (F32, F16, BF16) stay where they are (memory-mapped) and take float activations.
  *
  * <p>Thread safety: one backend may be shared by many threads (e.g. sessions over one model); their
- * ops are serialised by the pool, each op still using every core. Per-worker scratch buffers are
- * allocated once and grown only when a longer context appears.
+ * ops are serialised, each op still using every core. Per-worker scratch buffers are allocated once
+ * and grown only when a longer context or a larger batch appears.
  */
 public final class CpuBackend implements Backend {
     /** Below this many elements an elementwise op is not worth waking the other workers for. */
@@ -35,8 +44,6 @@ public final class CpuBackend implements Backend {
 
     private final WorkerPool pool;
     private final float[][] quad;
-    /** Per-worker decoded weights of the tile kernels that decode into a buffer first (Dot2x4.q4_0). */
-    private final float[][] tile;
     private final float[][] scores;
     private final float[][] acc;
     private final float[][] cos;
@@ -45,6 +52,11 @@ public final class CpuBackend implements Backend {
     /** Per-worker F32 copies of a chunk of F16 weight rows (see matmul); native, as the weights are. */
     private final MemorySegment[] panel;
     private final Arena panels = Arena.ofShared();
+    /** Activations quantized for the packed kernels; one matmul at a time uses it, under {@link #opLock}. */
+    private final QuantizedActivations acts;
+    /** Per-worker room for the 16 outputs of a row group that runs past the end of the matrix. */
+    private final MemorySegment[] groupOut;
+    private final ReentrantLock opLock = new ReentrantLock();
 
     /** A backend using every available processor. */
     public CpuBackend() {
@@ -54,13 +66,17 @@ public final class CpuBackend implements Backend {
     public CpuBackend(int threads) {
         this.pool = new WorkerPool(threads);
         this.quad = new float[threads][8];
-        this.tile = new float[threads][64];
         this.scores = new float[threads][256];
         this.acc = new float[threads][128];
         this.cos = new float[threads][64];
         this.sin = new float[threads][64];
         this.rowBuf = new float[threads][4096];
         this.panel = new MemorySegment[threads];
+        this.acts = new QuantizedActivations(threads);
+        this.groupOut = new MemorySegment[threads];
+        for (int i = 0; i < threads; i++) {
+            groupOut[i] = panels.allocate(4L * Packing.G, 64);
+        }
     }
 
     @Override
@@ -72,12 +88,154 @@ public final class CpuBackend implements Backend {
         return pool.size();
     }
 
+    // ---- weights ----------------------------------------------------------------------------
+
+    /**
+     * A quantized matrix comes back packed into tiles ({@link Packing}; as many bytes as the file's,
+     * the caller closes it); any other tensor comes back as it is. Refuses a quantized weight with an
+     * infinite or NaN block scale: that is a corrupt file, not a number to compute with.
+     */
+    @Override
+    public Tensor upload(Tensor hostWeight) {
+        Checks.on(Location.HOST, "upload", hostWeight);
+        if (hostWeight.isPacked() || hostWeight.rank() != 2 || !Packing.packs(hostWeight.dtype())) {
+            return hostWeight;
+        }
+        String bad = Packing.firstNonFiniteScale(hostWeight);
+        if (bad != null) {
+            throw new IllegalArgumentException("the " + hostWeight.dtype() + " weight " + hostWeight
+                    + " is corrupt: " + bad + " (block scales must be finite)");
+        }
+        return Packing.pack(hostWeight, pool);
+    }
+
+    /** The row-major bytes of a packed weight; a plain copy otherwise. */
+    @Override
+    public void toHost(Tensor src, Tensor hostDst) {
+        if (!src.isPacked()) {
+            Backend.super.toHost(src, hostDst);
+            return;
+        }
+        if (src.dtype() != hostDst.dtype() || src.numel() != hostDst.numel() || hostDst.isPacked()) {
+            throw new IllegalArgumentException("toHost: " + src + " and " + hostDst + " differ in dtype or size");
+        }
+        for (int r = 0; r < src.dim(0); r++) {
+            Packing.unpackRow(src, r, hostDst.segment(), r * src.dtype().byteSize(src.dim(1)));
+        }
+    }
+
     // ---- matmul ---------------------------------------------------------------------------
 
     @Override
     public void matmul(Tensor w, Tensor x, Tensor out) {
         Checks.on(Location.HOST, "matmul", w, x, out);
         Checks.matmul(w, x, out);
+        if (w.dtype().isQuantized()) {
+            if (w.isPacked()) {
+                opLock.lock();
+                try {
+                    quantizeActivations(w.dtype(), x);
+                    packedMatmul(List.of(w), List.of(out), x.rowCount());
+                } finally {
+                    opLock.unlock();
+                }
+            } else {
+                try (Tensor packed = upload(w)) { // a caller that did not upload: correct, but packs every time
+                    matmul(packed, x, out);
+                }
+            }
+            return;
+        }
+        floatMatmul(w, x, out);
+    }
+
+    /**
+     * Several weights over one input ({@code q, k, v} or {@code gate, up}): the input is quantized
+     * once and every weight's row groups run in one parallel job.
+     */
+    @Override
+    public void matmul(List<Tensor> ws, Tensor x, List<Tensor> outs) {
+        boolean packed = !ws.isEmpty() && ws.size() == outs.size();
+        for (int i = 0; packed && i < ws.size(); i++) {
+            Tensor w = ws.get(i);
+            packed = w.isPacked() && w.dtype() == ws.get(0).dtype() && w.dim(1) == ws.get(0).dim(1);
+        }
+        if (!packed) {
+            Backend.super.matmul(ws, x, outs);
+            return;
+        }
+        for (int i = 0; i < ws.size(); i++) {
+            Checks.on(Location.HOST, "matmul", ws.get(i), x, outs.get(i));
+            Checks.matmul(ws.get(i), x, outs.get(i));
+        }
+        opLock.lock();
+        try {
+            quantizeActivations(ws.get(0).dtype(), x);
+            packedMatmul(ws, outs, x.rowCount());
+        } finally {
+            opLock.unlock();
+        }
+    }
+
+    /** x's rows quantized into {@link #acts} for weights of type t (in parallel when there are many). */
+    private void quantizeActivations(DType t, Tensor x) {
+        int rows = x.rowCount(), n = x.dim(-1);
+        acts.reset(QuantizedRow.blocksFor(t), rows, n);
+        MemorySegment xs = x.segment();
+        if (rows == 1 || (long) rows * n < PARALLEL_ELEMENTS) {
+            for (int r = 0; r < rows; r++) {
+                acts.quantizeRow(xs, 4L * r * n, r, 0);
+            }
+        } else {
+            pool.run(rows, (r, worker) -> acts.quantizeRow(xs, 4L * r * n, r, worker));
+        }
+    }
+
+    /** outs[i] = x · ws[i]ᵀ from the quantized activations, every weight's row groups in one job. */
+    private void packedMatmul(List<Tensor> ws, List<Tensor> outs, int rows) {
+        int count = ws.size();
+        int[] groupStart = new int[count + 1];
+        long work = 0;
+        for (int i = 0; i < count; i++) {
+            groupStart[i + 1] = groupStart[i] + Packing.groups(ws.get(i).dim(0));
+            work += (long) ws.get(i).dim(0) * ws.get(i).dim(1) * rows;
+        }
+        int groups = groupStart[count];
+        int chunk = work < SMALL_WORK ? groups : Math.max(1, Math.min(64, groups / (pool.size() * 8)));
+        pool.run((groups + chunk - 1) / chunk, (c, worker) -> {
+            int i = 0;
+            for (int g = c * chunk, end = Math.min(groups, g + chunk); g < end; g++) {
+                while (g >= groupStart[i + 1]) {
+                    i++;
+                }
+                group(ws.get(i), outs.get(i), g - groupStart[i], rows, worker);
+            }
+        });
+    }
+
+    /** Rows of group g of w against every activation row, slice by slice. */
+    private void group(Tensor w, Tensor out, int g, int rows, int worker) {
+        DType t = w.dtype();
+        int nOut = w.dim(0), nb = w.dim(1) / t.blockSize();
+        long g0 = Packing.tile(t, nb, g, 0);
+        MemorySegment ws = w.packedSegment(), os = out.segment(), tmp = groupOut[worker];
+        int valid = Math.min(Packing.G, nOut - g * Packing.G);
+        for (int r = 0; r < rows; r++) {
+            long base = 4L * ((long) r * nOut + (long) g * Packing.G);
+            for (int slice = 0; slice < Packing.G / L; slice++) {
+                if (valid == Packing.G) {
+                    PackedKernels.dot(t, ws, g0, nb, 4 * L * slice, acts, r, os, base + 4L * L * slice);
+                } else {
+                    PackedKernels.dot(t, ws, g0, nb, 4 * L * slice, acts, r, tmp, 4L * L * slice);
+                }
+            }
+            if (valid < Packing.G) {
+                MemorySegment.copy(tmp, 0, os, base, 4L * valid);
+            }
+        }
+    }
+
+    private void floatMatmul(Tensor w, Tensor x, Tensor out) {
         final int nOut = w.dim(0), nIn = w.dim(1), rows = x.rowCount();
         final DType dt = w.dtype();
         final MemorySegment ws = w.segment(), xs = x.segment(), os = out.segment();
@@ -117,7 +275,7 @@ public final class CpuBackend implements Backend {
                 for (; r + 4 <= rows; r += 4) {
                     for (int p = o0; p < pairsEnd; p += 2) {
                         long w0 = tBase + (p - o0) * tRow;
-                        dot2x4(tdt, tw, w0, w0 + tRow, xs, r * xRow, xRow, nIn, q4, tile[worker]);
+                        dot2x4(tdt, tw, w0, w0 + tRow, xs, r * xRow, xRow, nIn, q4);
                         for (int k = 0; k < 4; k++) {
                             os.set(F32, 4L * ((long) (r + k) * nOut + p), q4[k]);
                             os.set(F32, 4L * ((long) (r + k) * nOut + p + 1), q4[4 + k]);
@@ -163,30 +321,26 @@ public final class CpuBackend implements Backend {
             case F32 -> Dot.f32(w, wOff, x, xOff, n);
             case F16 -> Dot.f16(w, wOff, x, xOff, n);
             case BF16 -> Dot.bf16(w, wOff, x, xOff, n);
-            case Q8_0 -> Dot.q8_0(w, wOff, x, xOff, n);
-            case Q4_0 -> Dot.q4_0(w, wOff, x, xOff, n);
-            case Q4_K -> DotK.q4_K(w, wOff, x, xOff, n);
-            case Q6_K -> DotK.q6_K(w, wOff, x, xOff, n);
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q5_K, Q6_K -> throw new IllegalStateException(dt + " weights are packed");
         };
     }
 
     /**
-     * Weight rows at {@code w0} and {@code w1} against four activation rows. F16 and the K-quants use
-     * two 1×4 calls: written as 2×4 tiles their decoding exceeds C2's node budget while parsing
-     * (NodeCountInliningCutoff: loads left as calls, every live vector spilled, 5× slower); Q4_0 gets
-     * around that by decoding into {@code buf} first.
+     * Weight rows at {@code w0} and {@code w1} against four activation rows. F16 uses two 1×4 calls:
+     * written as a 2×4 tile its decoding exceeds C2's node budget while parsing
+     * (NodeCountInliningCutoff: loads left as calls, every live vector spilled, 5× slower). F16 weights
+     * in batches normally run the F32 tile from a decoded panel instead (see floatMatmul).
      */
-    private static void dot2x4(DType dt, MemorySegment w, long w0, long w1, MemorySegment x, long xOff, long xStride, int n, float[] out, float[] buf) {
+    private static void dot2x4(DType dt, MemorySegment w, long w0, long w1, MemorySegment x, long xOff, long xStride, int n, float[] out) {
         switch (dt) {
             case F32 -> Dot2x4.f32(w, w0, w1, x, xOff, xStride, n, out);
             case BF16 -> Dot2x4.bf16(w, w0, w1, x, xOff, xStride, n, out);
-            case Q8_0 -> Dot2x4.q8_0(w, w0, w1, x, xOff, xStride, n, out);
-            case Q4_0 -> Dot2x4.q4_0(w, w0, w1, x, xOff, xStride, n, out, buf);
-            case F16, Q4_K, Q6_K -> {
+            case F16 -> {
                 dot4(dt, w, w1, x, xOff, xStride, n, out);
                 System.arraycopy(out, 0, out, 4, 4);
                 dot4(dt, w, w0, x, xOff, xStride, n, out);
             }
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q5_K, Q6_K -> throw new IllegalStateException(dt + " weights are packed");
         }
     }
 
@@ -195,10 +349,7 @@ public final class CpuBackend implements Backend {
             case F32 -> Dot.f32x4(w, wOff, x, xOff, xStride, n, out);
             case F16 -> Dot.f16x4(w, wOff, x, xOff, xStride, n, out);
             case BF16 -> Dot.bf16x4(w, wOff, x, xOff, xStride, n, out);
-            case Q8_0 -> Dot.q8_0x4(w, wOff, x, xOff, xStride, n, out);
-            case Q4_0 -> Dot.q4_0x4(w, wOff, x, xOff, xStride, n, out);
-            case Q4_K -> DotK.q4_Kx4(w, wOff, x, xOff, xStride, n, out);
-            case Q6_K -> DotK.q6_Kx4(w, wOff, x, xOff, xStride, n, out);
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q5_K, Q6_K -> throw new IllegalStateException(dt + " weights are packed");
         }
     }
 
@@ -442,9 +593,23 @@ public final class CpuBackend implements Backend {
         Checks.on(Location.HOST, "embedding", table, out);
         Checks.embedding(table, tokens, out);
         final int d = table.dim(1);
-        final MemorySegment ts = table.segment(), os = out.segment();
-        final long rowBytes = table.rowBytes();
+        final MemorySegment os = out.segment();
         final DType dt = table.dtype();
+        if (table.isPacked()) { // a tied embedding whose rows the LM head has packed: unpack the rows needed
+            try (Tensor rowsOf = Tensor.allocate(dt, tokens.length, d)) {
+                for (int r = 0; r < tokens.length; r++) {
+                    Packing.unpackRow(table, tokens[r], rowsOf.segment(), r * rowsOf.rowBytes());
+                }
+                int[] identity = new int[tokens.length];
+                for (int r = 0; r < identity.length; r++) {
+                    identity[r] = r;
+                }
+                embedding(rowsOf, identity, out);
+            }
+            return;
+        }
+        final MemorySegment ts = table.segment();
+        final long rowBytes = table.rowBytes();
         forRows(tokens.length, d, (r, worker) -> {
             float[] buf = rowBuf[worker].length >= d ? rowBuf[worker] : (rowBuf[worker] = new float[d]);
             Dequantize.row(ts, tokens[r] * rowBytes, dt, d, buf, 0);

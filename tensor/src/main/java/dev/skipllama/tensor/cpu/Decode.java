@@ -67,38 +67,4 @@ final class Decode {
     static float scale(MemorySegment seg, long block) {
         return Float.float16ToFloat(seg.get(I16, block));
     }
-
-    /** Q8_0 quants {@code j..j+L-1} (j a multiple of L) of the block whose 32 int8 start at {@code qs}. */
-    static FloatVector q8(MemorySegment seg, long qs, int j) {
-        if (Simd.BYTE_LANES_MATCH) {
-            return (FloatVector) ByteVector.fromMemorySegment(B, seg, qs + j, LE).convertShape(VectorOperators.B2F, F, 0);
-        }
-        int base = j & -B.length();
-        return (FloatVector) ByteVector.fromMemorySegment(B, seg, qs + base, LE)
-                .convertShape(VectorOperators.B2F, F, (j - base) / L);
-    }
-
-    /**
-     * Q4_0 bytes {@code j..j+L-1} zero-extended to int lanes: the low nibble of lane k is value j+k
-     * of the block and the high nibble value 16+j+k (both still offset by 8). The nibbles are split
-     * in 32-bit lanes because x86 has no byte shifts, so a byte-lane shift would be emulated.
-     */
-    static IntVector q4bytes(MemorySegment seg, long qs, int j) {
-        if (Simd.BYTE_LANES_MATCH) { // part 0 as a constant: a computed part number defeats the intrinsic
-            return (IntVector) ByteVector.fromMemorySegment(B, seg, qs + j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-        }
-        int base = j & -B.length();
-        return (IntVector) ByteVector.fromMemorySegment(B, seg, qs + base, LE)
-                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, (j - base) / L);
-    }
-
-    /** Values {@code j..j+L-1} of a Q4_0 block from {@link #q4bytes}. */
-    static FloatVector q4lo(IntVector bytes) {
-        return (FloatVector) bytes.and(0x0f).sub(8).convert(VectorOperators.I2F, 0);
-    }
-
-    /** Values {@code 16+j..16+j+L-1} of a Q4_0 block from {@link #q4bytes}. */
-    static FloatVector q4hi(IntVector bytes) {
-        return (FloatVector) bytes.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
-    }
 }

@@ -6,12 +6,10 @@ import static dev.skipllama.tensor.cpu.Simd.L;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
- * Dot products of one weight row (any dtype, decoded in registers) with one or four F32 activation
- * rows. The four-row forms decode each weight vector once for four tokens, which is what makes
+ * Dot products of one float weight row (F32, F16, BF16; decoded in registers) with one or four F32
+ * activation rows (quantized weights have their own integer kernels, {@link PackedKernels}). The four-row forms decode each weight vector once for four tokens, which is what makes
  * batched prefill and speculative verification cheaper per token than decoding one at a time.
  *
  * <p><b>Batch invariance.</b> The one-row and four-row forms accumulate each row in exactly the same
@@ -19,8 +17,7 @@ import jdk.incubator.vector.VectorOperators;
  * depend on how many tokens share the call. Self-speculative verification relies on this: a batch
  * of drafted tokens verified together gets bit-identical logits to decoding them one by one.
  *
- * <p>Offsets are in bytes. {@code n} is the row length; for quantized dtypes it is a multiple of 32
- * (checked by the callers), for the others any length, the tail done in scalar code.
+ * <p>Offsets are in bytes. {@code n} is the row length, any length, the tail done in scalar code.
  */
 final class Dot {
     private Dot() {
@@ -118,89 +115,6 @@ final class Dot {
         for (; i < n; i++) {
             tail4(bf16Scalar(w, wOff + 2L * i), x, xOff + 4L * i, xStride, out);
         }
-    }
-
-    // ---- Q8_0: 34-byte blocks {f16 d; int8 qs[32]} ------------------------------------------
-
-    static float q8_0(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < n / 32; b++) {
-            long blk = wOff + 34L * b;
-            long xb = xOff + 128L * b;
-            FloatVector s = FloatVector.zero(F);
-            for (int j = 0; j < 32; j += L) {
-                s = Decode.q8(w, blk + 2, j).fma(Decode.f32(x, xb + 4L * j), s);
-            }
-            acc = s.fma(FloatVector.broadcast(F, Decode.scale(w, blk)), acc);
-        }
-        return VMath.sum(acc);
-    }
-
-    static void q8_0x4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < n / 32; b++) {
-            long blk = wOff + 34L * b;
-            long xb = xOff + 128L * b;
-            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-            for (int j = 0; j < 32; j += L) {
-                FloatVector q = Decode.q8(w, blk + 2, j);
-                long xi = xb + 4L * j;
-                s0 = q.fma(Decode.f32(x, xi), s0);
-                s1 = q.fma(Decode.f32(x, xi + xStride), s1);
-                s2 = q.fma(Decode.f32(x, xi + 2 * xStride), s2);
-                s3 = q.fma(Decode.f32(x, xi + 3 * xStride), s3);
-            }
-            FloatVector d = FloatVector.broadcast(F, Decode.scale(w, blk));
-            a0 = s0.fma(d, a0);
-            a1 = s1.fma(d, a1);
-            a2 = s2.fma(d, a2);
-            a3 = s3.fma(d, a3);
-        }
-        reduce4(a0, a1, a2, a3, out);
-    }
-
-    // ---- Q4_0: 18-byte blocks {f16 d; uint8 qs[16]}, value j in the low nibble of qs[j], j+16 in the high
-
-    static float q4_0(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < n / 32; b++) {
-            long blk = wOff + 18L * b;
-            long xb = xOff + 128L * b;
-            FloatVector s = FloatVector.zero(F);
-            for (int j = 0; j < 16; j += L) {
-                IntVector qb = Decode.q4bytes(w, blk + 2, j);
-                s = Decode.q4lo(qb).fma(Decode.f32(x, xb + 4L * j), s);
-                s = Decode.q4hi(qb).fma(Decode.f32(x, xb + 4L * (j + 16)), s);
-            }
-            acc = s.fma(FloatVector.broadcast(F, Decode.scale(w, blk)), acc);
-        }
-        return VMath.sum(acc);
-    }
-
-    static void q4_0x4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < n / 32; b++) {
-            long blk = wOff + 18L * b;
-            long xb = xOff + 128L * b;
-            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-            for (int j = 0; j < 16; j += L) {
-                IntVector qb = Decode.q4bytes(w, blk + 2, j);
-                FloatVector lo = Decode.q4lo(qb);
-                FloatVector hi = Decode.q4hi(qb);
-                long xl = xb + 4L * j;
-                long xh = xb + 4L * (j + 16);
-                s0 = hi.fma(Decode.f32(x, xh), lo.fma(Decode.f32(x, xl), s0));
-                s1 = hi.fma(Decode.f32(x, xh + xStride), lo.fma(Decode.f32(x, xl + xStride), s1));
-                s2 = hi.fma(Decode.f32(x, xh + 2 * xStride), lo.fma(Decode.f32(x, xl + 2 * xStride), s2));
-                s3 = hi.fma(Decode.f32(x, xh + 3 * xStride), lo.fma(Decode.f32(x, xl + 3 * xStride), s3));
-            }
-            FloatVector d = FloatVector.broadcast(F, Decode.scale(w, blk));
-            a0 = s0.fma(d, a0);
-            a1 = s1.fma(d, a1);
-            a2 = s2.fma(d, a2);
-            a3 = s3.fma(d, a3);
-        }
-        reduce4(a0, a1, a2, a3, out);
     }
 
     // ---- helpers --------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import static dev.skipllama.tensor.cpu.Simd.L;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 
 /**
  * Dot products of two weight rows with four F32 activation rows: the 2×4 register tile of batched
@@ -16,7 +15,7 @@ import jdk.incubator.vector.IntVector;
  *
  * <p><b>Batch invariance.</b> Every (weight row, token row) pair accumulates in exactly the order of
  * {@link Dot}'s one-row and four-row forms (one vector accumulator, lane sum in fixed order, then the
- * scalar tail; per block a fresh accumulator scaled once for quantized rows), so a result does not
+ * scalar tail), so a result does not
  * depend on which tile computed it. {@code out[0..3]} receive weight row 0 with token rows 0..3,
  * {@code out[4..7]} weight row 1.
  */
@@ -68,87 +67,6 @@ final class Dot2x4 {
         for (; i < n; i++) {
             tail8(bf16Scalar(w, w0 + 2L * i), bf16Scalar(w, w1 + 2L * i), x, xOff + 4L * i, xStride, out);
         }
-    }
-
-    static void q8_0(MemorySegment w, long w0, long w1, MemorySegment x, long xOff, long xStride, int n, float[] out) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        for (int b = 0; b < n / 32; b++) {
-            long blk0 = w0 + 34L * b, blk1 = w1 + 34L * b;
-            long xb = xOff + 128L * b;
-            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
-            for (int j = 0; j < 32; j += L) {
-                FloatVector u = Decode.q8(w, blk0 + 2, j), v = Decode.q8(w, blk1 + 2, j);
-                long xi = xb + 4L * j;
-                FloatVector x0 = Decode.f32(x, xi), x1 = Decode.f32(x, xi + xStride);
-                FloatVector x2 = Decode.f32(x, xi + 2 * xStride), x3 = Decode.f32(x, xi + 3 * xStride);
-                s0 = u.fma(x0, s0);
-                s1 = u.fma(x1, s1);
-                s2 = u.fma(x2, s2);
-                s3 = u.fma(x3, s3);
-                t0 = v.fma(x0, t0);
-                t1 = v.fma(x1, t1);
-                t2 = v.fma(x2, t2);
-                t3 = v.fma(x3, t3);
-            }
-            FloatVector d = FloatVector.broadcast(F, Decode.scale(w, blk0)), e = FloatVector.broadcast(F, Decode.scale(w, blk1));
-            a0 = s0.fma(d, a0);
-            a1 = s1.fma(d, a1);
-            a2 = s2.fma(d, a2);
-            a3 = s3.fma(d, a3);
-            b0 = t0.fma(e, b0);
-            b1 = t1.fma(e, b1);
-            b2 = t2.fma(e, b2);
-            b3 = t3.fma(e, b3);
-        }
-        reduce8(a0, a1, a2, a3, b0, b1, b2, b3, out);
-    }
-
-    /**
-     * Q4_0 decodes both weight rows' block into {@code buf} (64 floats, per worker) first, from one
-     * call site, and then runs the 2×4 tile over the buffer: written with the decoding inside the
-     * tile, the method overflows C2's parse-time node budget. The multiply-adds keep the order of
-     * {@link Dot#q4_0}: per step j, low nibbles (values j..) then high nibbles (values 16+j..).
-     */
-    static void q4_0(MemorySegment w, long w0, long w1, MemorySegment x, long xOff, long xStride, int n, float[] out, float[] buf) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        for (int b = 0; b < n / 32; b++) {
-            for (int k = 0; k < 2; k++) {
-                long qs = (k == 0 ? w0 : w1) + 18L * b + 2;
-                for (int j = 0; j < 16; j += L) {
-                    IntVector q = Decode.q4bytes(w, qs, j);
-                    Decode.q4lo(q).intoArray(buf, 32 * k + j);
-                    Decode.q4hi(q).intoArray(buf, 32 * k + 16 + j);
-                }
-            }
-            long xb = xOff + 128L * b;
-            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
-            for (int j = 0; j < 16; j += L) {
-                for (int h = 0; h < 32; h += 16) {
-                    FloatVector u = FloatVector.fromArray(F, buf, h + j), v = FloatVector.fromArray(F, buf, 32 + h + j);
-                    long xi = xb + 4L * (h + j);
-                    FloatVector x0 = Decode.f32(x, xi), x1 = Decode.f32(x, xi + xStride);
-                    FloatVector x2 = Decode.f32(x, xi + 2 * xStride), x3 = Decode.f32(x, xi + 3 * xStride);
-                    s0 = u.fma(x0, s0);
-                    s1 = u.fma(x1, s1);
-                    s2 = u.fma(x2, s2);
-                    s3 = u.fma(x3, s3);
-                    t0 = v.fma(x0, t0);
-                    t1 = v.fma(x1, t1);
-                    t2 = v.fma(x2, t2);
-                    t3 = v.fma(x3, t3);
-                }
-            }
-            FloatVector d = FloatVector.broadcast(F, Decode.scale(w, w0 + 18L * b)), e = FloatVector.broadcast(F, Decode.scale(w, w1 + 18L * b));
-            a0 = s0.fma(d, a0);
-            a1 = s1.fma(d, a1);
-            a2 = s2.fma(d, a2);
-            a3 = s3.fma(d, a3);
-            b0 = t0.fma(e, b0);
-            b1 = t1.fma(e, b1);
-            b2 = t2.fma(e, b2);
-            b3 = t3.fma(e, b3);
-        }
-        reduce8(a0, a1, a2, a3, b0, b1, b2, b3, out);
     }
 
     private static void reduce8(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,

@@ -24,6 +24,8 @@ final class Simd {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** Shorts with {@link #L} lanes (F16/BF16 weights). */
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(Math.max(64, L * 16)));
+    /** Shorts filling a whole vector ({@code 2L} lanes): the 16-bit integer lanes of the quantized kernels. */
+    static final VectorSpecies<Short> SW = VectorSpecies.of(short.class, F.vectorShape());
     /** Bytes with at least {@link #L} lanes (quantized weights); wider than L only when L &lt; 8. */
     static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
 

@@ -205,7 +205,7 @@ public final class CudaBackend implements Backend {
             return hostWeight;
         }
         Checks.on(Location.HOST, "upload", hostWeight);
-        if (hostWeight.dtype() == DType.Q4_K || hostWeight.dtype() == DType.Q6_K) {
+        if (!hasKernel(hostWeight.dtype())) {
             try (Tensor decoded = Tensor.of(Dequantize.toFloats(hostWeight), hostWeight.shape())) {
                 return upload(decoded);
             }
@@ -213,6 +213,14 @@ public final class CudaBackend implements Backend {
         Tensor t = allocate(hostWeight.dtype(), hostWeight.shape());
         fromHost(hostWeight, t);
         return t;
+    }
+
+    /** The dtypes our CUDA kernels read; {@link #upload} decodes the others to F32. */
+    private static boolean hasKernel(DType t) {
+        return switch (t) {
+            case F32, F16, BF16, Q8_0, Q4_0 -> true;
+            case Q4_1, Q5_0, Q4_K, Q5_K, Q6_K -> false;
+        };
     }
 
     @Override
@@ -389,8 +397,8 @@ public final class CudaBackend implements Backend {
                 case BF16 -> "matmul_bf16";
                 case Q8_0 -> "matmul_q8_0";
                 case Q4_0 -> "matmul_q4_0";
-                case Q4_K, Q6_K -> throw new IllegalArgumentException("matmul: " + w + " on " + location
-                        + " has no kernel; Backend.upload decodes K-quants to F32");
+                case Q4_1, Q5_0, Q4_K, Q5_K, Q6_K -> throw new IllegalArgumentException("matmul: " + w + " on " + location
+                        + " has no kernel; Backend.upload decodes it to F32");
             };
             kernels.launch(kernel, ceilDiv(nOut, WARPS_PER_BLOCK), ceilDiv(rows, ROWS_PER_WARP), 32 * WARPS_PER_BLOCK, stream,
                     w.deviceAddress(), x.deviceAddress(), out.deviceAddress(), nOut, nIn, rows);
@@ -596,7 +604,7 @@ public final class CudaBackend implements Backend {
             case BF16 -> "embedding_bf16";
             case Q8_0 -> "embedding_q8_0";
             case Q4_0 -> "embedding_q4_0";
-            case Q4_K, Q6_K -> throw new IllegalArgumentException("embedding: " + table + " on " + location
+            case Q4_1, Q5_0, Q4_K, Q5_K, Q6_K -> throw new IllegalArgumentException("embedding: " + table + " on " + location
                     + " has no kernel; Backend.upload decodes K-quants to F32");
         };
         lock.lock();

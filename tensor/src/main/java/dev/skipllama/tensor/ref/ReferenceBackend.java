@@ -6,10 +6,16 @@ import dev.skipllama.tensor.Dequantize;
 import dev.skipllama.tensor.Location;
 import dev.skipllama.tensor.RopeLayout;
 import dev.skipllama.tensor.Tensor;
+import dev.skipllama.tensor.quant.QuantDot;
+import dev.skipllama.tensor.quant.QuantizedRow;
 
 /**
  * The definition of every op: plain scalar loops, one thread, sums in double. Slow on purpose;
  * faster backends are tested against it. Stateless, so it is safe to share between threads.
+ *
+ * <p>A matmul with block-quantized weights is ggml's integer dot product ({@link QuantDot}): each
+ * activation row is quantized to 8-bit blocks ({@link QuantizedRow}) and every block summed in
+ * integers. Float weights (F32, F16, BF16) take the activations as they are.
  */
 public final class ReferenceBackend implements Backend {
 
@@ -23,6 +29,16 @@ public final class ReferenceBackend implements Backend {
         Checks.on(Location.HOST, "matmul", w, x, out);
         Checks.matmul(w, x, out);
         int nOut = w.dim(0), nIn = w.dim(1), rows = x.rowCount();
+        if (w.dtype().isQuantized()) {
+            QuantizedRow q = new QuantizedRow(QuantizedRow.blocksFor(w.dtype()), nIn);
+            for (int r = 0; r < rows; r++) {
+                q.quantize(x.segment(), 4L * r * nIn);
+                for (int o = 0; o < nOut; o++) {
+                    out.setFloat((long) r * nOut + o, QuantDot.dot(w.dtype(), w.segment(), o * w.rowBytes(), q));
+                }
+            }
+            return;
+        }
         float[] wRow = new float[nIn];
         for (int o = 0; o < nOut; o++) {
             Dequantize.row(w, o, wRow);

@@ -54,45 +54,4 @@ class DecodeTest {
             }
         }
     }
-
-    @Test
-    void q4NibblesCoverEveryByteValue() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment seg = arena.allocate(256 + 16);
-            for (int b = 0; b < 256; b++) {
-                seg.set(ValueLayout.JAVA_BYTE, b, (byte) b);
-            }
-            float[] lo = new float[Simd.L], hi = new float[Simd.L];
-            for (int start = 0; start < 256; start += 16) {
-                for (int j = 0; j < 16; j += Simd.L) {
-                    Decode.q4lo(Decode.q4bytes(seg, start, j)).intoArray(lo, 0);
-                    Decode.q4hi(Decode.q4bytes(seg, start, j)).intoArray(hi, 0);
-                    for (int k = 0; k < Simd.L; k++) {
-                        int b = start + j + k;
-                        assertEquals((b & 0xf) - 8, lo[k], "low nibble of " + b);
-                        assertEquals((b >>> 4) - 8, hi[k], "high nibble of " + b);
-                    }
-                }
-            }
-        }
-    }
-
-    @Test
-    void q8LanesAreSignedBytes() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment seg = arena.allocate(256);
-            for (int b = 0; b < 256; b++) {
-                seg.set(ValueLayout.JAVA_BYTE, b, (byte) b);
-            }
-            float[] q = new float[Simd.L];
-            for (int start = 0; start < 256; start += 32) {
-                for (int j = 0; j < 32; j += Simd.L) {
-                    Decode.q8(seg, start, j).intoArray(q, 0);
-                    for (int k = 0; k < Simd.L; k++) {
-                        assertEquals((byte) (start + j + k), q[k]);
-                    }
-                }
-            }
-        }
-    }
 }

@@ -39,14 +39,17 @@ public final class GgufFile implements AutoCloseable {
     private final Path path;
     private final Arena arena;
     private final MemorySegment mapping;
+    /** The mapping's page control, or null for an image in memory ({@link #of}). */
+    private final FileMapping.Mapped mapped;
     private final GgufParser.Header header;
     private final Map<String, Object> metadata;
     private final Map<String, GgufTensorInfo> tensorsByName;
 
-    private GgufFile(Path path, Arena arena, MemorySegment mapping, GgufParser.Header header) {
+    private GgufFile(Path path, Arena arena, MemorySegment mapping, FileMapping.Mapped mapped, GgufParser.Header header) {
         this.path = path;
         this.arena = arena;
         this.mapping = mapping;
+        this.mapped = mapped;
         this.header = header;
         this.metadata = Collections.unmodifiableMap(header.metadata());
         Map<String, GgufTensorInfo> byName = new LinkedHashMap<>();
@@ -60,8 +63,8 @@ public final class GgufFile implements AutoCloseable {
     public static GgufFile open(Path path) throws IOException {
         Arena arena = Arena.ofShared(); // shared: a backend's worker threads read the tensors
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = FileMapping.readOnly(ch, arena);
-            return new GgufFile(path, arena, seg, GgufParser.parse(path, seg));
+            FileMapping.Mapped m = FileMapping.map(ch, arena);
+            return new GgufFile(path, arena, m.segment(), m, GgufParser.parse(path, m.segment()));
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -73,7 +76,18 @@ public final class GgufFile implements AutoCloseable {
      * {@code path} only names the data in messages. Used by tests to fuzz without touching the disk.
      */
     static GgufFile of(Path path, MemorySegment bytes) throws GgufFormatException {
-        return new GgufFile(path, null, bytes, GgufParser.parse(path, bytes));
+        return new GgufFile(path, null, bytes, null, GgufParser.parse(path, bytes));
+    }
+
+    /**
+     * Drops the resident pages under a tensor of this file that the model no longer reads (its
+     * backend holds its own copy): resident memory then counts the copy once. Reading the tensor
+     * again still works; it faults the pages back in.
+     */
+    public void releasePages(Tensor t) {
+        if (mapped != null && !t.isPacked() && t.location().isHost()) {
+            mapped.release(t.segment());
+        }
     }
 
     public Path path() {

@@ -25,10 +25,11 @@ import java.util.Map;
  * {@link Workspace}, so one model can serve several sessions (their backend ops are serialised by the
  * backend).
  *
- * <p>On a device backend the weights are uploaded once, here, and freed by {@link #close()} (which
- * {@code Model.close} calls); activations and the KV cache live on the device too, and the only
- * per-token copy to the host is the logits row that {@link #head} returns. On a host backend
- * nothing is copied and {@code close} does nothing.
+ * <p>Weights go through {@link Backend#upload} once, here, and the copies it makes are freed by
+ * {@link #close()} (which {@code Model.close} calls). On a device backend that is every weight, and
+ * activations and the KV cache live on the device too: the only per-token copy to the host is the
+ * logits row that {@link #head} returns. The CPU backend copies only quantized matrices, into its
+ * packed tiles; float weights stay memory-mapped.
  */
 public final class Llama implements AutoCloseable {
     private final LlamaConfig config;
@@ -47,10 +48,15 @@ public final class Llama implements AutoCloseable {
         this.config = config;
         this.backend = backend;
         this.invFreq = config.ropeInverseFrequencies();
-        this.weights = backend.location().isHost() ? weights : upload(weights, progress);
+        this.weights = upload(weights, progress);
     }
 
-    /** The backend's copy of every weight; a tensor used twice (tied embeddings) is uploaded once. */
+    /**
+     * The backend's copy of every weight; a tensor used twice (tied embeddings) is uploaded once. A
+     * host backend returns most weights as they are and quantized matrices rearranged for its kernels
+     * (the CPU's tiles); there the token embedding, which is only ever gathered row by row, stays
+     * as loaded even when the LM head shares it.
+     */
     private LlamaWeights upload(LlamaWeights w, ProgressListener progress) {
         Upload u = new Upload(w, progress);
         try {
@@ -59,7 +65,8 @@ public final class Llama implements AutoCloseable {
                 layers.add(new LlamaWeights.Layer(u.up(l.attnNorm()), u.up(l.wq()), u.up(l.wk()), u.up(l.wv()),
                         u.up(l.wo()), u.up(l.ffnNorm()), u.up(l.wGate()), u.up(l.wUp()), u.up(l.wDown())));
             }
-            return new LlamaWeights(u.up(w.tokenEmbedding()), layers, u.up(w.finalNorm()), u.up(w.output()));
+            Tensor embedding = backend.location().isHost() ? w.tokenEmbedding() : u.up(w.tokenEmbedding());
+            return new LlamaWeights(embedding, layers, u.up(w.finalNorm()), u.up(w.output()));
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -177,10 +184,12 @@ public final class Llama implements AutoCloseable {
         int n = positions.length;
         if (action.runsAttention()) {
             Tensor xb = ws.xb.rows(0, n), q = ws.q.rows(0, n), att = ws.att.rows(0, n), proj = ws.proj.rows(0, n);
+            int p0 = positions[0];
+            Tensor k = cache.keys(l).rows(p0, p0 + n), v = cache.values(l).rows(p0, p0 + n);
             backend.rmsnorm(h, w.attnNorm(), config.rmsEps(), xb);
-            backend.matmul(w.wq(), xb, q);
+            backend.matmul(List.of(w.wq(), w.wk(), w.wv()), xb, List.of(q, k, v));   // one input, one job
             backend.rope(q, config.headDim(), positions, invFreq, config.ropeLayout());
-            projectKv(l, w, xb, cache, positions);
+            backend.rope(k, config.headDim(), positions, invFreq, config.ropeLayout());
             backend.attention(q, cache.keys(l), cache.values(l), positions, config.heads(), config.kvHeads(), att);
             backend.matmul(w.wo(), att, proj);
             backend.add(h, proj, h);
@@ -191,8 +200,7 @@ public final class Llama implements AutoCloseable {
         if (action.runsFfn()) {
             Tensor xb = ws.xb.rows(0, n), gate = ws.gate.rows(0, n), up = ws.up.rows(0, n), proj = ws.proj.rows(0, n);
             backend.rmsnorm(h, w.ffnNorm(), config.rmsEps(), xb);
-            backend.matmul(w.wGate(), xb, gate);
-            backend.matmul(w.wUp(), xb, up);
+            backend.matmul(List.of(w.wGate(), w.wUp()), xb, List.of(gate, up));
             backend.swiglu(gate, up, gate);
             backend.matmul(w.wDown(), gate, proj);
             backend.add(h, proj, h);
@@ -210,8 +218,7 @@ public final class Llama implements AutoCloseable {
     private void projectKv(int l, LlamaWeights.Layer w, Tensor xb, KvCache cache, int[] positions) {
         int p0 = positions[0], p1 = p0 + positions.length;
         Tensor k = cache.keys(l).rows(p0, p1), v = cache.values(l).rows(p0, p1);
-        backend.matmul(w.wk(), xb, k);
-        backend.matmul(w.wv(), xb, v);
+        backend.matmul(List.of(w.wk(), w.wv()), xb, List.of(k, v));
         backend.rope(k, config.headDim(), positions, invFreq, config.ropeLayout());
     }
 

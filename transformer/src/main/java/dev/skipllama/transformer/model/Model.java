@@ -96,11 +96,27 @@ public final class Model implements AutoCloseable {
             LlamaWeights weights = GgufLlama.weights(file, config, arena);
             Tokenizer tokenizer = GgufTokenizerLoader.load(file);
             String template = file.getString("tokenizer.chat_template", null);
-            return new Model(path.toString(), new Llama(config, weights, backend, progress), tokenizer, template, ownedBackend, arena, file);
+            Llama llama = new Llama(config, weights, backend, progress);
+            releaseCopied(file, weights, llama);
+            return new Model(path.toString(), llama, tokenizer, template, ownedBackend, arena, file);
         } catch (RuntimeException e) {
             arena.close();
             file.close();
             throw new IOException(path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The file's pages under every weight the backend copied (the CPU packs quantized matrices, a GPU
+     * uploads everything) go back to the OS, so resident memory holds each weight once.
+     */
+    private static void releaseCopied(GgufFile file, LlamaWeights mapped, Llama llama) {
+        java.util.Set<dev.skipllama.tensor.Tensor> used = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        used.addAll(llama.weights().all());
+        for (dev.skipllama.tensor.Tensor t : mapped.all()) {
+            if (!used.contains(t)) {
+                file.releasePages(t);
+            }
         }
     }
 

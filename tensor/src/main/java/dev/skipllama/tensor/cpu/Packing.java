@@ -1,0 +1,381 @@
+package dev.skipllama.tensor.cpu;
+
+import dev.skipllama.tensor.DType;
+import dev.skipllama.tensor.Dequantize;
+import dev.skipllama.tensor.Halfs;
+import dev.skipllama.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The CPU backend's arrangement of quantized weights: rows in groups of {@link #G} = 16, and within
+ * a group each block (32 or 256 values) of the 16 rows stored together as one <em>tile</em>, laid out
+ * so that a vector lane holds one row. A kernel then computes 16 outputs at once, each lane summing
+ * one row's products in 16-bit integers, with no horizontal sums and no widening shuffles (see
+ * {@link PackedKernels}). Made once at load time by {@link CpuBackend#upload}; a tile holds the
+ * bytes of its 16 GGUF blocks, rearranged (rows past the end of the matrix are zero), except that the
+ * K-quants' packed 6-bit scales are stored unpacked and their super-block scales as F32 (5% more
+ * bytes for Q4_K and Q5_K), and Q6_K's six-bit quants as signed bytes (31% more): each in exchange for
+ * a kernel that C2 compiles whole and that does less work per weight (see {@link PackedKernels}).
+ *
+ * <p><b>Quant vectors.</b> A 64-byte quant vector holds 4 bytes for each of the 16 rows (row j at
+ * bytes 4j..4j+3). For 4-bit quants a 32-bit lane holds eight nibbles of a 32-value unit: bytes
+ * {@code [v(4m) | v(4m+1) << 4, v(4m+2) | v(4m+3) << 4, v(16+4m) | v(17+4m) << 4, v(18+4m) | v(19+4m) << 4]}
+ * in quant vector m (0..3), so nibble t (0..3) of the low 16 bits is value {@code 4m + t} and of the
+ * high 16 bits value {@code 16 + 4m + t}. For Q8_0 a lane of quant vector m (0..7) holds bytes
+ * {@code [q(2m), q(2m+1), q(16+2m), q(17+2m)]}. Either way the low half of a lane only ever meets
+ * values 0..15 and the high half values 16..31 of the unit, which is what the activation pairs of
+ * {@link QuantizedActivations} expect.
+ *
+ * <p><b>Tiles</b> (byte offsets; "16 × f16" is one half per row, row j at 2j):
+ * <ul>
+ *   <li>Q8_0 (544): 8 quant vectors, d: 16 × f16 at 512.</li>
+ *   <li>Q4_0 (288): 4 quant vectors, d at 256.</li>
+ *   <li>Q4_1 (320): 4 quant vectors, d at 256, m at 288.</li>
+ *   <li>Q5_0 (352): 4 quant vectors, the complemented fifth bits at 256 (16 × int32, bit k of row j's
+ *       int for value k), d at 320.</li>
+ *   <li>Q4_K (2432): for each 32-value sub-block j, 4 quant vectors at 256j; the eight 6-bit scales of
+ *       each row as bytes in two vectors at 2048 (sub-blocks 0-3, then 4-7), the eight mins likewise at
+ *       2176; d as 16 × F32 at 2304, dmin at 2368.</li>
+ *   <li>Q5_K (2944): as Q4_K, plus each sub-block's complemented fifth bits (16 × int32) at 2048 + 64j;
+ *       scales at 2560, mins at 2688, d at 2816, dmin at 2880.</li>
+ *   <li>Q6_K (4416): for each unit u of 32 values (sub-blocks 2u, 2u+1), 8 quant vectors at 512u holding
+ *       {@code q − 32} as signed bytes, laid out as Q8_0's (so a lane's low half meets sub-block 2u, its
+ *       high half sub-block 2u + 1); the 16 int8 scales of each row as four vectors at 4096; d as
+ *       16 × F32 at 4352.</li>
+ * </ul>
+ */
+final class Packing {
+    /** Rows per group: 16 lanes of 32 bits fill an AVX-512 vector; narrower vectors take a group in slices. */
+    static final int G = 16;
+    static final String NAME = "cpu-tiles16";
+
+    private static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private Packing() {
+    }
+
+    static boolean packs(DType t) {
+        return t.isQuantized();
+    }
+
+    /** Bytes of one tile: 16 blocks. */
+    static long tileBytes(DType t) {
+        return switch (t) {
+            case Q4_K -> 2432;
+            case Q5_K -> 2944;
+            case Q6_K -> 4416;
+            case Q8_0, Q4_0, Q4_1, Q5_0 -> (long) G * t.blockBytes();
+            case F32, F16, BF16 -> throw new IllegalArgumentException(t + " is not packed");
+        };
+    }
+
+    static int groups(int rows) {
+        return (rows + G - 1) / G;
+    }
+
+    /** Byte offset of the tile of group {@code g}, block {@code b}, in a matrix of {@code nb} blocks per row. */
+    static long tile(DType t, int nb, int g, int b) {
+        return ((long) g * nb + b) * tileBytes(t);
+    }
+
+    /** A packed copy of a row-major quantized weight {@code [rows, cols]}; closing it frees the copy. */
+    static Tensor pack(Tensor w, WorkerPool pool) {
+        DType t = w.dtype();
+        int rows = w.dim(0), cols = w.dim(1), nb = cols / t.blockSize();
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment dst = arena.allocate(Math.max(1, groups(rows) * (long) nb * tileBytes(t)), 64);
+            MemorySegment src = w.segment();
+            long rowBytes = w.rowBytes();
+            // Groups are independent; the pool's chunks write disjoint tiles.
+            pool.run(groups(rows), (g, worker) -> {
+                byte[] blk = new byte[t.blockBytes()];
+                int[] v = new int[256];
+                for (int b = 0; b < nb; b++) {
+                    long tile = tile(t, nb, g, b);
+                    for (int j = 0; j < G && g * G + j < rows; j++) {
+                        MemorySegment.copy(src, I8, (g * G + j) * rowBytes + (long) b * t.blockBytes(), blk, 0, blk.length);
+                        packBlock(t, blk, dst, tile, j, v);
+                    }
+                }
+            });
+            return Tensor.packed(NAME, dst, t, arena, rows, cols);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** The row-major (GGUF) bytes of row {@code r} of a packed tensor into {@code out} at {@code at}. */
+    static void unpackRow(Tensor packed, int r, MemorySegment out, long at) {
+        DType t = packed.dtype();
+        int nb = packed.dim(1) / t.blockSize();
+        MemorySegment src = packed.packedSegment();
+        byte[] blk = new byte[t.blockBytes()];
+        int[] v = new int[256];
+        for (int b = 0; b < nb; b++) {
+            unpackBlock(t, src, tile(t, nb, r / G, b), r % G, blk, v);
+            MemorySegment.copy(blk, 0, out, I8, at + (long) b * t.blockBytes(), blk.length);
+        }
+    }
+
+    // ---- one GGUF block of row j <-> its place in a tile ------------------------------------
+
+    private static void packBlock(DType t, byte[] blk, MemorySegment dst, long tile, int j, int[] v) {
+        switch (t) {
+            case Q8_0 -> {
+                dst.set(I16, tile + 512 + 2L * j, shortAt(blk, 0));
+                for (int m = 0; m < 8; m++) {
+                    long at = tile + 64L * m + 4L * j;
+                    dst.set(I8, at, blk[2 + 2 * m]);
+                    dst.set(I8, at + 1, blk[2 + 2 * m + 1]);
+                    dst.set(I8, at + 2, blk[2 + 16 + 2 * m]);
+                    dst.set(I8, at + 3, blk[2 + 17 + 2 * m]);
+                }
+            }
+            case Q4_0 -> {
+                dst.set(I16, tile + 256 + 2L * j, shortAt(blk, 0));
+                q4Values(blk, 2, v, 0);
+                putNibbles(v, 0, dst, tile, j);
+            }
+            case Q4_1 -> {
+                dst.set(I16, tile + 256 + 2L * j, shortAt(blk, 0));
+                dst.set(I16, tile + 288 + 2L * j, shortAt(blk, 2));
+                q4Values(blk, 4, v, 0);
+                putNibbles(v, 0, dst, tile, j);
+            }
+            case Q5_0 -> {
+                dst.set(I16, tile + 320 + 2L * j, shortAt(blk, 0));
+                dst.set(I32, tile + 256 + 4L * j, ~intAt(blk, 2));
+                q4Values(blk, 6, v, 0);
+                putNibbles(v, 0, dst, tile, j);
+            }
+            case Q4_K, Q5_K -> {
+                boolean five = t == DType.Q5_K;
+                long scales = tile + (five ? 2560 : 2048), dh = scales + 256;
+                dst.set(F32, dh + 4L * j, Halfs.f16ToFloat(shortAt(blk, 0)));
+                dst.set(F32, dh + 64 + 4L * j, Halfs.f16ToFloat(shortAt(blk, 2)));
+                MemorySegment header = MemorySegment.ofArray(blk);
+                for (int sb = 0; sb < 8; sb++) {
+                    long at = scales + 64L * (sb >> 2) + 4L * j + (sb & 3);
+                    dst.set(I8, at, (byte) Dequantize.q4_KScale(header, 4, sb));
+                    dst.set(I8, at + 128, (byte) Dequantize.q4_KMin(header, 4, sb));
+                }
+                int qs = five ? 48 : 16;
+                for (int sb = 0; sb < 8; sb++) {
+                    int c = sb >> 1, shift = 4 * (sb & 1), h = 0;
+                    for (int l = 0; l < 32; l++) {
+                        v[l] = ((blk[qs + 32 * c + l] & 0xff) >>> shift) & 0xf;
+                        if (five) {
+                            h |= ((blk[16 + l] >>> sb) & 1) << l;
+                        }
+                    }
+                    putNibbles(v, 0, dst, tile + 256L * sb, j);
+                    if (five) {
+                        dst.set(I32, tile + 2048 + 64L * sb + 4L * j, ~h);
+                    }
+                }
+            }
+            case Q6_K -> {
+                MemorySegment b = MemorySegment.ofArray(blk);
+                dst.set(F32, tile + 4352 + 4L * j, Halfs.f16ToFloat(shortAt(blk, 208)));
+                for (int k = 0; k < 4; k++) {
+                    dst.set(I32, tile + 4096 + 64L * k + 4L * j, intAt(blk, 192 + 4 * k));
+                }
+                for (int u = 0; u < 8; u++) {
+                    for (int m = 0; m < 8; m++) {
+                        long at = tile + 512L * u + 64L * m + 4L * j;
+                        int u0 = 32 * u;
+                        dst.set(I8, at, (byte) (dev.skipllama.tensor.quant.QuantDot.q6(b, 0, u0 + 2 * m) - 32));
+                        dst.set(I8, at + 1, (byte) (dev.skipllama.tensor.quant.QuantDot.q6(b, 0, u0 + 2 * m + 1) - 32));
+                        dst.set(I8, at + 2, (byte) (dev.skipllama.tensor.quant.QuantDot.q6(b, 0, u0 + 16 + 2 * m) - 32));
+                        dst.set(I8, at + 3, (byte) (dev.skipllama.tensor.quant.QuantDot.q6(b, 0, u0 + 17 + 2 * m) - 32));
+                    }
+                }
+            }
+            case F32, F16, BF16 -> throw new IllegalArgumentException(t + " is not packed");
+        }
+    }
+
+    private static void unpackBlock(DType t, MemorySegment src, long tile, int j, byte[] blk, int[] v) {
+        switch (t) {
+            case Q8_0 -> {
+                putShort(blk, 0, src.get(I16, tile + 512 + 2L * j));
+                for (int m = 0; m < 8; m++) {
+                    long at = tile + 64L * m + 4L * j;
+                    blk[2 + 2 * m] = src.get(I8, at);
+                    blk[2 + 2 * m + 1] = src.get(I8, at + 1);
+                    blk[2 + 16 + 2 * m] = src.get(I8, at + 2);
+                    blk[2 + 17 + 2 * m] = src.get(I8, at + 3);
+                }
+            }
+            case Q4_0 -> {
+                putShort(blk, 0, src.get(I16, tile + 256 + 2L * j));
+                getNibbles(src, tile, j, v, 0);
+                q4Bytes(v, 0, blk, 2);
+            }
+            case Q4_1 -> {
+                putShort(blk, 0, src.get(I16, tile + 256 + 2L * j));
+                putShort(blk, 2, src.get(I16, tile + 288 + 2L * j));
+                getNibbles(src, tile, j, v, 0);
+                q4Bytes(v, 0, blk, 4);
+            }
+            case Q5_0 -> {
+                putShort(blk, 0, src.get(I16, tile + 320 + 2L * j));
+                putInt(blk, 2, ~src.get(I32, tile + 256 + 4L * j));
+                getNibbles(src, tile, j, v, 0);
+                q4Bytes(v, 0, blk, 6);
+            }
+            case Q4_K, Q5_K -> {
+                boolean five = t == DType.Q5_K;
+                long scales = tile + (five ? 2560 : 2048), dh = scales + 256;
+                putShort(blk, 0, Halfs.floatToF16(src.get(F32, dh + 4L * j)));
+                putShort(blk, 2, Halfs.floatToF16(src.get(F32, dh + 64 + 4L * j)));
+                int[] sc = new int[8], m = new int[8];
+                for (int sb = 0; sb < 8; sb++) {
+                    long at = scales + 64L * (sb >> 2) + 4L * j + (sb & 3);
+                    sc[sb] = src.get(I8, at);
+                    m[sb] = src.get(I8, at + 128);
+                }
+                for (int k = 0; k < 4; k++) { // the inverse of Dequantize.q4_KScale / q4_KMin
+                    blk[4 + k] = (byte) (sc[k] | (sc[k + 4] >> 4) << 6);
+                    blk[8 + k] = (byte) (m[k] | (m[k + 4] >> 4) << 6);
+                    blk[12 + k] = (byte) ((sc[k + 4] & 0xf) | (m[k + 4] & 0xf) << 4);
+                }
+                int qs = five ? 48 : 16;
+                if (five) {
+                    java.util.Arrays.fill(blk, 16, 48, (byte) 0);
+                }
+                for (int sb = 0; sb < 8; sb++) {
+                    int c = sb >> 1, shift = 4 * (sb & 1);
+                    getNibbles(src, tile + 256L * sb, j, v, 0);
+                    int h = five ? ~src.get(I32, tile + 2048 + 64L * sb + 4L * j) : 0;
+                    for (int l = 0; l < 32; l++) {
+                        int at = qs + 32 * c + l;
+                        blk[at] = (byte) (shift == 0 ? (blk[at] & 0xf0) | v[l] : (blk[at] & 0x0f) | v[l] << 4);
+                        if (five) {
+                            blk[16 + l] |= (byte) (((h >>> l) & 1) << sb);
+                        }
+                    }
+                }
+            }
+            case Q6_K -> {
+                putShort(blk, 208, Halfs.floatToF16(src.get(F32, tile + 4352 + 4L * j)));
+                for (int k = 0; k < 4; k++) {
+                    putInt(blk, 192 + 4 * k, src.get(I32, tile + 4096 + 64L * k + 4L * j));
+                }
+                java.util.Arrays.fill(blk, 0, 192, (byte) 0);
+                for (int u = 0; u < 8; u++) {
+                    for (int m = 0; m < 8; m++) {
+                        long at = tile + 512L * u + 64L * m + 4L * j;
+                        int u0 = 32 * u;
+                        setQ6(blk, u0 + 2 * m, src.get(I8, at) + 32);
+                        setQ6(blk, u0 + 2 * m + 1, src.get(I8, at + 1) + 32);
+                        setQ6(blk, u0 + 16 + 2 * m, src.get(I8, at + 2) + 32);
+                        setQ6(blk, u0 + 17 + 2 * m, src.get(I8, at + 3) + 32);
+                    }
+                }
+            }
+            case F32, F16, BF16 -> throw new IllegalArgumentException(t + " is not packed");
+        }
+    }
+
+    /** The 32 nibble values of a Q4_0-style block (byte i: value i low, i + 16 high) at {@code blk[at..]}. */
+    private static void q4Values(byte[] blk, int at, int[] v, int v0) {
+        for (int i = 0; i < 16; i++) {
+            v[v0 + i] = blk[at + i] & 0xf;
+            v[v0 + 16 + i] = (blk[at + i] & 0xff) >>> 4;
+        }
+    }
+
+    private static void q4Bytes(int[] v, int v0, byte[] blk, int at) {
+        for (int i = 0; i < 16; i++) {
+            blk[at + i] = (byte) (v[v0 + i] | v[v0 + 16 + i] << 4);
+        }
+    }
+
+    /** 32 four-bit values into the 4 quant vectors at {@code tile}, lane {@code j} (see the class comment). */
+    private static void putNibbles(int[] v, int v0, MemorySegment dst, long tile, int j) {
+        for (int m = 0; m < 4; m++) {
+            long at = tile + 64L * m + 4L * j;
+            int a = v0 + 4 * m, b = v0 + 16 + 4 * m;
+            dst.set(I8, at, (byte) (v[a] | v[a + 1] << 4));
+            dst.set(I8, at + 1, (byte) (v[a + 2] | v[a + 3] << 4));
+            dst.set(I8, at + 2, (byte) (v[b] | v[b + 1] << 4));
+            dst.set(I8, at + 3, (byte) (v[b + 2] | v[b + 3] << 4));
+        }
+    }
+
+    private static void getNibbles(MemorySegment src, long tile, int j, int[] v, int v0) {
+        for (int m = 0; m < 4; m++) {
+            long at = tile + 64L * m + 4L * j;
+            int b0 = src.get(I8, at) & 0xff, b1 = src.get(I8, at + 1) & 0xff;
+            int b2 = src.get(I8, at + 2) & 0xff, b3 = src.get(I8, at + 3) & 0xff;
+            int a = v0 + 4 * m, b = v0 + 16 + 4 * m;
+            v[a] = b0 & 0xf;
+            v[a + 1] = b0 >>> 4;
+            v[a + 2] = b1 & 0xf;
+            v[a + 3] = b1 >>> 4;
+            v[b] = b2 & 0xf;
+            v[b + 1] = b2 >>> 4;
+            v[b + 2] = b3 & 0xf;
+            v[b + 3] = b3 >>> 4;
+        }
+    }
+
+    /** Sets the unsigned 6-bit quant {@code v} of a Q6_K block (the inverse of {@code QuantDot.q6}); ql/qh must start zeroed. */
+    private static void setQ6(byte[] blk, int v, int q) {
+        int h = v >>> 7, r = v & 127, quarter = r >>> 5, l = r & 31;
+        int ql = 64 * h + 32 * (quarter & 1) + l;
+        blk[ql] |= (byte) (quarter < 2 ? q & 0xf : (q & 0xf) << 4);
+        blk[128 + 32 * h + l] |= (byte) (((q >>> 4) & 3) << (2 * quarter));
+    }
+
+    private static short shortAt(byte[] b, int at) {
+        return (short) ((b[at] & 0xff) | b[at + 1] << 8);
+    }
+
+    private static int intAt(byte[] b, int at) {
+        return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
+    }
+
+    private static void putShort(byte[] b, int at, short v) {
+        b[at] = (byte) v;
+        b[at + 1] = (byte) (v >> 8);
+    }
+
+    private static void putInt(byte[] b, int at, int v) {
+        b[at] = (byte) v;
+        b[at + 1] = (byte) (v >> 8);
+        b[at + 2] = (byte) (v >> 16);
+        b[at + 3] = (byte) (v >> 24);
+    }
+
+    /** Whether every F16 scale of a row-major quantized weight is finite (the kernels' fast F16 decode needs it). */
+    static String firstNonFiniteScale(Tensor w) {
+        DType t = w.dtype();
+        int[] scaleOffsets = switch (t) {
+            case Q8_0, Q4_0, Q5_0 -> new int[]{0};
+            case Q4_1, Q4_K, Q5_K -> new int[]{0, 2};
+            case Q6_K -> new int[]{208};
+            case F32, F16, BF16 -> new int[0];
+        };
+        MemorySegment s = w.segment();
+        long blocks = w.byteSize() / t.blockBytes();
+        for (long b = 0; b < blocks; b++) {
+            for (int off : scaleOffsets) {
+                short h = s.get(I16, b * t.blockBytes() + off);
+                if ((h & 0x7c00) == 0x7c00) {
+                    long perRow = w.dim(1) / t.blockSize();
+                    return "row " + b / perRow + ", block " + b % perRow + " has a scale of " + Halfs.f16ToFloat(h);
+                }
+            }
+        }
+        return null;
+    }
+}

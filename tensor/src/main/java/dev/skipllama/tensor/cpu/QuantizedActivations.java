@@ -1,0 +1,156 @@
+package dev.skipllama.tensor.cpu;
+
+import static dev.skipllama.tensor.cpu.Simd.F;
+import static dev.skipllama.tensor.cpu.Simd.I;
+import static dev.skipllama.tensor.cpu.Simd.L;
+
+import dev.skipllama.tensor.Halfs;
+import dev.skipllama.tensor.quant.QuantizedRow;
+import dev.skipllama.tensor.quant.QuantizedRow.Blocks;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Activation rows quantized for the packed integer kernels: the values of {@link QuantizedRow} (the
+ * definition; this class computes the same q and d with vector code), laid out for the kernels.
+ *
+ * <p>The kernels multiply 16-bit lanes in which the low half of a 32-bit lane holds a weight of value
+ * {@code s} of a 32-value group and the high half the weight of value {@code 16 + s} (see
+ * {@link Packing}), so the activations are kept as {@code pairs}: for each 32 values, 16 ints
+ * {@code q[16 + s] << 16 | q[s] & 0xffff}, broadcast whole to multiply both halves at once.
+ *
+ * <p>Scratch owned by one {@link CpuBackend}: arrays grow to the largest batch seen and are reused.
+ */
+final class QuantizedActivations {
+    /** 1.5 · 2^23: adding and subtracting it rounds a float below 2^22 to the nearest integer, ties to even. */
+    private static final float ROUND = 12582912f;
+
+    Blocks blocks;
+    int rows;
+    int n;
+    /** rows × n/2: the pairs of each 32-value group, row after row. */
+    int[] pairs = new int[0];
+    /** rows × n/blockSize: each block's scale. */
+    float[] d = new float[0];
+    /** rows × n/32: Σq of each 32 values. */
+    int[] sum = new int[0];
+    /** rows × n/32: Q8_1's f16(d · Σq) (B32 only). */
+    float[] s = new float[0];
+    /** Per-worker scratch: a block's floats and its quantized values. */
+    private final float[][] v;
+    private final int[][] qi;
+
+    QuantizedActivations(int workers) {
+        v = new float[workers][256];
+        qi = new int[workers][256];
+    }
+
+    /** Sizes the arrays for {@code rows} rows of {@code n} values (a multiple of the block size). */
+    void reset(Blocks blocks, int rows, int n) {
+        this.blocks = blocks;
+        this.rows = rows;
+        this.n = n;
+        int groups = rows * (n / 32);
+        if (pairs.length < rows * (n / 2)) {
+            pairs = new int[rows * (n / 2)];
+        }
+        if (d.length < groups) {
+            d = new float[groups];
+            sum = new int[groups];
+            s = new float[groups];
+        }
+    }
+
+    int pairsPerRow() {
+        return n / 2;
+    }
+
+    int blocksPerRow() {
+        return n / blocks.size();
+    }
+
+    int groupsPerRow() {
+        return n / 32;
+    }
+
+    /**
+     * Quantizes row {@code r} from the {@link #n} floats at byte offset {@code at} of {@code x}, with
+     * {@code worker}'s scratch (rows may be quantized by several workers at once).
+     */
+    void quantizeRow(MemorySegment x, long at, int r, int worker) {
+        int bs = blocks.size();
+        float[] v = this.v[worker];
+        int[] qi = this.qi[worker];
+        for (int b = 0; b < n / bs; b++) {
+            MemorySegment.copy(x, Decode.F32, at + 4L * b * bs, v, 0, bs);
+            int blk = r * (n / bs) + b;
+            d[blk] = blocks == Blocks.B32 ? block32(v, qi) : block256(v, qi);
+            for (int g = 0; g < bs / 32; g++) {
+                int gi = r * (n / 32) + b * (bs / 32) + g;
+                sum[gi] = pairsOf(qi, 32 * g, r * (n / 2) + 16 * (b * (bs / 32) + g));
+                s[gi] = blocks == Blocks.B32 ? Halfs.f16ToFloat(Halfs.floatToF16(d[blk] * sum[gi])) : 0f;
+            }
+        }
+    }
+
+    /** {@link QuantizedRow#block32} on v[0..32) into qi; returns d. */
+    private static float block32(float[] v, int[] qi) {
+        FloatVector mx = FloatVector.zero(F);
+        for (int i = 0; i < 32; i += L) {
+            mx = mx.max(FloatVector.fromArray(F, v, i).abs());
+        }
+        float max = mx.reduceLanes(VectorOperators.MAX); // max is exact in any order (and NaN wins, as in Math.max)
+        float id = max != 0 ? 127f / max : 0f;
+        for (int i = 0; i < 32; i += L) {
+            rint(FloatVector.fromArray(F, v, i).mul(id).min(127f).max(-127f)).intoArray(qi, i);
+        }
+        return Halfs.f16ToFloat(Halfs.floatToF16(max / 127f));
+    }
+
+    /** {@link QuantizedRow#block256} on v[0..256) into qi; returns d. */
+    private static float block256(float[] v, int[] qi) {
+        FloatVector mx = FloatVector.zero(F);
+        for (int i = 0; i < 256; i += L) {
+            mx = mx.max(FloatVector.fromArray(F, v, i).abs());
+        }
+        float amax = mx.reduceLanes(VectorOperators.MAX);
+        if (amax != amax || amax == 0) { // NaN: keep the block non-finite, as the definition does
+            java.util.Arrays.fill(qi, 0);
+            return amax == 0 ? 0f : Float.NaN;
+        }
+        float max = 0;
+        for (int i = 0; i < 256; i++) { // the first value of largest magnitude, sign kept
+            if (Math.abs(v[i]) == amax) {
+                max = v[i];
+                break;
+            }
+        }
+        float iscale = -127f / max;
+        for (int i = 0; i < 256; i += L) {
+            rint(FloatVector.fromArray(F, v, i).mul(iscale).min(127f).max(-127f)).intoArray(qi, i);
+        }
+        return 1f / iscale;
+    }
+
+    /**
+     * Math.rint of floats below 2^22 in magnitude, then to int; NaN becomes 0 as in a Java cast (the
+     * vector conversion gives Integer.MIN_VALUE for it, as x86's does).
+     */
+    private static IntVector rint(FloatVector x) {
+        FloatVector r = x.add(ROUND).sub(ROUND);
+        return (IntVector) r.blend(0f, r.test(VectorOperators.IS_NAN)).convert(VectorOperators.F2I, 0);
+    }
+
+    /** Pairs of qi[q0..q0+32) into {@link #pairs} at {@code p0}; returns their sum. */
+    private int pairsOf(int[] qi, int q0, int p0) {
+        IntVector total = IntVector.zero(I);
+        for (int i = 0; i < 16; i += L) {
+            IntVector lo = IntVector.fromArray(I, qi, q0 + i), hi = IntVector.fromArray(I, qi, q0 + 16 + i);
+            hi.lanewise(VectorOperators.LSHL, 16).or(lo.and(0xffff)).intoArray(pairs, p0 + i);
+            total = total.add(lo).add(hi);
+        }
+        return total.reduceLanes(VectorOperators.ADD);
+    }
+}

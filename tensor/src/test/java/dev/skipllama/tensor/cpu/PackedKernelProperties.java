@@ -1,0 +1,211 @@
+package dev.skipllama.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.skipllama.tensor.Backend;
+import dev.skipllama.tensor.DType;
+import dev.skipllama.tensor.Halfs;
+import dev.skipllama.tensor.Tensor;
+import dev.skipllama.tensor.TestData;
+import dev.skipllama.tensor.TestData.Values;
+import dev.skipllama.tensor.quant.QuantizedRow;
+import dev.skipllama.tensor.ref.ReferenceBackend;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.Random;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+/**
+ * The packed integer kernels equal the reference's definition of a quantized matmul
+ * ({@link dev.skipllama.tensor.quant.QuantDot}) bit for bit, at every vector width the build tests
+ * ({@link Simd}). Weights are random bytes (every quant, fifth-bit, high-bit and packed-scale pattern
+ * occurs, which no quantizer would produce) with finite F16 scales from zero through subnormals to
+ * large; activations of every {@link Values} kind; row counts that leave partial 16-row groups.
+ */
+class PackedKernelProperties {
+    private static Backend cpu;
+    private static final Backend ref = new ReferenceBackend();
+
+    @BeforeContainer
+    static void start() {
+        cpu = new CpuBackend(2);
+    }
+
+    @AfterContainer
+    static void stop() {
+        cpu.close();
+    }
+
+    @Provide
+    Arbitrary<DType> quantized() {
+        return Arbitraries.of(DType.Q8_0, DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q4_K, DType.Q5_K, DType.Q6_K);
+    }
+
+    @Property(tries = 300)
+    void matmulEqualsTheIntegerDefinitionExactly(@ForAll("quantized") DType dtype, @ForAll @IntRange(min = 1, max = 9) int rows,
+                                                 @ForAll @IntRange(min = 1, max = 40) int nOut,
+                                                 @ForAll @IntRange(min = 1, max = 12) int blocks,
+                                                 @ForAll Values kind, @ForAll long seed) {
+        int nIn = dtype.blockSize() * (dtype.blockSize() == 256 ? Math.min(blocks, 3) : blocks);
+        Random rnd = new Random(seed);
+        try (Tensor w = randomBlocks(rnd, dtype, nOut, nIn);
+             Tensor x = TestData.tensor(rnd, DType.F32, kind, rows, nIn);
+             Tensor packed = cpu.upload(w);
+             Tensor a = Tensor.allocate(DType.F32, rows, nOut);
+             Tensor b = Tensor.allocate(DType.F32, rows, nOut)) {
+            cpu.matmul(packed, x, a);
+            ref.matmul(w, x, b);
+            assertBitsEqual(b, a, dtype + " " + kind + " [" + rows + "x" + nIn + "]·[" + nOut + "x" + nIn + "]ᵀ");
+        }
+    }
+
+    /** Large enough to be split across the workers, with several weights over one input in one job. */
+    @Property(tries = 12)
+    void severalWeightsOverOneInputEqualTheDefinition(@ForAll("quantized") DType dtype, @ForAll @IntRange(min = 1, max = 5) int rows,
+                                                      @ForAll @IntRange(min = 100, max = 300) int nOut, @ForAll long seed) {
+        int nIn = dtype.blockSize() == 256 ? 512 : 256;
+        Random rnd = new Random(seed);
+        try (Tensor w1 = randomBlocks(rnd, dtype, nOut, nIn);
+             Tensor w2 = randomBlocks(rnd, dtype, nOut / 3 + 1, nIn);
+             Tensor x = TestData.tensor(rnd, DType.F32, Values.NORMAL, rows, nIn);
+             Tensor p1 = cpu.upload(w1);
+             Tensor p2 = cpu.upload(w2);
+             Tensor a1 = Tensor.allocate(DType.F32, rows, nOut);
+             Tensor a2 = Tensor.allocate(DType.F32, rows, nOut / 3 + 1);
+             Tensor b1 = Tensor.allocate(DType.F32, rows, nOut);
+             Tensor b2 = Tensor.allocate(DType.F32, rows, nOut / 3 + 1)) {
+            cpu.matmul(List.of(p1, p2), x, List.of(a1, a2));
+            ref.matmul(w1, x, b1);
+            ref.matmul(w2, x, b2);
+            assertBitsEqual(b1, a1, dtype + " first of two");
+            assertBitsEqual(b2, a2, dtype + " second of two");
+        }
+    }
+
+    @Property(tries = 60)
+    void packingKeepsEveryByte(@ForAll("quantized") DType dtype, @ForAll @IntRange(min = 1, max = 40) int rows,
+                               @ForAll @IntRange(min = 1, max = 3) int blocks, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        try (Tensor w = randomBlocks(rnd, dtype, rows, dtype.blockSize() * blocks);
+             Tensor packed = cpu.upload(w);
+             Tensor back = Tensor.allocate(dtype, w.shape())) {
+            assertEquals(true, packed.isPacked());
+            cpu.toHost(packed, back);
+            assertEquals(-1L, w.segment().mismatch(back.segment()), dtype + ": the unpacked bytes differ");
+        }
+    }
+
+    @Property(tries = 40)
+    void embeddingFromAPackedTableEqualsReference(@ForAll("quantized") DType dtype, @ForAll @IntRange(min = 1, max = 30) int vocab,
+                                                  @ForAll @IntRange(min = 1, max = 6) int count, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int d = dtype.blockSize() * 2;
+        int[] tokens = rnd.ints(count, 0, vocab).toArray();
+        try (Tensor table = randomBlocks(rnd, dtype, vocab, d);
+             Tensor packed = cpu.upload(table);
+             Tensor a = Tensor.allocate(DType.F32, count, d);
+             Tensor b = Tensor.allocate(DType.F32, count, d)) {
+            cpu.embedding(packed, tokens, a);
+            ref.embedding(table, tokens, b);
+            assertBitsEqual(b, a, "embedding " + dtype);
+        }
+    }
+
+    /** The vector quantizer of the CPU backend gives the definition's q, d and sums, NaN and infinity included. */
+    @Property(tries = 200)
+    void activationQuantizationEqualsTheDefinition(@ForAll QuantizedRow.Blocks blocks, @ForAll @IntRange(min = 1, max = 3) int count,
+                                                   @ForAll Values kind, @ForAll @IntRange(min = 0, max = 3) int specials, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int n = blocks.size() * count;
+        float[] x = TestData.floats(rnd, n, kind);
+        for (int i = 0; i < specials; i++) {
+            x[rnd.nextInt(n)] = switch (rnd.nextInt(4)) {
+                case 0 -> Float.NaN;
+                case 1 -> Float.POSITIVE_INFINITY;
+                case 2 -> -x[rnd.nextInt(n)]; // ties in magnitude with opposite signs
+                default -> 0f;
+            };
+        }
+        try (Tensor t = Tensor.of(x, 1, n)) {
+            QuantizedRow want = new QuantizedRow(blocks, n).quantize(t.segment(), 0);
+            QuantizedActivations got = new QuantizedActivations(1);
+            got.reset(blocks, 1, n);
+            got.quantizeRow(t.segment(), 0, 0, 0);
+            for (int b = 0; b < n / blocks.size(); b++) {
+                assertEquals(Float.floatToIntBits(want.d(b)), Float.floatToIntBits(got.d[b]), "d of block " + b);
+            }
+            for (int g = 0; g < n / 32; g++) {
+                assertEquals(want.sum(g), got.sum[g], "sum of group " + g + " " + blocks + " " + kind + " specials " + specials + " seed " + seed + " x " + java.util.Arrays.toString(java.util.Arrays.copyOfRange(x, 32 * g, 32 * g + 32)));
+                assertEquals(Float.floatToIntBits(want.s(g)), Float.floatToIntBits(got.s[g]), "s of group " + g);
+                for (int s = 0; s < 16; s++) {
+                    int pair = got.pairs[16 * g + s];
+                    assertEquals(want.q(32 * g + s), (short) pair, "q " + (32 * g + s));
+                    assertEquals(want.q(32 * g + 16 + s), pair >> 16, "q " + (32 * g + 16 + s));
+                }
+            }
+        }
+    }
+
+    @Property(tries = 10)
+    void aNonFiniteScaleIsRefusedAtUpload(@ForAll("quantized") DType dtype, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        try (Tensor w = randomBlocks(rnd, dtype, 3, dtype.blockSize())) {
+            int scaleAt = dtype == DType.Q6_K ? 208 : 0;
+            w.segment().set(ValueLayout.JAVA_SHORT_UNALIGNED, (long) rnd.nextInt(3) * dtype.blockBytes() + scaleAt,
+                    rnd.nextBoolean() ? (short) 0x7c00 : (short) 0x7e01);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cpu.upload(w).close());
+            if (!e.getMessage().contains("scale")) {
+                fail("the message should name the scale: " + e.getMessage());
+            }
+        }
+    }
+
+    static void assertBitsEqual(Tensor want, Tensor got, String what) {
+        for (int i = 0; i < want.numel(); i++) {
+            int wb = Float.floatToIntBits(want.getFloat(i)), gb = Float.floatToIntBits(got.getFloat(i));
+            if (wb != gb) {
+                fail(what + " at " + i + ": reference " + want.getFloat(i) + ", cpu " + got.getFloat(i) + " (" + Simd.describe() + ")");
+            }
+        }
+    }
+
+    /** Random bytes, then finite F16 block scales (d, and m/dmin where the dtype has one) of random magnitude. */
+    static Tensor randomBlocks(Random rnd, DType dtype, int rows, int cols) {
+        Tensor t = Tensor.allocate(dtype, rows, cols);
+        MemorySegment s = t.segment();
+        byte[] bytes = new byte[(int) t.byteSize()];
+        rnd.nextBytes(bytes);
+        MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, 0, bytes.length);
+        int[] scales = switch (dtype) {
+            case Q8_0, Q4_0, Q5_0 -> new int[]{0};
+            case Q4_1, Q4_K, Q5_K -> new int[]{0, 2};
+            case Q6_K -> new int[]{208};
+            case F32, F16, BF16 -> new int[0];
+        };
+        for (long blk = 0; blk < t.byteSize(); blk += dtype.blockBytes()) {
+            for (int at : scales) {
+                s.set(ValueLayout.JAVA_SHORT_UNALIGNED, blk + at, scale(rnd));
+            }
+        }
+        return t;
+    }
+
+    private static short scale(Random rnd) {
+        return switch (rnd.nextInt(6)) {
+            case 0 -> (short) 0;
+            case 1 -> (short) (rnd.nextInt(0x3ff) + 1 | (rnd.nextBoolean() ? 0x8000 : 0)); // F16 subnormal
+            case 2 -> Halfs.floatToF16((float) (rnd.nextGaussian() * 10));
+            default -> Halfs.floatToF16((float) (rnd.nextGaussian() * 1e-3));
+        };
+    }
+}
