@@ -124,7 +124,7 @@ class GgufCorruptionTest {
         reject(tensor(13, 0, 100), "tensor 'w' ne[0]", "Q5_K stores blocks of 256 elements");
         reject(tensor(DType.Q8_0.ggmlType(), 0, 31), "tensor 'w' ne[0]", "blocks of 32", "31 elements");
         reject(tensor(0, 8, 4), "tensor 'w' offset", "offset 8 is not a multiple of the alignment 32");
-        reject(tensor(0, 32, 4), "tensor 'w' offset", "offset 32 + 16 bytes runs past the end");
+        reject(tensor(0, 32, 4), "tensor 'w' offset", "offset 32, expected 0: the first tensor must start the data section");
         reject(tensor(0, 0, 5), "tensor 'w' offset", "offset 0 + 20 bytes runs past the end");
         reject(tensor(0, -32, 4), "tensor 'w' offset", "18446744073709551584");
         reject(RawGguf.header(3, 2, 0).tensor("w", 0, 0, 4).tensor("w", 0, 0, 4).padTo(32).zeros(16).bytes(),

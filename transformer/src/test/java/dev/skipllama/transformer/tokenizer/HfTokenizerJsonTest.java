@@ -148,7 +148,7 @@ class HfTokenizerJsonTest {
                 .getMessage().contains("a normalizer (object {type=NFC}) is not supported"));
         String unigram = small("[]", "").replace("\"type\":\"BPE\"", "\"type\":\"Unigram\"");
         assertTrue(assertThrows(TokenizerFormatException.class, () -> HfTokenizerJson.parse(unigram, null, "u"))
-                .getMessage().contains("model.type is 'Unigram'; only BPE"));
+                .getMessage().contains("model.type is string Unigram; only \"BPE\""));
         assertTrue(assertThrows(TokenizerFormatException.class,
                 () -> HfTokenizerJson.parse(small("[\"a b\",[\"a\",\"b\"]]", ""), null, "m")).getMessage().contains("mixes"));
         assertTrue(assertThrows(TokenizerFormatException.class,
