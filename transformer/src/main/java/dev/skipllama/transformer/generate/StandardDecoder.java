@@ -100,13 +100,14 @@ public final class StandardDecoder implements TokenDecoder {
     /**
      * Cache rows a new prompt can keep: the longest common prefix with the tokens the cache already
      * holds (a chat turn re-sends the conversation so far), leaving at least one token to run so there
-     * are logits to sample from. Only for full decoding: a skipping policy computed the earlier
-     * generated tokens' KV rows differently from how a prefill would, and reusing them would make the
-     * result depend on the conversation's history of calls. Batch-invariant kernels make the reused
-     * rows bit-identical to a fresh prefill's.
+     * are logits to sample from. Only when the hooks run prompt and generated tokens alike
+     * ({@link StepHooks#reusesPrefix}: full decoding, a fixed exit, a static plan): a dynamic policy
+     * computed the earlier generated tokens' KV rows differently from how a prefill would, and reusing
+     * them would make the result depend on the conversation's history of calls. Batch-invariant kernels
+     * make the reused rows bit-identical to a fresh prefill's.
      */
     private int reusablePrefix(int[] prompt) {
-        if (stepHooks != StepHooks.FULL) {
+        if (!stepHooks.reusesPrefix()) {
             return 0;
         }
         int n = Math.min(Math.min(cached.length, cache.length()), prompt.length - 1);
