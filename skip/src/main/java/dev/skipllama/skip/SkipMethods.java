@@ -53,7 +53,8 @@ public final class SkipMethods {
 
     /**
      * The method a spec describes. Options a method does not know, a missing or out-of-range argument
-     * and an unknown name are {@link IllegalArgumentException}s that quote the spec.
+     * and an unknown name are {@link SkipSpecException}s that quote the spec; a plan file that cannot be
+     * read or parsed is an {@link java.io.UncheckedIOException} or {@link IllegalArgumentException} naming the file.
      *
      * @param calibration statistics for the calibration-based planners; called at most once, and only
      *                    for those specs (may be null otherwise)
@@ -69,7 +70,7 @@ public final class SkipMethods {
      * then checks what depends on the model (an exit layer beyond its depth).
      *
      * @param calibrationGiven whether calibration text will be supplied
-     * @throws IllegalArgumentException naming the spec and what is wrong
+     * @throws SkipSpecException naming the spec and what is wrong
      */
     public static void check(String specText, boolean calibrationGiven) {
         Supplier<Calibration> none = () -> null;

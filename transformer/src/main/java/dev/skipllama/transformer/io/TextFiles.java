@@ -44,6 +44,38 @@ public final class TextFiles {
         return read(file, maxBytes, what).lines().toList();
     }
 
+    /**
+     * The start of the file, at most {@code maxBytes} bytes, cut before a UTF-8 character the limit
+     * would split: for text of which only a prefix is used (perplexity over the first N tokens), so a
+     * large file (or an endless one) is read only as far as it can be used.
+     */
+    public static String readPrefix(Path file, long maxBytes) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + ": is a directory, expected a text file");
+        }
+        int limit = (int) Math.min(maxBytes, Integer.MAX_VALUE - 16);
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(limit);
+        }
+        int end = bytes.length;
+        if (end == limit) { // maybe cut inside a character: drop its lead and continuation bytes
+            int back = end;
+            while (back > 0 && end - back < 4 && (bytes[back - 1] & 0xC0) == 0x80) {
+                back--;
+            }
+            if (back > 0 && (bytes[back - 1] & 0x80) != 0 && end - back + 1 < sequenceLength(bytes[back - 1])) {
+                end = back - 1;
+            }
+        }
+        return decode(java.util.Arrays.copyOf(bytes, end), file);
+    }
+
+    private static int sequenceLength(byte lead) {
+        int b = lead & 0xFF;
+        return b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+    }
+
     /** At most {@code maxBytes} bytes of the file; more is an {@link InvalidTextException}. */
     public static byte[] readBytes(Path file, long maxBytes, String what) throws IOException {
         if (Files.isDirectory(file)) {

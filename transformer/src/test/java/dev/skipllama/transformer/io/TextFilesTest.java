@@ -38,6 +38,18 @@ class TextFilesTest {
                 .endsWith("is a directory, expected a plan file"));
     }
 
+    /** Text of which only the start is used is read only that far, and never cut inside a character. */
+    @Test
+    void aPrefixStopsBeforeACharacterTheLimitWouldSplit(@TempDir Path dir) throws IOException {
+        Path f = Files.writeString(dir.resolve("t.txt"), "ab€cd"); // € is three bytes: e2 82 ac
+        assertEquals("ab", TextFiles.readPrefix(f, 3));
+        assertEquals("ab", TextFiles.readPrefix(f, 4));
+        assertEquals("ab€", TextFiles.readPrefix(f, 5));
+        assertEquals("ab€cd", TextFiles.readPrefix(f, 100));
+        Files.write(f, new byte[]{'a', (byte) 0xff, 'b'});
+        assertTrue(assertThrows(InvalidTextException.class, () -> TextFiles.readPrefix(f, 100)).getMessage().contains("byte offset 1"));
+    }
+
     /** /dev/zero used to be read for seconds into gigabytes of heap; now it stops at the bound. */
     @Test
     void anEndlessInputStopsAtTheBound() {
