@@ -22,12 +22,22 @@ public final class NonFinite {
 
     /** The index of the first NaN or infinity in {@code a[0, n)}, or -1. */
     public static int first(float[] a, int n) {
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, a, i);
-            acc = acc.add(v.sub(v));
+        // Four accumulators: one would make the loop wait on the latency of each add.
+        FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        int l = S.length(), i = 0;
+        for (int bound = n - 4 * l; i <= bound; i += 4 * l) {
+            FloatVector v0 = FloatVector.fromArray(S, a, i), v1 = FloatVector.fromArray(S, a, i + l);
+            FloatVector v2 = FloatVector.fromArray(S, a, i + 2 * l), v3 = FloatVector.fromArray(S, a, i + 3 * l);
+            acc0 = acc0.add(v0.sub(v0));
+            acc1 = acc1.add(v1.sub(v1));
+            acc2 = acc2.add(v2.sub(v2));
+            acc3 = acc3.add(v3.sub(v3));
         }
+        for (int bound = S.loopBound(n); i < bound; i += l) {
+            FloatVector v = FloatVector.fromArray(S, a, i);
+            acc0 = acc0.add(v.sub(v));
+        }
+        FloatVector acc = acc0.add(acc1).add(acc2.add(acc3));
         float tail = 0;
         for (int j = i; j < n; j++) {
             tail += a[j] - a[j];

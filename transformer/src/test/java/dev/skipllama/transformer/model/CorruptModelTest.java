@@ -219,6 +219,7 @@ class CorruptModelTest {
         assertTrue(m.contains("the tokenizer has 4000 tokens but the model's embedding and LM head have 4096 rows"), m);
 
         Path ckpt = EmbeddedModel.checkpointCopy(dir.resolve("hf-tokenizer"));
+        Files.delete(ckpt.resolve("tokenizer.model")); // else it is the tokenizer the checkpoint uses
         String pre = "{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":{\"Regex\":"
                 + Json.quote(HfTokenizerJson.LLAMA3_PATTERN) + "},\"behavior\":\"Isolated\",\"invert\":false},"
                 + "{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":true,\"use_regex\":false}]}";
