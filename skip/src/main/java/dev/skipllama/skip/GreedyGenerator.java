@@ -2,8 +2,8 @@ package dev.skipllama.skip;
 
 import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.llama.KvCache;
-import dev.skipllama.transformer.llama.NonFinite;
 import dev.skipllama.transformer.llama.Llama;
+import dev.skipllama.transformer.llama.NonFinite;
 import dev.skipllama.transformer.llama.Workspace;
 import dev.skipllama.transformer.sampling.Sampler;
 

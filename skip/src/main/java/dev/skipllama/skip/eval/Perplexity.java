@@ -6,8 +6,8 @@ import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.ProgressListener;
 import dev.skipllama.transformer.llama.ForwardHooks;
 import dev.skipllama.transformer.llama.KvCache;
-import dev.skipllama.transformer.llama.NonFinite;
 import dev.skipllama.transformer.llama.Llama;
+import dev.skipllama.transformer.llama.NonFinite;
 import dev.skipllama.transformer.llama.Workspace;
 import java.util.Arrays;
 

@@ -1,5 +1,6 @@
 package dev.skipllama.transformer.generate;
 
+import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.llama.ContextOverflowException;
 import dev.skipllama.transformer.llama.DelegatingHooks;
 import dev.skipllama.transformer.llama.ForwardHooks;
@@ -10,7 +11,6 @@ import dev.skipllama.transformer.llama.NonFinite;
 import dev.skipllama.transformer.llama.Workspace;
 import dev.skipllama.transformer.sampling.Sampler;
 import dev.skipllama.transformer.sampling.SamplingConfig;
-import dev.skipllama.tensor.Tensor;
 
 /**
  * Autoregressive decoding: the prompt in batched chunks (matrix-matrix products, one weight read

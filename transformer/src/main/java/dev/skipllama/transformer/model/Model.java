@@ -135,7 +135,7 @@ public final class Model implements AutoCloseable {
         return new IOException(m.startsWith(path.toString()) ? m : path + ": " + m, e);
     }
 
-    /** "the file holds N tensors the model does not use: a, b, c, … (and M more)". */
+    /** "the file holds N tensors the model does not use: a, b, c, … (M more)". */
     static String describeUnused(List<String> unused) {
         int shown = Math.min(unused.size(), 6);
         return "the file holds " + unused.size() + " tensor" + (unused.size() == 1 ? "" : "s") + " the model does not use: "

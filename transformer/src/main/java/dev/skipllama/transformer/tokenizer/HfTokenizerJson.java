@@ -1,8 +1,8 @@
 package dev.skipllama.transformer.tokenizer;
 
-import dev.skipllama.transformer.json.Json;
 import dev.skipllama.transformer.io.RegularFiles;
 import dev.skipllama.transformer.io.TextFiles;
+import dev.skipllama.transformer.json.Json;
 import dev.skipllama.transformer.json.JsonException;
 import java.io.IOException;
 import java.nio.file.Files;
