@@ -129,7 +129,9 @@ class CorruptModelFuzzProperties {
         } catch (IOException e) {
             assertTrue(e.getMessage() != null && e.getMessage().contains(name), what + ": the error does not name the file: " + e);
             Statistics.collect(e.getClass() == IOException.class ? "IOException" : e.getClass().getSimpleName());
-            COUNTS.merge(kind(what) + ": " + e.getClass().getSimpleName(), 1, Integer::sum);
+            COUNTS.merge(kind(what) + ": " + e.getClass().getSimpleName()
+                    + (e.getClass() == IOException.class && e.getCause() != null ? " (from " + e.getCause().getClass().getSimpleName() + ")" : ""),
+                    1, Integer::sum);
         } catch (Throwable t) {
             fail("damage [" + what + "] escaped as " + t, t);
         }

@@ -64,6 +64,7 @@ class FailedLoadReleasesTest {
         }
         assertEquals(0, mappings(gguf));
         try (Model ok = Model.load(EmbeddedModel.checkpointCopy(dir.resolve("good")), CPU)) {
+            assertEquals(12, ok.config().layers());
             assertEquals(1, mappings(dir.resolve("good/model.safetensors")), "the count sees a mapping that is there");
         }
         assertEquals(0, mappings(dir.resolve("good/model.safetensors")));
