@@ -28,7 +28,8 @@ final class BenchCommand {
     static int run(Options.Parsed p, Io io) throws Exception {
         int pp = p.getInt("--prompt", 1, 1 << 16), tg = p.getInt("--gen", 1, 1 << 16);
         int runs = p.getInt("--runs", 1, 1000), warmup = p.getInt("--warmup", 0, 1000);
-        try (ModelArgs.Loaded m = ModelArgs.open(p, io)) {
+        DecodingArgs.check(p); // a bad --skip is a usage error before the model loads
+        return ModelArgs.with(p, io, m -> {
             Llama llama = m.model().llama();
             if (pp + tg + 17 > llama.config().contextLength()) {
                 throw new UsageException("--prompt + --gen must leave room in the model's context of " + llama.config().contextLength());
@@ -40,8 +41,8 @@ final class BenchCommand {
             io.out().printf(Locale.ROOT, "%s  %s  threads=%s  [%s]%n", m.model().source(), m.backend().name(), p.get("--threads"), d.label());
             io.out().printf(Locale.ROOT, "  pp%d  %8.2f tok/s   (runs: %s)%n", pp, r.prefillMedian(), fmt(r.prefill()));
             io.out().printf(Locale.ROOT, "  tg%d  %8.2f tok/s   (runs: %s)%n", tg, r.decodeMedian(), fmt(r.decode()));
-        }
-        return 0;
+            return 0;
+        });
     }
 
     private static String fmt(double[] a) {

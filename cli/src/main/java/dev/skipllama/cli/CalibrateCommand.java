@@ -1,10 +1,13 @@
 package dev.skipllama.cli;
 
-import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.SkipMethods;
+import dev.skipllama.skip.SkipSpecException;
 import dev.skipllama.skip.plan.PlanFile;
 import dev.skipllama.skip.plan.StaticSkip;
+import dev.skipllama.transformer.io.OutputFile;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** {@code skipllama calibrate}: compute a static skipping plan on calibration text and save it. */
 final class CalibrateCommand {
@@ -24,15 +27,26 @@ final class CalibrateCommand {
     static int run(Options.Parsed p, Io io) throws Exception {
         String spec = p.require("--method");
         Path out = Path.of(p.require("--out"));
-        try (ModelArgs.Loaded m = ModelArgs.open(p, io)) {
-            SkipMethod method = SkipMethods.parse(spec, m.model().llama(), DecodingArgs.calibration(p, m.model(), spec));
-            if (!(method instanceof StaticSkip s)) {
-                throw new UsageException(spec + " is not a static plan (calibrate writes shortgpt, last25, last, unified, attn-drop, ffn-drop)");
-            }
-            PlanFile.write(s.plan(), out);
+        // Everything that can be told without the model, before loading it and calibrating for minutes:
+        try {
+            SkipMethods.check(spec, p.has("--calibration"));
+        } catch (SkipSpecException e) {
+            throw new UsageException("--method " + e.getMessage());
+        }
+        if (!SkipMethods.isStaticPlan(spec)) {
+            throw new UsageException(spec + " is not a static plan (calibrate writes shortgpt, last25, last, unified, attn-drop, ffn-drop)");
+        }
+        List<Path> inputs = new ArrayList<>(List.of(p.has("--model") ? p.path("--model") : ModelArgs.defaultModel()));
+        if (p.has("--calibration")) {
+            inputs.add(p.path("--calibration"));
+        }
+        OutputFile.checkNotInput(out, inputs);
+        return ModelArgs.with(p, io, m -> {
+            StaticSkip s = (StaticSkip) DecodingArgs.parse(spec, m.model(), DecodingArgs.calibration(p, m.model(), spec));
+            PlanFile.write(s.plan(), out, inputs);
             io.out().println(PlanFile.toJson(s.plan()));
             io.out().println("wrote " + out + "; use it with: skipllama generate --skip plan:" + out);
-        }
-        return 0;
+            return 0;
+        });
     }
 }

@@ -34,7 +34,8 @@ final class ChatCommand {
 
     static int run(Options.Parsed p, Io io) throws Exception {
         int maxReply = p.getInt("--tokens", 1, 1 << 20);
-        try (ModelArgs.Loaded m = ModelArgs.open(p, io)) {
+        DecodingArgs.check(p); // a bad --skip is a usage error before the model loads
+        return ModelArgs.with(p, io, m -> {
             var model = m.model();
             ChatTemplate template = p.get("--template").equals("auto")
                     ? ChatTemplate.detect(model.chatTemplateSource(), model.tokenizer())
@@ -57,7 +58,8 @@ final class ChatCommand {
                         io.out().print("> ");
                         io.out().flush();
                     }
-                    String line = io.in().readLine();
+                    // a message longer than this cannot fit the context whatever its tokens: stop reading there
+                    String line = LineReader.readLine(io.in(), Math.max(4096, 32 * context), "standard input");
                     if (line == null || line.strip().equals("/exit")) {
                         break;
                     }
@@ -79,17 +81,20 @@ final class ChatCommand {
                     Generation g = session.generate(prompt, maxReply, (String piece) -> {
                         io.out().print(piece);
                         io.out().flush();
-                        return true;
+                        return !io.out().checkError();
                     });
                     io.out().println();
+                    if (io.out().checkError()) {
+                        break; // the reader has gone: Main reports it
+                    }
                     chat.add(new Message("assistant", g.text()));
                     io.err().printf(Locale.ROOT, "[%d new prompt tokens at %.1f tok/s, %d generated at %.1f tok/s]%n",
                             g.stats().promptTokens(), g.stats().prefillTokensPerSecond(), g.stats().generatedTokens(),
                             g.stats().decodeTokensPerSecond());
                 }
             }
-        }
-        return 0;
+            return 0;
+        });
     }
 
     private static ChatTemplate named(String name) {

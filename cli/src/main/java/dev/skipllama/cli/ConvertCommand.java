@@ -3,8 +3,6 @@ package dev.skipllama.cli;
 import dev.skipllama.tensor.DType;
 import dev.skipllama.transformer.convert.GgufQuantize;
 import dev.skipllama.transformer.convert.HfToGguf;
-import dev.skipllama.transformer.tokenizer.GgufTokenizerMetadata;
-import dev.skipllama.transformer.tokenizer.SentencePieceModelFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,7 +19,9 @@ final class ConvertCommand {
     static Options convertOptions() {
         return new Options("convert", "CHECKPOINT_DIR OUT.gguf [--type T]", """
                 Converts a Hugging Face Llama checkpoint (config.json + safetensors) to GGUF with llama.cpp's names, \
-                keys and RoPE layout; a SentencePiece tokenizer.model beside it becomes the GGUF tokenizer.""")
+                keys and RoPE layout; its tokenizer (a SentencePiece tokenizer.model, or a Llama-3 byte-level BPE \
+                tokenizer.json) becomes the GGUF tokenizer. The file is written under a temporary name and renamed \
+                when complete; an output that is one of the checkpoint's files is refused.""")
                 .positional("CHECKPOINT_DIR", "directory with config.json and *.safetensors")
                 .positional("OUT.gguf", "the file to write")
                 .opt("--type", "T", "weight type: " + TYPES, "F16");
@@ -42,11 +42,9 @@ final class ConvertCommand {
         if (!Files.isRegularFile(dir.resolve("config.json"))) {
             throw new UsageException(dir + " is not a Hugging Face checkpoint directory (no config.json)");
         }
-        Map<String, ?> tokenizer = Map.of();
-        if (Files.isRegularFile(dir.resolve("tokenizer.model"))) {
-            tokenizer = GgufTokenizerMetadata.sentencePiece(SentencePieceModelFile.load(dir.resolve("tokenizer.model")));
-        } else {
-            io.err().println("warning: no tokenizer.model in " + dir + "; the GGUF will have no tokenizer");
+        Map<String, ?> tokenizer = HfToGguf.tokenizerMetadata(dir); // tokenizer.model, else tokenizer.json
+        if (tokenizer.isEmpty()) {
+            io.err().println("warning: no tokenizer.model or tokenizer.json in " + dir + "; the GGUF will have no tokenizer");
         }
         List<String> names;
         try (Progress bar = new Progress("converting", "bytes")) {

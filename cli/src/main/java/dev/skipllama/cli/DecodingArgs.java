@@ -2,15 +2,16 @@ package dev.skipllama.cli;
 
 import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.SkipMethods;
+import dev.skipllama.skip.SkipSpecException;
 import dev.skipllama.skip.calibration.Calibration;
 import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
 import dev.skipllama.transformer.generate.StandardDecoder;
+import dev.skipllama.transformer.io.TextFiles;
 import dev.skipllama.transformer.model.Model;
 import dev.skipllama.transformer.model.SessionOptions;
 import dev.skipllama.transformer.sampling.SamplingConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
@@ -29,6 +30,36 @@ final class DecodingArgs {
                 .opt("--speculate", "E,D", "self-speculative decoding: draft with the first E layers, D tokens per round", null);
     }
 
+    /** Calibration text is read whole (every line is a passage); more than this would take hours to calibrate on. */
+    static final long MAX_CALIBRATION_BYTES = 16L << 20;
+
+    /**
+     * Checks --skip and --speculate as far as possible without the model, so that a bad spec is a usage
+     * error before anything is loaded.
+     */
+    static void check(Options.Parsed p) {
+        String speculate = p.get("--speculate");
+        if (p.get("--skip") != null && speculate != null) {
+            throw new UsageException("--skip and --speculate cannot be combined");
+        }
+        checkSkip(p);
+        if (speculate != null) {
+            speculation(speculate, Integer.MAX_VALUE);
+        }
+    }
+
+    /** The --skip half of {@link #check}, for commands without --speculate. */
+    static void checkSkip(Options.Parsed p) {
+        String skip = p.get("--skip");
+        if (skip != null) {
+            try {
+                SkipMethods.check(skip, p.has("--calibration"));
+            } catch (SkipSpecException e) {
+                throw new UsageException("--skip " + e.getMessage());
+            }
+        }
+    }
+
     /** The parsed choice: the session options to use, and the skipping method when there is one (for its statistics). */
     record Decoding(SessionOptions options, SkipMethod method, int[] speculation, String label) {
     }
@@ -43,7 +74,8 @@ final class DecodingArgs {
             throw new UsageException("--skip and --speculate cannot be combined");
         }
         if (skip != null) {
-            SkipMethod m = SkipMethods.parse(skip, model.llama(), calibration(p, model, "--skip " + skip));
+            SkipMethod m = parse(skip, model, calibration(p, model, "--skip " + skip));
+            // asStepHooks gives each session (decoder) its own per-sequence state; m.stats() counts them all
             return new Decoding(options.withDecoder((llama, s, n) -> new StandardDecoder(llama, s, m.asStepHooks(), n)), m, null, m.name());
         }
         if (speculate != null) {
@@ -67,7 +99,17 @@ final class DecodingArgs {
         } catch (NumberFormatException ignored) {
             // reported below with the expected form
         }
-        throw new UsageException("--speculate expects E,D with 1 <= E < " + layers + " (the model's layers) and 1 <= D <= 32, got '" + spec + "'");
+        throw new UsageException("--speculate expects E,D with 1 <= E < " + (layers == Integer.MAX_VALUE ? "the model's layers"
+                : layers + " (the model's layers)") + " and 1 <= D <= 32, got '" + spec + "'");
+    }
+
+    /** SkipMethods.parse, with a spec the model rules out (an exit past its depth) as a usage error. */
+    static SkipMethod parse(String spec, Model model, Supplier<Calibration> calibration) {
+        try {
+            return SkipMethods.parse(spec, model.llama(), calibration);
+        } catch (SkipSpecException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     /** Calibration statistics measured on --calibration's text, only when a planner asks for them. */
@@ -78,10 +120,11 @@ final class DecodingArgs {
                 throw new UsageException(what + " ranks layers on calibration text: add --calibration FILE");
             }
             List<int[]> seqs;
-            try {
-                seqs = Calibration.passages(model.tokenizer(), Files.readAllLines(file), model.config().contextLength());
+            try { // bounded and strict: /dev/zero or a stray binary file is an error naming it, at once
+                seqs = Calibration.passages(model.tokenizer(), TextFiles.readLines(file, MAX_CALIBRATION_BYTES, "calibration text"),
+                        model.config().contextLength());
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read calibration text " + file + ": " + e.getMessage(), e);
+                throw new UncheckedIOException(e.getMessage(), e);
             }
             if (seqs.isEmpty()) {
                 throw new UsageException("calibration text " + file + " has no non-empty lines");

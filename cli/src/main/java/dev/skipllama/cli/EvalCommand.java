@@ -1,10 +1,10 @@
 package dev.skipllama.cli;
 
 import dev.skipllama.skip.SkipMethod;
-import dev.skipllama.skip.SkipMethods;
 import dev.skipllama.skip.eval.Perplexity;
 import dev.skipllama.skip.eval.Report;
 import dev.skipllama.skip.eval.SkipEval;
+import dev.skipllama.transformer.io.TextFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -38,22 +38,25 @@ final class EvalCommand {
 
     static int run(Options.Parsed p, Io io) throws Exception {
         Path text = Path.of(p.require("--text"));
-        if (!Files.isRegularFile(text)) {
+        if (!Files.exists(text) || Files.isDirectory(text)) {
             throw new UsageException("--text " + text + ": no such file");
         }
-        try (ModelArgs.Loaded m = ModelArgs.open(p, io)) {
-            return p.has("--table") ? table(p, io, m, text) : perplexity(p, io, m, text);
-        }
+        DecodingArgs.checkSkip(p); // a bad --skip is a usage error before the model loads
+        return ModelArgs.with(p, io, m -> p.has("--table") ? table(p, io, m, text) : perplexity(p, io, m, text));
     }
 
     private static int perplexity(Options.Parsed p, Io io, ModelArgs.Loaded m, Path text) throws Exception {
         var llama = m.model().llama();
         int context = llama.config().contextLength();
         int window = p.has("--window") ? p.getInt("--window", 2, context) : context;
-        int[] ids = m.model().tokenizer().encode(Files.readString(text), m.model().tokenizer().addBosByDefault());
-        ids = Arrays.copyOf(ids, Math.min(ids.length, p.getInt("--max-tokens", 2, Integer.MAX_VALUE)));
+        int maxTokens = p.getInt("--max-tokens", 2, Integer.MAX_VALUE);
+        // Only the text's first --max-tokens tokens are scored, so only as much is read as they can take
+        // (a token is rarely more than a few bytes): a huge or endless file is read only that far.
+        String content = TextFiles.readPrefix(text, Math.min(1L << 30, 64L * maxTokens + 4096));
+        int[] ids = m.model().tokenizer().encode(content, m.model().tokenizer().addBosByDefault());
+        ids = Arrays.copyOf(ids, Math.min(ids.length, maxTokens));
         SkipMethod method = p.has("--skip")
-                ? SkipMethods.parse(p.get("--skip"), llama, DecodingArgs.calibration(p, m.model(), "--skip " + p.get("--skip")))
+                ? DecodingArgs.parse(p.get("--skip"), m.model(), DecodingArgs.calibration(p, m.model(), "--skip " + p.get("--skip")))
                 : null;
         long t0 = System.nanoTime();
         Perplexity.Result r;
@@ -73,7 +76,8 @@ final class EvalCommand {
     private static int table(Options.Parsed p, Io io, ModelArgs.Loaded m, Path text) throws Exception {
         int prompts = p.getInt("--prompts", 1, 1000), tokens = p.getInt("--tokens", 1, 4096);
         int pplTokens = p.getInt("--max-tokens", 2, Integer.MAX_VALUE);
-        List<String> lines = Files.readAllLines(text).stream().filter(l -> !l.isBlank()).toList();
+        List<String> lines = TextFiles.readLines(text, SkipEval.MAX_TEXT_BYTES, "evaluation text").stream()
+                .filter(l -> !l.isBlank()).toList();
         boolean speedOnly = p.has("--speed-only");
         List<SkipEval.Row> rows;
         try (Progress bar = new Progress("evaluating", "methods")) {
@@ -85,15 +89,9 @@ final class EvalCommand {
         }
         String title = "Skip methods on " + Path.of(m.model().source()).getFileName() + " (" + m.model().config().layers()
                 + " layers), " + prompts + " prompts × " + tokens + " greedy tokens";
-        String md = Report.markdown(title, rows, speedOnly);
-        io.out().println(md);
-        Path out = Path.of(p.get("--out"));
-        Files.createDirectories(out);
-        Files.writeString(out.resolve("skip-eval.md"), md);
-        if (!speedOnly) {
-            Files.writeString(out.resolve("skip-eval.svg"), Report.svg(title, rows));
-        }
-        io.err().println("wrote " + out.resolve("skip-eval.md") + (speedOnly ? "" : " and " + out.resolve("skip-eval.svg")));
+        io.out().println(Report.markdown(title, rows, speedOnly));
+        List<Path> written = Report.write(Path.of(p.get("--out")), title, rows, speedOnly, List.of(text, Path.of(m.model().source())));
+        io.err().println("wrote " + String.join(" and ", written.stream().map(Path::toString).toList()));
         return 0;
     }
 }

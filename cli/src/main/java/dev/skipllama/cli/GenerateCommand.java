@@ -24,7 +24,8 @@ final class GenerateCommand {
         String prompt = p.get("--prompt");
         int tokens = p.getInt("--tokens", 1, 1 << 20);
         boolean color = DepthColors.enabled(p.get("--color"), io.terminal());
-        try (ModelArgs.Loaded m = ModelArgs.open(p, io)) {
+        DecodingArgs.check(p); // a bad --skip is a usage error before the model loads
+        return ModelArgs.with(p, io, m -> {
             int layers = m.model().config().layers();
             int[] ids = m.model().tokenizer().encode(prompt, m.model().tokenizer().addBosByDefault());
             int promptTokens = ids.length;
@@ -41,7 +42,7 @@ final class GenerateCommand {
                 Generation g = session.generate(ids, tokens, (piece, depth) -> {
                     io.out().print(color ? colors.paint(piece, depth) : piece);
                     io.out().flush();
-                    return true;
+                    return !io.out().checkError(); // nobody reads the rest: stop (Main reports the failed write)
                 });
                 io.out().println();
                 report(io, m, d, g);
@@ -49,8 +50,8 @@ final class GenerateCommand {
                     io.err().println(colors.legend());
                 }
             }
-        }
-        return 0;
+            return 0;
+        });
     }
 
     static void report(Io io, ModelArgs.Loaded m, DecodingArgs.Decoding d, Generation g) {

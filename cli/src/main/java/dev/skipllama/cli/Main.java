@@ -1,6 +1,8 @@
 package dev.skipllama.cli;
 
 import java.io.BufferedReader;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -51,12 +53,26 @@ public final class Main {
     public static void main(String[] args) {
         boolean terminal = System.console() != null && System.console().isTerminal();
         Io io = new Io(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)),
-                new PrintStream(System.out, true, StandardCharsets.UTF_8), System.err, terminal);
+                new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8), System.err, terminal);
         System.exit(run(args, io));
     }
 
-    /** Runs one command line; returns the exit status. */
+    /**
+     * Runs one command line; returns the exit status. A PrintStream never throws: it only records that
+     * a write failed, so the status checks it at the end ({@code generate > /dev/full} used to lose the
+     * text and exit 0).
+     */
     static int run(String[] args, Io io) {
+        int status = dispatch(args, io);
+        if (io.out().checkError()) {
+            io.err().println("skipllama" + (args.length > 0 ? " " + args[0] : "") + ": error: cannot write to standard output "
+                    + "(a full disk, or a closed pipe or descriptor): the output is incomplete");
+            return 1;
+        }
+        return status;
+    }
+
+    private static int dispatch(String[] args, Io io) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
             if (args.length > 1 && COMMANDS.containsKey(args[1])) {
                 io.out().print(COMMANDS.get(args[1]).options().get().help());
@@ -87,12 +103,16 @@ public final class Main {
             io.err().println("skipllama " + args[0] + ": " + e.getMessage());
             io.err().println("run 'skipllama " + args[0] + " --help' for its options");
             return 2;
-        } catch (Exception | OutOfMemoryError e) {
+        } catch (Exception | OutOfMemoryError | InternalError e) {
             Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
             String msg = switch (t) {
-                // the JDK's file exceptions carry only the path as their message
-                case java.nio.file.NoSuchFileException f -> "no such file: " + f.getMessage();
-                case java.nio.file.AccessDeniedException f -> "permission denied: " + f.getMessage();
+                // what is left of a fault the commands could not pin on a model file (they name it when they can)
+                case InternalError f when String.valueOf(f.getMessage()).contains("unsafe memory access") ->
+                        "a file read through a memory mapping was truncated or changed while in use (" + f.getMessage() + ")";
+                // the JDK's file exceptions carry only the path as their message, unless given a reason
+                case java.nio.file.NoSuchFileException f when f.getReason() == null -> "no such file: " + f.getMessage();
+                case java.nio.file.AccessDeniedException f when f.getReason() == null -> "permission denied: " + f.getMessage();
+                case java.nio.file.FileSystemException f when f.getReason() == null -> f.getClass().getSimpleName() + ": " + f.getMessage();
                 default -> t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
             };
             io.err().println("skipllama " + args[0] + ": error: " + msg);

@@ -24,6 +24,26 @@ final class ModelArgs {
                 .opt("--threads", "K", "CPU threads", "all cores");
     }
 
+    /** What a command does with a loaded model. */
+    @FunctionalInterface
+    interface Body {
+        int run(Loaded m) throws Exception;
+    }
+
+    /**
+     * Loads the model, runs {@code body} with it and closes it. A fault from a model file truncated
+     * while mapped becomes a one-line error naming the file (ModelFileChangedException).
+     */
+    static int with(Options.Parsed p, Io io, Body body) throws Exception {
+        try (Loaded m = open(p, io)) {
+            try {
+                return body.run(m);
+            } catch (InternalError e) {
+                throw m.model().explainFault(e);
+            }
+        }
+    }
+
     /** A model on its backend; closing closes both. */
     record Loaded(Backend backend, Model model) implements AutoCloseable {
         @Override
@@ -69,13 +89,23 @@ final class ModelArgs {
         } // IllegalStateException (CUDA unavailable, with the reason) is an error, not a usage mistake
     }
 
-    /** The embedded model: $SKIPLLAMA_MODEL, then models/tiny-layerskip here, then beside the jar's checkout. */
+    /**
+     * The model to use without --model: $SKIPLLAMA_MODEL (a .gguf file or a checkpoint directory, as
+     * --model takes), else the embedded model: models/tiny-layerskip here, then beside the jar's checkout.
+     */
     static Path defaultModel() throws IOException {
-        List<Path> tried = new ArrayList<>();
-        String env = System.getenv("SKIPLLAMA_MODEL");
+        return defaultModel(System.getenv("SKIPLLAMA_MODEL"));
+    }
+
+    static Path defaultModel(String env) throws IOException {
         if (env != null && !env.isBlank()) {
-            tried.add(Path.of(env));
+            Path p = Path.of(env);
+            if (!Files.exists(p)) {
+                throw new IOException("SKIPLLAMA_MODEL=" + env + ": no such model file or directory");
+            }
+            return p; // Model.load says what is wrong with it, if anything
         }
+        List<Path> tried = new ArrayList<>();
         tried.add(Path.of(EMBEDDED));
         try {
             Path jar = Path.of(ModelArgs.class.getProtectionDomain().getCodeSource().getLocation().toURI());

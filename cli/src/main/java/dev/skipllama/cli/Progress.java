@@ -11,6 +11,8 @@ import java.util.Locale;
  */
 final class Progress implements ProgressListener, AutoCloseable {
     private static final int WIDTH = 30;
+    /** ANSI "erase to the end of the line". */
+    static final String CLEAR_TO_END = "\u001b[K";
     private final String label;
     private final String unit;
     private final PrintStream err;
@@ -38,7 +40,7 @@ final class Progress implements ProgressListener, AutoCloseable {
         long now = System.nanoTime();
         if (live && (now - lastDraw > 100_000_000L || done >= total)) {
             lastDraw = now;
-            err.print("\r" + line(now));
+            err.print("\r" + line(now) + CLEAR_TO_END); // a shorter line must not leave the end of a longer one
             err.flush();
         }
     }
@@ -68,6 +70,7 @@ final class Progress implements ProgressListener, AutoCloseable {
     @Override
     public void close() {
         if (live) {
+            err.print("\r" + line(System.nanoTime()) + CLEAR_TO_END); // the final state, without a stale "s left"
             err.println();
         } else if (total > 0) {
             err.println(line(System.nanoTime()));

@@ -86,7 +86,7 @@ class CliTest {
         }
         r = run("quantize", "/no/such/in.gguf", "/tmp/out.gguf", "--type", "Q8_0");
         assertEquals(1, r.status());
-        assertTrue(r.err().contains("no such file: /no/such/in.gguf"), r.err());
+        assertTrue(r.err().contains("/no/such/in.gguf: no such file (expected a GGUF file)"), r.err());
         r = run("generate", "--model", "/no/such/model");
         assertEquals(1, r.status());
         assertTrue(r.err().contains("/no/such/model: no such model file or directory"), r.err());

@@ -25,6 +25,18 @@ public final class FullModel implements SkipMethod {
         return stats.track(ForwardHooks.FULL, SkipStats.Phase.GENERATED, 1);
     }
 
+    /** No per-sequence state: every session may share this instance. */
+    @Override
+    public SkipMethod forSession() {
+        return this;
+    }
+
+    /** Prompt and generated tokens run the same layers, so their KV rows agree and a repeated prefix is reused. */
+    @Override
+    public boolean reusesPrefix() {
+        return true;
+    }
+
     @Override
     public SkipStats stats() {
         return stats;

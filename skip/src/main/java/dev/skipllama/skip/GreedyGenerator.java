@@ -3,6 +3,7 @@ package dev.skipllama.skip;
 import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.llama.KvCache;
 import dev.skipllama.transformer.llama.Llama;
+import dev.skipllama.transformer.llama.NonFinite;
 import dev.skipllama.transformer.llama.Workspace;
 import dev.skipllama.transformer.sampling.Sampler;
 
@@ -45,6 +46,7 @@ public final class GreedyGenerator {
             Tensor l = model.forward(prompt, cache, ws, method.prefill(0, prompt.length), 1);
             for (int step = 0; ; step++) {
                 logits[step] = l.toFloatArray();
+                NonFinite.requireFinite(logits[step], cache.length() - 1, null);
                 out[step] = argmax(logits[step]);
                 if (step + 1 == newTokens) {
                     break;

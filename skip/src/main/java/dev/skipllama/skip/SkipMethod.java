@@ -35,12 +35,36 @@ public interface SkipMethod {
     default void reset() {
     }
 
-    /** What the forwards driven by this method actually executed. */
+    /** What the forwards driven by this method actually executed (summed over its {@link #forSession} instances). */
     SkipStats stats();
 
-    /** This method as a decoder's per-step hooks (step 0 is the prompt), for {@code StandardDecoder} and sessions. */
+    /**
+     * This method for one more decoder: the same settings and the same {@link #stats()}, with
+     * per-sequence state of its own. Sessions of one model may run on several threads, and a method
+     * whose state follows a sequence (D³'s depth, SkipDecode's start, AdaSkip's estimates, a confidence
+     * exit's head buffers) shared by two of them would mix their sequences and change their text.
+     * Methods without such state return themselves.
+     */
+    SkipMethod forSession();
+
+    /**
+     * Whether the KV rows this method writes for a token are the same whether the token was in a
+     * prompt or generated: true when prefill and generation run the same actions (the full model, a
+     * fixed exit, a static plan). Only then may a session keep the rows of a repeated prefix (a chat
+     * turn re-sends the conversation) and get the same text as a fresh session.
+     */
+    default boolean reusesPrefix() {
+        return false;
+    }
+
+    /**
+     * This method as a decoder's per-step hooks (step 0 is the prompt), for {@code StandardDecoder} and
+     * sessions. Each call drives a fresh {@link #forSession} instance, so a decoder factory
+     * {@code (llama, s, n) -> new StandardDecoder(llama, s, m.asStepHooks(), n)} gives every session its
+     * own state while {@code m.stats()} counts them all.
+     */
     default StepHooks asStepHooks() {
-        SkipMethod m = this;
+        SkipMethod m = forSession();
         return new StepHooks() {
             @Override
             public ForwardHooks forStep(int step, int position, int rows) {
@@ -50,6 +74,11 @@ public interface SkipMethod {
             @Override
             public void reset() {
                 m.reset();
+            }
+
+            @Override
+            public boolean reusesPrefix() {
+                return m.reusesPrefix();
             }
         };
     }

@@ -53,78 +53,124 @@ public final class SkipMethods {
 
     /**
      * The method a spec describes. Options a method does not know, a missing or out-of-range argument
-     * and an unknown name are {@link IllegalArgumentException}s that quote the spec.
+     * and an unknown name are {@link SkipSpecException}s that quote the spec; a plan file that cannot be
+     * read or parsed is an {@link java.io.UncheckedIOException} or {@link IllegalArgumentException} naming the file.
      *
      * @param calibration statistics for the calibration-based planners; called at most once, and only
      *                    for those specs (may be null otherwise)
      */
     public static SkipMethod parse(String specText, Llama model, Supplier<Calibration> calibration) {
-        Spec spec = new Spec(specText);
-        int layers = model.config().layers();
+        return build(new Spec(specText), model, model.config().layers(), calibration);
+    }
+
+    /**
+     * Checks a spec without a model, as far as that is possible: the method's name, its argument and
+     * options and their model-independent ranges, and that a planner that ranks layers has calibration
+     * text. A command line can so report a bad {@code --skip} before loading anything; {@link #parse}
+     * then checks what depends on the model (an exit layer beyond its depth).
+     *
+     * @param calibrationGiven whether calibration text will be supplied
+     * @throws SkipSpecException naming the spec and what is wrong
+     */
+    public static void check(String specText, boolean calibrationGiven) {
+        Supplier<Calibration> none = () -> null;
+        build(new Spec(specText), null, MAX_LAYERS, calibrationGiven ? none : null);
+    }
+
+    /** Whether the spec names a static plan (what {@code calibrate} can save): shortgpt, last25, last, unified, attn-drop, ffn-drop, plan. */
+    public static boolean isStaticPlan(String specText) {
+        return STATIC.contains(new Spec(specText).name);
+    }
+
+    private static final java.util.Set<String> STATIC = java.util.Set.of("shortgpt", "last25", "last", "unified", "attn-drop", "ffn-drop", "plan");
+    /** The depth {@link #check} assumes: ranges that depend on the model are checked by {@link #parse}. */
+    private static final int MAX_LAYERS = 1 << 16;
+
+    /** The method a spec describes; with {@code model} null, only checks it and returns null. */
+    private static SkipMethod build(Spec spec, Llama model, int layers, Supplier<Calibration> calibration) {
+        boolean dry = model == null;
         SkipMethod m = switch (spec.name) {
             case "full" -> {
                 spec.noArgument();
-                yield new FullModel(layers);
+                yield dry ? null : new FullModel(layers);
             }
-            case "exit" -> new FixedExit(layers, spec.intArgument("the number of layers to run", 1, layers));
+            case "exit" -> {
+                int e = spec.intArgument("the number of layers to run", 1, layers);
+                yield dry ? null : new FixedExit(layers, e);
+            }
             case "confidence" -> {
                 double t = spec.doubleArgument("a confidence threshold", 0, 1);
                 int every = spec.intOption("every", 1, 1, layers);
                 int min = spec.intOption("min", 1, 1, Math.max(1, layers - 1));
                 ExitMeasure measure = spec.choiceOption("measure", "prob", "prob", "margin").equals("margin")
                         ? ExitMeasure.MARGIN : ExitMeasure.TOP_PROBABILITY;
-                yield ConfidenceExit.everyKth(model, measure, t, every, min);
+                yield dry ? null : ConfidenceExit.everyKth(model, measure, t, every, min);
             }
             case "shortgpt" -> {
                 int n = spec.intArgument("the number of layers to remove", 0, layers - 1);
-                yield planned(spec, layers, ShortGpt.plan(calibrate(spec, calibration), n));
+                Calibration c = calibrate(spec, calibration, dry);
+                yield dry ? null : planned(spec, layers, ShortGpt.plan(c, n));
             }
             case "last25" -> {
                 spec.noArgument();
-                yield planned(spec, layers, LastLayersPruning.plan(layers, 0.25));
+                yield dry ? null : planned(spec, layers, LastLayersPruning.plan(layers, 0.25));
             }
-            case "last" -> planned(spec, layers,
-                    LastLayersPruning.dropLast(layers, spec.intArgument("the number of last layers to drop", 0, layers - 1)));
-            case "unified" -> planned(spec, layers,
-                    UnifiedLayerSkipping.plan(layers, spec.doubleArgument("a target speed-up", 1, layers)));
+            case "last" -> {
+                int n = spec.intArgument("the number of last layers to drop", 0, layers - 1);
+                yield dry ? null : planned(spec, layers, LastLayersPruning.dropLast(layers, n));
+            }
+            case "unified" -> {
+                double r = spec.doubleArgument("a target speed-up", 1, layers);
+                yield dry ? null : planned(spec, layers, UnifiedLayerSkipping.plan(layers, r));
+            }
             case "attn-drop" -> {
                 int n = spec.intArgument("the number of attention sublayers to drop", 0, layers);
-                yield planned(spec, layers, AttentionDrop.plan(calibrate(spec, calibration), n));
+                Calibration c = calibrate(spec, calibration, dry);
+                yield dry ? null : planned(spec, layers, AttentionDrop.plan(c, n));
             }
             case "ffn-drop" -> {
                 int n = spec.intArgument("the number of FFN sublayers to drop", 0, layers);
-                yield planned(spec, layers, FfnDrop.plan(calibrate(spec, calibration), n));
+                Calibration c = calibrate(spec, calibration, dry);
+                yield dry ? null : planned(spec, layers, FfnDrop.plan(c, n));
             }
-            case "plan" -> planned(spec, layers, PlanFile.read(Path.of(spec.requireArgument("a plan file path"))));
+            case "plan" -> {
+                String file = spec.requireArgument("a plan file path");
+                yield dry ? null : planned(spec, layers, PlanFile.read(Path.of(file)));
+            }
             case "skipdecode" -> {
                 String range = spec.requireArgument("a layer range min-max");
                 int dash = range.indexOf('-');
                 if (dash < 0) {
                     throw spec.error("SkipDecode needs a range min-max of layers run per token, e.g. skipdecode:"
-                            + Math.max(1, layers / 3) + "-" + layers);
+                            + Math.max(1, Math.min(layers, 12) / 3) + "-" + Math.min(layers, 12));
                 }
                 int min = spec.toInt(range.substring(0, dash), "min layers", 1, layers);
                 int max = spec.toInt(range.substring(dash + 1), "max layers", min, layers);
-                yield new SkipDecode(layers, min, max, spec.intOption("horizon", 64, 1, Integer.MAX_VALUE));
+                int horizon = spec.intOption("horizon", 64, 1, Integer.MAX_VALUE);
+                yield dry ? null : new SkipDecode(layers, min, max, horizon);
             }
             case "d3" -> {
                 double alpha = spec.doubleArgument("the decay α", Double.MIN_VALUE, 1);
                 int min = spec.intOption("min", Math.max(1, layers / 2), 1, layers);
-                yield new DepthDecay(layers, alpha, min, spec.intOption("tail", 0, 0, min));
+                int tail = spec.intOption("tail", 0, 0, min);
+                yield dry ? null : new DepthDecay(layers, alpha, min, tail);
             }
             case "adaskip" -> {
                 double tau = spec.doubleArgument("a cosine threshold", -1, 1);
                 double decay = spec.doubleOption("decay", 0.3, Double.MIN_VALUE, 1);
                 int refresh = spec.intOption("refresh", 4, 1, Integer.MAX_VALUE);
                 SublayerScope scope = SublayerScope.parse(spec.choiceOption("only", "both", "both", "attn", "ffn"));
-                yield new AdaSkip(layers, model.config().dim(), tau, decay, refresh, scope, model.backend());
+                yield dry ? null : new AdaSkip(layers, model.config().dim(), tau, decay, refresh, scope, model.backend());
             }
             case "router" -> {
                 double p = spec.doubleArgument("a skip-probability threshold", Double.MIN_VALUE, 1);
                 double tau = spec.doubleOption("tau", 0.99, -1, 1);
                 int epochs = spec.intOption("epochs", 2, 1, 100);
                 SublayerScope scope = SublayerScope.parse(spec.choiceOption("only", "both", "both", "attn", "ffn"));
-                Calibration c = calibrate(spec, calibration);
+                Calibration c = calibrate(spec, calibration, dry);
+                if (dry) {
+                    yield null;
+                }
                 if (c.sequences().isEmpty()) {
                     throw spec.error("the router learns from calibration text, but the calibration given has none");
                 }
@@ -158,10 +204,11 @@ public final class SkipMethods {
         return new StaticSkip(spec.text, plan, layers);
     }
 
-    private static Calibration calibrate(Spec spec, Supplier<Calibration> calibration) {
+    /** The calibration, measured only when building (a check only needs to know there will be some). */
+    private static Calibration calibrate(Spec spec, Supplier<Calibration> calibration, boolean dry) {
         if (calibration == null) {
             throw spec.error("'" + spec.name + "' ranks layers on calibration text, but no calibration was supplied");
         }
-        return calibration.get();
+        return dry ? null : calibration.get();
     }
 }

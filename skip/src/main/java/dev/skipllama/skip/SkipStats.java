@@ -3,6 +3,8 @@ package dev.skipllama.skip;
 import dev.skipllama.transformer.llama.DelegatingHooks;
 import dev.skipllama.transformer.llama.ForwardHooks;
 import dev.skipllama.transformer.llama.LayerAction;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Counts what a {@link SkipMethod}'s forwards executed, per layer and per token row, separately for
@@ -42,22 +44,22 @@ public final class SkipStats {
 
     /** Records one extra evaluation of the final norm + LM head on {@code rows} rows (confidence exits). */
     public void headProbe(Phase phase, int rows) {
-        of(phase).headProbes += rows;
+        of(phase).headProbes.addAndGet(rows);
     }
 
     /** {@code hooks}, counting one forward over {@code rows} token rows into {@code phase}. */
     public ForwardHooks track(ForwardHooks hooks, Phase phase, int rows) {
         Counts c = of(phase);
-        c.tokens += rows;
+        c.tokens.addAndGet(rows);
         return new DelegatingHooks(hooks) {
             @Override
             public LayerAction action(int layer) {
                 LayerAction a = inner.action(layer);
                 if (a.runsAttention()) {
-                    c.attention[layer] += rows;
+                    c.attention.addAndGet(layer, rows);
                 }
                 if (a.runsFfn()) {
-                    c.ffn[layer] += rows;
+                    c.ffn.addAndGet(layer, rows);
                 }
                 return a;
             }
@@ -66,7 +68,7 @@ public final class SkipStats {
             public boolean fillSkippedKv(int layer) {
                 boolean fill = inner.fillSkippedKv(layer);
                 if (fill) {
-                    c.kvFills[layer] += rows;
+                    c.kvFills.addAndGet(layer, rows);
                 }
                 return fill;
             }
@@ -80,44 +82,46 @@ public final class SkipStats {
 
     /** Token rows and, per layer, sublayer executions and KV fills (each counted once per row). */
     public static final class Counts {
-        private long tokens;
-        private long headProbes;
-        private final long[] attention;
-        private final long[] ffn;
-        private final long[] kvFills;
+        private final AtomicLong tokens = new AtomicLong();
+        private final AtomicLong headProbes = new AtomicLong();
+        private final AtomicLongArray attention;
+        private final AtomicLongArray ffn;
+        private final AtomicLongArray kvFills;
 
         Counts(int layers) {
-            attention = new long[layers];
-            ffn = new long[layers];
-            kvFills = new long[layers];
+            attention = new AtomicLongArray(layers);
+            ffn = new AtomicLongArray(layers);
+            kvFills = new AtomicLongArray(layers);
         }
 
         void clear() {
-            tokens = 0;
-            headProbes = 0;
-            java.util.Arrays.fill(attention, 0);
-            java.util.Arrays.fill(ffn, 0);
-            java.util.Arrays.fill(kvFills, 0);
+            tokens.set(0);
+            headProbes.set(0);
+            for (int l = 0; l < attention.length(); l++) {
+                attention.set(l, 0);
+                ffn.set(l, 0);
+                kvFills.set(l, 0);
+            }
         }
 
         public long tokens() {
-            return tokens;
+            return tokens.get();
         }
 
         public long headProbes() {
-            return headProbes;
+            return headProbes.get();
         }
 
         public long attention(int layer) {
-            return attention[layer];
+            return attention.get(layer);
         }
 
         public long ffn(int layer) {
-            return ffn[layer];
+            return ffn.get(layer);
         }
 
         public long kvFills(int layer) {
-            return kvFills[layer];
+            return kvFills.get(layer);
         }
 
         public long attentionTotal() {
@@ -134,21 +138,24 @@ public final class SkipStats {
 
         /** Sublayer executions divided by two: layers' worth of work per token (L for the full model). */
         public double layersPerToken() {
-            return tokens == 0 ? 0 : (attentionTotal() + ffnTotal()) / 2.0 / tokens;
+            long t = tokens();
+            return t == 0 ? 0 : (attentionTotal() + ffnTotal()) / 2.0 / t;
         }
 
         public double attentionPerToken() {
-            return tokens == 0 ? 0 : (double) attentionTotal() / tokens;
+            long t = tokens();
+            return t == 0 ? 0 : (double) attentionTotal() / t;
         }
 
         public double ffnPerToken() {
-            return tokens == 0 ? 0 : (double) ffnTotal() / tokens;
+            long t = tokens();
+            return t == 0 ? 0 : (double) ffnTotal() / t;
         }
 
-        private static long sum(long[] a) {
+        private static long sum(AtomicLongArray a) {
             long s = 0;
-            for (long v : a) {
-                s += v;
+            for (int i = 0; i < a.length(); i++) {
+                s += a.get(i);
             }
             return s;
         }
@@ -157,7 +164,7 @@ public final class SkipStats {
         public String toString() {
             return String.format(java.util.Locale.ROOT,
                     "%d tokens, %.2f layers/token (attention %.2f, FFN %.2f), %d KV fills, %d head probes",
-                    tokens, layersPerToken(), attentionPerToken(), ffnPerToken(), kvFillsTotal(), headProbes);
+                    tokens(), layersPerToken(), attentionPerToken(), ffnPerToken(), kvFillsTotal(), headProbes());
         }
     }
 }

@@ -15,7 +15,7 @@ final class Spec {
 
     Spec(String text) {
         if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("empty skip method spec; " + SkipMethods.USAGE);
+            throw new SkipSpecException("empty skip method spec; " + SkipMethods.USAGE);
         }
         this.text = text.strip();
         int colon = this.text.indexOf(':');
@@ -36,8 +36,8 @@ final class Spec {
         }
     }
 
-    IllegalArgumentException error(String what) {
-        return new IllegalArgumentException("bad skip method spec '" + text + "': " + what);
+    SkipSpecException error(String what) {
+        return new SkipSpecException("bad skip method spec '" + text + "': " + what);
     }
 
     void noArgument() {

@@ -135,6 +135,26 @@ class SkipMethodsTest {
         }
     }
 
+    /** Issue 14, case 9: a command line checks --skip before loading a model; what needs the model is left to parse. */
+    @Test
+    void specsAreCheckedWithoutAModel() {
+        for (String[] c : new String[][]{
+                {"warp:3", "unknown method 'warp'"}, {"exit", "'exit' needs the number of layers to run"}, {"exit:0", "got 0"},
+                {"confidence:0.9,every", "not of the form key=value"}, {"d3:0", "the decay α must be in (0, 1.0]"},
+                {"adaskip:0.9,bogus=1", "unknown option(s) [bogus]"}, {"shortgpt:3", "no calibration was supplied"},
+                {"router:0.5", "no calibration was supplied"}, {"plan", "'plan' needs a plan file path"}}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SkipMethods.check(c[0], false), c[0]);
+            assertTrue(e.getMessage().contains(c[1]), c[0] + ": " + e.getMessage());
+        }
+        for (String ok : new String[]{"exit:6", "exit:40", "confidence:0.8,every=2", "d3:0.98,min=6", "adaskip:0.95,refresh=8",
+                "skipdecode:6-12", "last25", "plan:/no/such/file.json"}) {
+            SkipMethods.check(ok, false); // exit:40 is for parse to refuse on a 12-layer model; the plan file is read by parse
+        }
+        SkipMethods.check("shortgpt:3", true);
+        assertTrue(SkipMethods.isStaticPlan("shortgpt:3") && SkipMethods.isStaticPlan("plan:x.json"));
+        assertTrue(!SkipMethods.isStaticPlan("router:0.5") && !SkipMethods.isStaticPlan("exit:6"));
+    }
+
     private static dev.skipllama.skip.plan.StaticPlan plan(String spec) {
         return ((StaticSkip) parse(spec)).plan();
     }

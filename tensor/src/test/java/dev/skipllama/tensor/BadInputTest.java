@@ -88,7 +88,7 @@ class BadInputTest {
         rejects(() -> Tensor.allocate(DType.Q4_0, 4, 33), "Q4_0 rows must be a multiple of 32", "33");
         rejects(() -> DType.Q8_0.byteSize(31), "not a multiple of 32");
         rejects(() -> Tensor.allocate(DType.F32, 3, -1), "negative dimension");
-        rejects(() -> DType.fromGgmlType(13), "unsupported ggml tensor type 13", "Q5_K", "Q4_K, Q6_K");
+        rejects(() -> DType.fromGgmlType(11), "unsupported ggml tensor type 11", "Q3_K", "Q5_K, Q6_K");
     }
 
     @Test

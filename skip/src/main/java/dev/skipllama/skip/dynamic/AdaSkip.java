@@ -48,6 +48,11 @@ public final class AdaSkip implements SkipMethod {
 
     /** For a model on {@code backend} (null: the host), through which the hidden states are read. */
     public AdaSkip(int layers, int dim, double threshold, double decay, int refresh, SublayerScope scope, Backend backend) {
+        this(layers, dim, threshold, decay, refresh, scope, backend, new SkipStats(layers));
+    }
+
+    private AdaSkip(int layers, int dim, double threshold, double decay, int refresh, SublayerScope scope, Backend backend,
+                    SkipStats stats) {
         if (!(threshold >= -1)) {
             throw new IllegalArgumentException("AdaSkip cosine threshold must be a number >= -1, got " + threshold);
         }
@@ -64,7 +69,7 @@ public final class AdaSkip implements SkipMethod {
         this.decay = decay;
         this.refresh = refresh;
         this.scope = scope;
-        this.stats = new SkipStats(layers);
+        this.stats = stats;
         this.estimate = new double[2 * layers];
         this.skippedInARow = new int[2 * layers];
         reset();
@@ -113,6 +118,12 @@ public final class AdaSkip implements SkipMethod {
     public void reset() {
         Arrays.fill(estimate, Double.NaN);
         Arrays.fill(skippedInARow, 0);
+    }
+
+    /** The similarity estimates and refresh counters follow the sequence: each session gets its own. */
+    @Override
+    public SkipMethod forSession() {
+        return new AdaSkip(layers, dim, threshold, decay, refresh, scope, backend, stats);
     }
 
     @Override

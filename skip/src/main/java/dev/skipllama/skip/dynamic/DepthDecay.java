@@ -37,6 +37,10 @@ public final class DepthDecay implements SkipMethod {
     private int depth;
 
     public DepthDecay(int layers, double alpha, int minLayers, int tail) {
+        this(layers, alpha, minLayers, tail, new SkipStats(layers));
+    }
+
+    private DepthDecay(int layers, double alpha, int minLayers, int tail, SkipStats stats) {
         if (!(alpha > 0 && alpha <= 1)) {
             throw new IllegalArgumentException("D3 decay α must be in (0, 1], got " + alpha);
         }
@@ -50,7 +54,7 @@ public final class DepthDecay implements SkipMethod {
         this.alpha = alpha;
         this.minLayers = minLayers;
         this.tail = tail;
-        this.stats = new SkipStats(layers);
+        this.stats = stats;
         reset();
     }
 
@@ -78,6 +82,12 @@ public final class DepthDecay implements SkipMethod {
     @Override
     public void reset() {
         depth = layers;
+    }
+
+    /** The depth follows the sequence (it never rises until reset): each session gets its own. */
+    @Override
+    public SkipMethod forSession() {
+        return new DepthDecay(layers, alpha, minLayers, tail, stats);
     }
 
     @Override

@@ -128,6 +128,12 @@ public final class RouterSkip implements SkipMethod {
         return stats.track(new Router(), SkipStats.Phase.GENERATED, 1);
     }
 
+    /** The routers are only read once trained, and each forward gets its own scratch: every session may share this. */
+    @Override
+    public SkipMethod forSession() {
+        return this;
+    }
+
     @Override
     public SkipStats stats() {
         return stats;

@@ -30,6 +30,10 @@ public final class SkipDecode implements SkipMethod {
     private int start;
 
     public SkipDecode(int layers, int minLayers, int maxLayers, int horizon) {
+        this(layers, minLayers, maxLayers, horizon, new SkipStats(layers));
+    }
+
+    private SkipDecode(int layers, int minLayers, int maxLayers, int horizon, SkipStats stats) {
         if (minLayers < 1 || minLayers > maxLayers || maxLayers > layers) {
             throw new IllegalArgumentException("SkipDecode needs 1 <= min <= max <= " + layers + " layers, got min="
                     + minLayers + ", max=" + maxLayers);
@@ -41,7 +45,7 @@ public final class SkipDecode implements SkipMethod {
         this.minLayers = minLayers;
         this.maxLayers = maxLayers;
         this.horizon = horizon;
-        this.stats = new SkipStats(layers);
+        this.stats = stats;
     }
 
     /** Layers run by generated token {@code step >= 1} on the linear schedule. */
@@ -69,6 +73,12 @@ public final class SkipDecode implements SkipMethod {
     @Override
     public void reset() {
         start = 0;
+    }
+
+    /** The schedule's start layer follows the sequence: each session gets its own. */
+    @Override
+    public SkipMethod forSession() {
+        return new SkipDecode(layers, minLayers, maxLayers, horizon, stats);
     }
 
     @Override

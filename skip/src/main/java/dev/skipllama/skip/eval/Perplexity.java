@@ -7,6 +7,7 @@ import dev.skipllama.transformer.ProgressListener;
 import dev.skipllama.transformer.llama.ForwardHooks;
 import dev.skipllama.transformer.llama.KvCache;
 import dev.skipllama.transformer.llama.Llama;
+import dev.skipllama.transformer.llama.NonFinite;
 import dev.skipllama.transformer.llama.Workspace;
 import java.util.Arrays;
 
@@ -61,7 +62,7 @@ public final class Perplexity {
                         int n = Math.min(CHUNK, w.length - 1 - p0); // rows p0..p0+n-1 predict tokens p0+1..p0+n
                         Tensor logits = llama.forward(Arrays.copyOfRange(w, p0, p0 + n), cache, ws, ForwardHooks.FULL, n);
                         for (int r = 0; r < n; r++) {
-                            nll += nll(logits.row(r), w[p0 + r + 1], row);
+                            nll += nll(logits.row(r), w[p0 + r + 1], row, from + p0 + r);
                         }
                         scored += n;
                         progress.progress(scored, total);
@@ -70,7 +71,7 @@ public final class Perplexity {
                     method.reset();
                     Tensor logits = llama.forward(new int[]{w[0]}, cache, ws, method.prefill(0, 1), 1);
                     for (int t = 1; t < w.length; t++) {
-                        nll += nll(logits, w[t], row);
+                        nll += nll(logits, w[t], row, from + t - 1);
                         scored++;
                         if (t + 1 < w.length) {
                             logits = llama.forward(new int[]{w[t]}, cache, ws, method.hooks(t, cache.length()), 1);
@@ -85,9 +86,14 @@ public final class Perplexity {
         return new Result(Math.exp(nll / scored), nll, scored);
     }
 
-    /** −log softmax(logits)[target], with the maximum subtracted first; {@code l} is scratch of the vocabulary's size. */
-    private static double nll(Tensor logits, int target, float[] l) {
+    /**
+     * −log softmax(logits)[target], with the maximum subtracted first; {@code l} is scratch of the
+     * vocabulary's size. Non-finite logits (a corrupt model) are an error naming the text position,
+     * not a NaN perplexity.
+     */
+    private static double nll(Tensor logits, int target, float[] l, int position) {
         logits.copyTo(l);
+        NonFinite.requireFinite(l, position, null);
         double max = Double.NEGATIVE_INFINITY;
         for (float v : l) {
             max = Math.max(max, v);

@@ -1,11 +1,36 @@
 package dev.skipllama.skip.eval;
 
+import dev.skipllama.transformer.io.OutputFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 
 /** The evaluation as a Markdown table and an SVG scatter plot (speed-up against perplexity). */
 public final class Report {
     private Report() {
+    }
+
+    /**
+     * Writes {@code skip-eval.md} (and {@code skip-eval.svg} unless {@code speedOnly}) into {@code dir},
+     * each atomically and never over one of {@code inputs}; returns the files written.
+     */
+    public static List<Path> write(Path dir, String title, List<SkipEval.Row> rows, boolean speedOnly, Collection<Path> inputs)
+            throws IOException {
+        Files.createDirectories(dir);
+        List<Path> written = new ArrayList<>();
+        Path md = dir.resolve("skip-eval.md");
+        OutputFile.writeString(md, markdown(title, rows, speedOnly), inputs);
+        written.add(md);
+        if (!speedOnly) {
+            Path svg = dir.resolve("skip-eval.svg");
+            OutputFile.writeString(svg, svg(title, rows), inputs);
+            written.add(svg);
+        }
+        return written;
     }
 
     public static String markdown(String title, List<SkipEval.Row> rows, boolean speedOnly) {

@@ -8,12 +8,12 @@ import dev.skipllama.skip.calibration.Calibration;
 import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
 import dev.skipllama.tensor.cpu.CpuBackend;
 import dev.skipllama.transformer.generate.DecodeStats;
+import dev.skipllama.transformer.io.TextFiles;
 import dev.skipllama.transformer.llama.Llama;
 import dev.skipllama.transformer.model.Model;
 import dev.skipllama.transformer.sampling.SamplingConfig;
 import dev.skipllama.transformer.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,6 +46,9 @@ public final class SkipEval {
     private SkipEval() {
     }
 
+    /** The table reads prompts, perplexity text and calibration text from one file of at most this many bytes. */
+    public static final long MAX_TEXT_BYTES = 64L << 20;
+
     /** One row of the table. */
     public record Row(String method, double layersPerToken, double tokensPerSecond, double speedUp, double agreement,
                       double perplexity, double acceptance, double tokensPerVerify) {
@@ -72,17 +75,12 @@ public final class SkipEval {
             }
         }
         try (CpuBackend cpu = new CpuBackend(threads); Model model = Model.load(modelPath, cpu)) {
-            List<String> lines = Files.readAllLines(textPath).stream().filter(l -> !l.isBlank()).toList();
+            List<String> lines = TextFiles.readLines(textPath, MAX_TEXT_BYTES, "evaluation text").stream().filter(l -> !l.isBlank()).toList();
             List<Row> rows = run(model, lines, prompts, tokens, pplTokens, speedOnly, System.err::println);
             String title = "Skip methods on " + modelPath.getFileName() + " (" + model.config().layers() + " layers), "
                     + prompts + " prompts × " + tokens + " greedy tokens, " + threads + " threads";
-            String md = Report.markdown(title, rows, speedOnly);
-            System.out.println(md);
-            Files.createDirectories(out);
-            Files.writeString(out.resolve("skip-eval.md"), md);
-            if (!speedOnly) {
-                Files.writeString(out.resolve("skip-eval.svg"), Report.svg(title, rows));
-            }
+            System.out.println(Report.markdown(title, rows, speedOnly));
+            Report.write(out, title, rows, speedOnly, List.of(modelPath, textPath));
         }
     }
 

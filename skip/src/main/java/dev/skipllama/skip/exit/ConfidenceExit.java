@@ -33,13 +33,19 @@ public final class ConfidenceExit implements SkipMethod {
     private final ExitMeasure measure;
     private final boolean[] candidate;
     private final String name;
-    private final HeadProbe probe;
+    private final HeadProbe probe; // buffers written on every probe: per session
+    private final Llama model;
     private final SkipStats stats;
 
     /**
      * @param exitPoints layer counts after which an exit may happen, each in {@code [1, L-1]}
      */
     public ConfidenceExit(Llama model, ExitMeasure measure, double threshold, int[] exitPoints, String name) {
+        this(model, measure, threshold, exitPoints, name, new SkipStats(model.config().layers()));
+    }
+
+    private ConfidenceExit(Llama model, ExitMeasure measure, double threshold, int[] exitPoints, String name, SkipStats stats) {
+        this.model = model;
         this.layers = model.config().layers();
         if (!(threshold >= 0)) {
             throw new IllegalArgumentException("confidence threshold must be >= 0, got " + threshold);
@@ -55,7 +61,7 @@ public final class ConfidenceExit implements SkipMethod {
         }
         this.name = name;
         this.probe = new HeadProbe(model);
-        this.stats = new SkipStats(layers);
+        this.stats = stats;
     }
 
     /** Exits possible after every {@code every}-th layer, from {@code minLayers} on. */
@@ -99,6 +105,12 @@ public final class ConfidenceExit implements SkipMethod {
                 return probe.confidence(hidden.rows(rows - 1, rows), measure) > threshold;
             }
         }, SkipStats.Phase.GENERATED, 1);
+    }
+
+    /** A new head probe (its buffers are written on every probe), the same statistics. */
+    @Override
+    public SkipMethod forSession() {
+        return new ConfidenceExit(model, measure, threshold, exitPoints(), name, stats);
     }
 
     @Override

@@ -1,14 +1,15 @@
 package dev.skipllama.skip.plan;
 
+import dev.skipllama.transformer.io.OutputFile;
+import dev.skipllama.transformer.io.TextFiles;
 import dev.skipllama.transformer.json.Json;
 import dev.skipllama.transformer.json.JsonException;
 import dev.skipllama.transformer.llama.LayerAction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -58,20 +59,31 @@ public final class PlanFile {
         return sb.append("  ]\n}\n").toString();
     }
 
+    /** Plan files are a few hundred bytes per layer; a bigger one is not a plan (and {@code /dev/zero} is not read to the end). */
+    public static final long MAX_BYTES = 4 << 20;
+
     public static void write(StaticPlan plan, Path file) {
+        write(plan, file, List.of());
+    }
+
+    /**
+     * Writes the plan atomically (a temporary file renamed into place), refusing a {@code file} that is
+     * one of {@code inputs} (the model, the calibration text).
+     */
+    public static void write(StaticPlan plan, Path file, Collection<Path> inputs) {
         try {
-            Files.writeString(file, toJson(plan), StandardCharsets.UTF_8);
+            OutputFile.writeString(file, toJson(plan), inputs);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write static plan file " + file, e);
+            throw new UncheckedIOException("cannot write static plan file " + file + ": " + e.getMessage(), e);
         }
     }
 
     public static StaticPlan read(Path file) {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = TextFiles.read(file, MAX_BYTES, "a static plan file"); // errors name the file (and the byte of bad UTF-8)
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read static plan file " + file, e);
+            throw new UncheckedIOException(e.getMessage(), e);
         }
         return parse(text, file.toString());
     }

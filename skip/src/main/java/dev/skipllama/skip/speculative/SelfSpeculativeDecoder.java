@@ -9,6 +9,7 @@ import dev.skipllama.transformer.llama.ContextOverflowException;
 import dev.skipllama.transformer.llama.ForwardHooks;
 import dev.skipllama.transformer.llama.KvCache;
 import dev.skipllama.transformer.llama.Llama;
+import dev.skipllama.transformer.llama.NonFinite;
 import dev.skipllama.transformer.llama.Workspace;
 import dev.skipllama.transformer.sampling.Sampler;
 import dev.skipllama.transformer.sampling.SamplingConfig;
@@ -103,6 +104,7 @@ public final class SelfSpeculativeDecoder implements TokenDecoder {
         }
         float[] row = new float[vocab];
         logits.copyTo(row);
+        NonFinite.requireFinite(row, prompt.length - 1, null); // a corrupt model: an error, not token 0 forever
         int next = sampler.sample(row, history, len);
         long t1 = System.nanoTime();
         int generated = 0;
@@ -132,6 +134,7 @@ public final class SelfSpeculativeDecoder implements TokenDecoder {
                 layerRows += exitLayer;
                 if (i < round) {
                     model.head(draftWs, 0, 1).copyTo(row);
+                    NonFinite.requireFinite(row, pos + i, null);
                     sampler.probabilities(row, history, len + i, q[i]);
                     draft[i + 1] = sampling.greedy() ? Sampler.argmax(q[i], vocab) : sampler.draw(q[i], vocab);
                 }
@@ -150,6 +153,7 @@ public final class SelfSpeculativeDecoder implements TokenDecoder {
             int correction = -1;
             for (; k < round; k++) {
                 verified.row(k).copyTo(row);
+                NonFinite.requireFinite(row, pos + k, null);
                 sampler.probabilities(row, history, len + k, p);
                 int x = draft[k + 1];
                 if (sampling.greedy()) {
@@ -167,6 +171,7 @@ public final class SelfSpeculativeDecoder implements TokenDecoder {
             }
             if (correction < 0) { // all accepted: the bonus token from the last verified row
                 verified.row(round).copyTo(row);
+                NonFinite.requireFinite(row, pos + round, null);
                 correction = sampler.sample(row, history, len + round);
             }
             accepted += k;

@@ -84,6 +84,7 @@ class PerplexityTest {
             public ForwardHooks hooks(int step, int position) { return full.hooks(step, position); }
             public void reset() { }
             public SkipStats stats() { return full.stats(); }
+            public SkipMethod forSession() { return this; }
         };
         double batched = Perplexity.of(model.llama(), null, text, 48, ProgressListener.NONE).perplexity();
         double steps = Perplexity.of(model.llama(), stepwise, text, 48, ProgressListener.NONE).perplexity();

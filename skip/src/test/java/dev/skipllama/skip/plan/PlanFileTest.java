@@ -103,4 +103,20 @@ class PlanFileTest {
         assertTrue(!p.hooks().fillSkippedKv(1));
         assertEquals(LayerAction.SKIP_ATTENTION, p.hooks().action(2));
     }
+
+    /** Issue 14, cases 7 and 8: a plan file that is not UTF-8, or that never ends, is named with the byte and the bound. */
+    @Test
+    void badAndEndlessPlanFilesAreNamed(@TempDir Path dir) throws java.io.IOException {
+        Path f = dir.resolve("plan.json");
+        java.nio.file.Files.write(f, new byte[]{'{', '"', (byte) 0xfe, '"', '}'});
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, () -> PlanFile.read(f));
+        assertEquals(f + ": not valid UTF-8 at byte offset 2 (line 1): found the bytes fe 22 7d, expected UTF-8 text", e.getMessage());
+        Path zero = Path.of("/dev/zero");
+        if (java.nio.file.Files.exists(zero)) {
+            long t0 = System.nanoTime();
+            e = assertThrows(java.io.UncheckedIOException.class, () -> PlanFile.read(zero));
+            assertEquals("/dev/zero: more than 4194304 bytes, the most a static plan file can use", e.getMessage());
+            assertTrue(System.nanoTime() - t0 < 2_000_000_000L);
+        }
+    }
 }

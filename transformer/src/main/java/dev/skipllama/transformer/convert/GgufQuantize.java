@@ -6,9 +6,10 @@ import dev.skipllama.transformer.gguf.GgufFile;
 import dev.skipllama.transformer.gguf.GgufTensorInfo;
 import dev.skipllama.transformer.gguf.GgufType;
 import dev.skipllama.transformer.gguf.GgufWriter;
+import dev.skipllama.transformer.io.OutputFile;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Re-encodes a GGUF model's weight matrices in another dtype (llama.cpp's {@code llama-quantize}
@@ -25,9 +26,7 @@ public final class GgufQuantize {
     /** @return the number of tensors re-encoded */
     public static int quantize(Path in, Path out, DType target, ProgressListener progress) throws IOException {
         int fileType = HfToGguf.llamaFileType(target); // rejects types we cannot write
-        if (Files.exists(out) && Files.isSameFile(in, out)) {
-            throw new IOException("quantize: the output " + out + " is the input file; write to a new file");
-        }
+        OutputFile.checkNotInput(out, List.of(in)); // also through links: the input is mapped while the output is written
         try (GgufFile src = GgufFile.open(in)) {
             GgufWriter w = new GgufWriter();
             for (String key : src.metadata().keySet()) {
@@ -55,7 +54,15 @@ public final class GgufQuantize {
                     w.addTensor(t.name(), src.tensor(t.name()));
                 }
             }
-            w.write(out, progress);
+            try {
+                w.write(out, progress);
+            } catch (InternalError e) { // the mapped input truncated while quantizing faults on its next page
+                String change = src.stamp().change();
+                if (change != null) {
+                    throw new IOException("the input " + in + " " + change + " while it was being quantized", e);
+                }
+                throw e;
+            }
             return converted;
         }
     }

@@ -4,13 +4,18 @@ import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.Dequantize;
 import dev.skipllama.tensor.Quantize;
 import dev.skipllama.tensor.Tensor;
+import dev.skipllama.transformer.ProgressListener;
+import dev.skipllama.transformer.gguf.GgufArray;
 import dev.skipllama.transformer.gguf.GgufValue;
 import dev.skipllama.transformer.gguf.GgufWriter;
+import dev.skipllama.transformer.io.FileStamp;
+import dev.skipllama.transformer.io.OutputFile;
+import dev.skipllama.transformer.io.RegularFiles;
 import dev.skipllama.transformer.safetensors.SafetensorsCheckpoint;
 import dev.skipllama.transformer.tokenizer.GgufTokenizerMetadata;
-import dev.skipllama.transformer.tokenizer.SentencePieceModelFile;
-import dev.skipllama.transformer.ProgressListener;
+import dev.skipllama.transformer.tokenizer.Tokenizers;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,14 +58,28 @@ public final class HfToGguf {
         }
         DType type = args.length == 3 ? DType.valueOf(args[2]) : DType.F16;
         Path dir = Path.of(args[0]);
-        Map<String, ?> tokenizer = Map.of();
-        if (java.nio.file.Files.isRegularFile(dir.resolve("tokenizer.model"))) {
-            tokenizer = GgufTokenizerMetadata.sentencePiece(SentencePieceModelFile.load(dir.resolve("tokenizer.model")));
-        } else {
-            System.err.println("warning: no tokenizer.model in " + dir + "; the GGUF will have no tokenizer");
+        Map<String, ?> tokenizer = tokenizerMetadata(dir);
+        if (tokenizer.isEmpty()) {
+            System.err.println("warning: no tokenizer.model or tokenizer.json in " + dir + "; the GGUF will have no tokenizer");
         }
         List<String> names = convert(dir, Path.of(args[1]), type, tokenizer);
         System.out.println("wrote " + names.size() + " tensors (" + type + ") to " + args[1]);
+    }
+
+    /**
+     * The {@code tokenizer.ggml.*} keys for the checkpoint's tokenizer ({@link Tokenizers#inCheckpoint}:
+     * a SentencePiece {@code tokenizer.model} or a byte-level BPE {@code tokenizer.json}), or an empty
+     * map when it has neither.
+     */
+    public static Map<String, GgufValue> tokenizerMetadata(Path checkpointDir) throws IOException {
+        if (!Files.exists(checkpointDir.resolve("tokenizer.model")) && !Files.exists(checkpointDir.resolve("tokenizer.json"))) {
+            return Map.of();
+        }
+        try {
+            return GgufTokenizerMetadata.of(Tokenizers.load(checkpointDir));
+        } catch (RuntimeException e) {
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
     /** llama.cpp's {@code general.file_type} (LLAMA_FTYPE) for a file whose weights are all {@code type}. */
@@ -92,56 +111,85 @@ public final class HfToGguf {
     public static List<String> convert(Path checkpointDir, Path out, DType weightType, Map<String, ?> extraMetadata,
                                        ProgressListener progress) throws IOException {
         int fileType = llamaFileType(weightType);
-        HfLlamaConfig cfg = HfLlamaConfig.read(checkpointDir.resolve("config.json"));
+        Path configFile = checkpointDir.resolve("config.json");
+        RegularFiles.require(configFile, "config.json");
+        HfLlamaConfig cfg = HfLlamaConfig.read(configFile);
+        if (extraMetadata.get("tokenizer.ggml.tokens") instanceof GgufValue tokens && tokens.value() instanceof GgufArray<?> list
+                && list.size() != cfg.vocabSize()) {
+            // llama.cpp refuses a file whose tokenizer and embedding differ in size; so would our loader
+            throw new IOException(checkpointDir + ": the tokenizer has " + list.size() + " tokens but config.json's vocab_size is "
+                    + cfg.vocabSize() + "; they must be equal");
+        }
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(checkpointDir)) {
-            GgufWriter w = new GgufWriter();
-            metadata(w, cfg, fileType);
-            w.putAll(extraMetadata);
-            List<String> written = new ArrayList<>();
-            Set<String> used = new LinkedHashSet<>();
-            int hd = cfg.headDim(), q = cfg.numAttentionHeads() * hd, kv = cfg.numKeyValueHeads() * hd;
-            int d = cfg.hiddenSize(), ff = cfg.intermediateSize();
+            List<Path> inputs = new ArrayList<>(List.of(checkpointDir, configFile, ckpt.source()));
+            ckpt.files().forEach(f -> inputs.add(f.path()));
+            for (String name : new String[]{"tokenizer.model", "tokenizer.json", "tokenizer_config.json"}) {
+                inputs.add(checkpointDir.resolve(name));
+            }
+            OutputFile.checkNotInput(out, inputs); // before any byte is written: the safetensors are mapped
+            return write(checkpointDir, out, weightType, extraMetadata, progress, fileType, cfg, ckpt);
+        }
+    }
 
-            add(w, ckpt, used, written, "model.embed_tokens.weight", "token_embd.weight", new int[]{cfg.vocabSize(), d}, weightType, null);
-            float[] ropeFactors = llama3RopeFactors(cfg);
-            if (ropeFactors != null) {
-                w.addTensor("rope_freqs.weight", DType.F32, new int[]{ropeFactors.length}, () -> Tensor.of(ropeFactors, ropeFactors.length));
-                written.add("rope_freqs.weight");
+    private static List<String> write(Path checkpointDir, Path out, DType weightType, Map<String, ?> extraMetadata,
+                                      ProgressListener progress, int fileType, HfLlamaConfig cfg, SafetensorsCheckpoint ckpt)
+            throws IOException {
+        GgufWriter w = new GgufWriter();
+        metadata(w, cfg, fileType);
+        w.putAll(extraMetadata);
+        List<String> written = new ArrayList<>();
+        Set<String> used = new LinkedHashSet<>();
+        int hd = cfg.headDim(), q = cfg.numAttentionHeads() * hd, kv = cfg.numKeyValueHeads() * hd;
+        int d = cfg.hiddenSize(), ff = cfg.intermediateSize();
+
+        add(w, ckpt, used, written, "model.embed_tokens.weight", "token_embd.weight", new int[]{cfg.vocabSize(), d}, weightType, null);
+        float[] ropeFactors = llama3RopeFactors(cfg);
+        if (ropeFactors != null) {
+            w.addTensor("rope_freqs.weight", DType.F32, new int[]{ropeFactors.length}, () -> Tensor.of(ropeFactors, ropeFactors.length));
+            written.add("rope_freqs.weight");
+        }
+        for (int l = 0; l < cfg.numHiddenLayers(); l++) {
+            String hf = "model.layers." + l + ".", gg = "blk." + l + ".";
+            add(w, ckpt, used, written, hf + "input_layernorm.weight", gg + "attn_norm.weight", new int[]{d}, weightType, null);
+            add(w, ckpt, used, written, hf + "self_attn.q_proj.weight", gg + "attn_q.weight", new int[]{q, d}, weightType, r -> RopePermute.sourceRow(r, hd));
+            add(w, ckpt, used, written, hf + "self_attn.k_proj.weight", gg + "attn_k.weight", new int[]{kv, d}, weightType, r -> RopePermute.sourceRow(r, hd));
+            add(w, ckpt, used, written, hf + "self_attn.v_proj.weight", gg + "attn_v.weight", new int[]{kv, d}, weightType, null);
+            add(w, ckpt, used, written, hf + "self_attn.o_proj.weight", gg + "attn_output.weight", new int[]{d, q}, weightType, null);
+            addOptionalBias(w, ckpt, used, written, hf + "self_attn.q_proj.bias", gg + "attn_q.bias", q, hd);
+            addOptionalBias(w, ckpt, used, written, hf + "self_attn.k_proj.bias", gg + "attn_k.bias", kv, hd);
+            addOptionalBias(w, ckpt, used, written, hf + "self_attn.v_proj.bias", gg + "attn_v.bias", kv, 0);
+            addOptionalBias(w, ckpt, used, written, hf + "self_attn.o_proj.bias", gg + "attn_output.bias", d, 0);
+            add(w, ckpt, used, written, hf + "post_attention_layernorm.weight", gg + "ffn_norm.weight", new int[]{d}, weightType, null);
+            add(w, ckpt, used, written, hf + "mlp.gate_proj.weight", gg + "ffn_gate.weight", new int[]{ff, d}, weightType, null);
+            add(w, ckpt, used, written, hf + "mlp.up_proj.weight", gg + "ffn_up.weight", new int[]{ff, d}, weightType, null);
+            add(w, ckpt, used, written, hf + "mlp.down_proj.weight", gg + "ffn_down.weight", new int[]{d, ff}, weightType, null);
+        }
+        add(w, ckpt, used, written, "model.norm.weight", "output_norm.weight", new int[]{d}, weightType, null);
+        if (!cfg.tieWordEmbeddings()) {
+            add(w, ckpt, used, written, "lm_head.weight", "output.weight", new int[]{cfg.vocabSize(), d}, weightType, null);
+        } else {
+            used.add("lm_head.weight"); // a tied head may still be stored; llama.cpp reuses token_embd
+        }
+        List<String> unused = new ArrayList<>();
+        for (String name : ckpt.tensorNames()) {
+            if (!used.contains(name) && !name.endsWith("rotary_emb.inv_freq")) { // inv_freq is recomputed, as llama.cpp does
+                unused.add(name);
             }
-            for (int l = 0; l < cfg.numHiddenLayers(); l++) {
-                String hf = "model.layers." + l + ".", gg = "blk." + l + ".";
-                add(w, ckpt, used, written, hf + "input_layernorm.weight", gg + "attn_norm.weight", new int[]{d}, weightType, null);
-                add(w, ckpt, used, written, hf + "self_attn.q_proj.weight", gg + "attn_q.weight", new int[]{q, d}, weightType, r -> RopePermute.sourceRow(r, hd));
-                add(w, ckpt, used, written, hf + "self_attn.k_proj.weight", gg + "attn_k.weight", new int[]{kv, d}, weightType, r -> RopePermute.sourceRow(r, hd));
-                add(w, ckpt, used, written, hf + "self_attn.v_proj.weight", gg + "attn_v.weight", new int[]{kv, d}, weightType, null);
-                add(w, ckpt, used, written, hf + "self_attn.o_proj.weight", gg + "attn_output.weight", new int[]{d, q}, weightType, null);
-                addOptionalBias(w, ckpt, used, written, hf + "self_attn.q_proj.bias", gg + "attn_q.bias", q, hd);
-                addOptionalBias(w, ckpt, used, written, hf + "self_attn.k_proj.bias", gg + "attn_k.bias", kv, hd);
-                addOptionalBias(w, ckpt, used, written, hf + "self_attn.v_proj.bias", gg + "attn_v.bias", kv, 0);
-                addOptionalBias(w, ckpt, used, written, hf + "self_attn.o_proj.bias", gg + "attn_output.bias", d, 0);
-                add(w, ckpt, used, written, hf + "post_attention_layernorm.weight", gg + "ffn_norm.weight", new int[]{d}, weightType, null);
-                add(w, ckpt, used, written, hf + "mlp.gate_proj.weight", gg + "ffn_gate.weight", new int[]{ff, d}, weightType, null);
-                add(w, ckpt, used, written, hf + "mlp.up_proj.weight", gg + "ffn_up.weight", new int[]{ff, d}, weightType, null);
-                add(w, ckpt, used, written, hf + "mlp.down_proj.weight", gg + "ffn_down.weight", new int[]{d, ff}, weightType, null);
-            }
-            add(w, ckpt, used, written, "model.norm.weight", "output_norm.weight", new int[]{d}, weightType, null);
-            if (!cfg.tieWordEmbeddings()) {
-                add(w, ckpt, used, written, "lm_head.weight", "output.weight", new int[]{cfg.vocabSize(), d}, weightType, null);
-            } else {
-                used.add("lm_head.weight"); // a tied head may still be stored; llama.cpp reuses token_embd
-            }
-            List<String> unused = new ArrayList<>();
-            for (String name : ckpt.tensorNames()) {
-                if (!used.contains(name) && !name.endsWith("rotary_emb.inv_freq")) { // inv_freq is recomputed, as llama.cpp does
-                    unused.add(name);
+        }
+        if (!unused.isEmpty()) {
+            throw new IOException(checkpointDir + ": tensors a Llama checkpoint should not have: " + unused);
+        }
+        try {
+            w.write(out, progress);
+        } catch (InternalError e) { // a mapped input truncated while converting faults on its next page
+            for (FileStamp f : ckpt.stamps()) {
+                if (f.change() != null) {
+                    throw new IOException("the input " + f.path() + " " + f.change() + " while it was being converted", e);
                 }
             }
-            if (!unused.isEmpty()) {
-                throw new IOException(checkpointDir + ": tensors a Llama checkpoint should not have: " + unused);
-            }
-            w.write(out, progress);
-            return written;
+            throw e;
         }
+        return written;
     }
 
     private static void metadata(GgufWriter w, HfLlamaConfig cfg, int fileType) throws IOException {

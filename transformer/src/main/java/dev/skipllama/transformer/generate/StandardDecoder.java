@@ -1,15 +1,16 @@
 package dev.skipllama.transformer.generate;
 
+import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.llama.ContextOverflowException;
 import dev.skipllama.transformer.llama.DelegatingHooks;
 import dev.skipllama.transformer.llama.ForwardHooks;
 import dev.skipllama.transformer.llama.KvCache;
 import dev.skipllama.transformer.llama.LayerAction;
 import dev.skipllama.transformer.llama.Llama;
+import dev.skipllama.transformer.llama.NonFinite;
 import dev.skipllama.transformer.llama.Workspace;
 import dev.skipllama.transformer.sampling.Sampler;
 import dev.skipllama.transformer.sampling.SamplingConfig;
-import dev.skipllama.tensor.Tensor;
 
 /**
  * Autoregressive decoding: the prompt in batched chunks (matrix-matrix products, one weight read
@@ -48,6 +49,7 @@ public final class StandardDecoder implements TokenDecoder {
         }
         int reused = reusablePrefix(prompt);
         cache.truncate(reused);
+        cached = java.util.Arrays.copyOf(prompt, reused); // what the cache holds should this call fail part-way
         stepHooks.reset();
         Sampler sampler = new Sampler(sampling);
         int[] history = new int[prompt.length + maxNewTokens];
@@ -58,18 +60,23 @@ public final class StandardDecoder implements TokenDecoder {
         int rowsOfLast = 1; // rows of that forward
         long t0 = System.nanoTime();
         Tensor logits = null;
+        Step last = null;   // the forward that made the current logits, to explain non-finite ones
         for (int from = reused; from < prompt.length; from += PREFILL_CHUNK) {
             int to = Math.min(prompt.length, from + PREFILL_CHUNK);
             int[] chunk = java.util.Arrays.copyOfRange(prompt, from, to);
             before = layerRows[0];
             rowsOfLast = chunk.length;
-            logits = model.forward(chunk, cache, ws, counting(stepHooks.forStep(0, from, chunk.length), layerRows, chunk.length), 1);
+            last = new Step(chunk, from, stepHooks.forStep(0, from, chunk.length));
+            logits = model.forward(chunk, cache, ws, counting(last.hooks, layerRows, chunk.length), 1);
         }
         int generated = 0;
         long t1 = 0;
         float[] row = new float[model.config().vocabSize()];
         while (generated < maxNewTokens) {
             logits.copyTo(row);
+            Step failed = last;
+            NonFinite.requireFinite(row, last.pos0 + last.tokens.length - 1,
+                    () -> NonFinite.locate(model, cache, ws, failed.tokens, failed.pos0, failed.hooks));
             int next = sampler.sample(row, history, len);
             history[len++] = next;
             generated++;
@@ -81,7 +88,8 @@ public final class StandardDecoder implements TokenDecoder {
             }
             before = layerRows[0];
             rowsOfLast = 1;
-            logits = model.forward(new int[]{next}, cache, ws, counting(stepHooks.forStep(generated, cache.length(), 1), layerRows, 1), 1);
+            last = new Step(new int[]{next}, cache.length(), stepHooks.forStep(generated, cache.length(), 1));
+            logits = model.forward(last.tokens, cache, ws, counting(last.hooks, layerRows, 1), 1);
         }
         long t2 = System.nanoTime();
         // The last token was sampled but never run: the cache holds history[0, len - 1).
@@ -92,13 +100,14 @@ public final class StandardDecoder implements TokenDecoder {
     /**
      * Cache rows a new prompt can keep: the longest common prefix with the tokens the cache already
      * holds (a chat turn re-sends the conversation so far), leaving at least one token to run so there
-     * are logits to sample from. Only for full decoding: a skipping policy computed the earlier
-     * generated tokens' KV rows differently from how a prefill would, and reusing them would make the
-     * result depend on the conversation's history of calls. Batch-invariant kernels make the reused
-     * rows bit-identical to a fresh prefill's.
+     * are logits to sample from. Only when the hooks run prompt and generated tokens alike
+     * ({@link StepHooks#reusesPrefix}: full decoding, a fixed exit, a static plan): a dynamic policy
+     * computed the earlier generated tokens' KV rows differently from how a prefill would, and reusing
+     * them would make the result depend on the conversation's history of calls. Batch-invariant kernels
+     * make the reused rows bit-identical to a fresh prefill's.
      */
     private int reusablePrefix(int[] prompt) {
-        if (stepHooks != StepHooks.FULL) {
+        if (!stepHooks.reusesPrefix()) {
             return 0;
         }
         int n = Math.min(Math.min(cached.length, cache.length()), prompt.length - 1);
@@ -107,6 +116,10 @@ public final class StandardDecoder implements TokenDecoder {
             k++;
         }
         return k;
+    }
+
+    /** One forward pass: its tokens, the position of the first, and the hooks it ran with. */
+    private record Step(int[] tokens, int pos0, ForwardHooks hooks) {
     }
 
     /** Wraps hooks to count the layer evaluations that actually run. */

@@ -2,6 +2,8 @@ package dev.skipllama.transformer.gguf;
 
 import dev.skipllama.tensor.FileMapping;
 import dev.skipllama.tensor.Tensor;
+import dev.skipllama.transformer.io.FileStamp;
+import dev.skipllama.transformer.io.RegularFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -44,9 +46,11 @@ public final class GgufFile implements AutoCloseable {
     private final GgufParser.Header header;
     private final Map<String, Object> metadata;
     private final Map<String, GgufTensorInfo> tensorsByName;
+    private final FileStamp stamp;
 
-    private GgufFile(Path path, Arena arena, MemorySegment mapping, FileMapping.Mapped mapped, GgufParser.Header header) {
+    private GgufFile(Path path, Arena arena, MemorySegment mapping, FileMapping.Mapped mapped, GgufParser.Header header, FileStamp stamp) {
         this.path = path;
+        this.stamp = stamp;
         this.arena = arena;
         this.mapping = mapping;
         this.mapped = mapped;
@@ -61,10 +65,13 @@ public final class GgufFile implements AutoCloseable {
 
     /** Maps {@code path} read-only and parses its header. */
     public static GgufFile open(Path path) throws IOException {
+        RegularFiles.require(path, "a GGUF file"); // before opening: a FIFO would block the open itself
         Arena arena = Arena.ofShared(); // shared: a backend's worker threads read the tensors
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            FileStamp stamp = FileStamp.of(path);
             FileMapping.Mapped m = FileMapping.map(ch, arena);
-            return new GgufFile(path, arena, m.segment(), m, GgufParser.parse(path, m.segment()));
+            MemorySegment seg = m.segment();
+            return new GgufFile(path, arena, seg, m, GgufParser.parse(path, seg), new FileStamp(path, seg.byteSize(), stamp.modified(), stamp.fileKey()));
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -76,7 +83,7 @@ public final class GgufFile implements AutoCloseable {
      * {@code path} only names the data in messages. Used by tests to fuzz without touching the disk.
      */
     static GgufFile of(Path path, MemorySegment bytes) throws GgufFormatException {
-        return new GgufFile(path, null, bytes, null, GgufParser.parse(path, bytes));
+        return new GgufFile(path, null, bytes, null, GgufParser.parse(path, bytes), null);
     }
 
     /**
@@ -92,6 +99,11 @@ public final class GgufFile implements AutoCloseable {
 
     public Path path() {
         return path;
+    }
+
+    /** The file as it was mapped (null for bytes given in memory), to tell later whether it changed underneath. */
+    public FileStamp stamp() {
+        return stamp;
     }
 
     /** The GGUF version, 2 or 3. */

@@ -106,18 +106,59 @@ final class GgufParser {
             tensors.add(tensorInfo(t, names));
         }
         long dataStart = alignUp(pos, alignment);
+        checkLayout(tensors, alignment, pos, dataStart);
+        return new Header(version, alignment, metadata, types, tensors, dataStart);
+    }
+
+    /**
+     * The data section as ggml lays it out and llama.cpp requires it: tensors stored in the order of
+     * their infos, each at the end of the one before rounded up to the alignment (so no overlaps and no
+     * gaps), every one inside the file. Two further checks catch a header that no longer describes the
+     * data (a tensor count lowered by one, {@code general.alignment} changed without moving the data):
+     * the padding between the infos and the data, and whatever follows the last tensor, must be zero
+     * bytes, as every GGUF writer leaves them. A file may end right after its last tensor's bytes.
+     */
+    private void checkLayout(List<GgufTensorInfo> tensors, long alignment, long headerEnd, long dataStart) throws GgufFormatException {
+        long expected = 0;
+        GgufTensorInfo previous = null;
         for (GgufTensorInfo t : tensors) {
             String field = "tensor '" + t.name() + "' offset";
             if (t.offset() % alignment != 0) {
                 throw error(field, "offset " + t.offset() + " is not a multiple of the alignment " + alignment);
+            }
+            if (t.offset() != expected) {
+                String where = previous == null ? "the first tensor must start the data section" : t.offset() < expected
+                        ? "it overlaps tensor '" + previous.name() + "', which ends at " + (previous.offset() + previous.byteSize())
+                        : "it leaves " + (t.offset() - expected) + " unused bytes after tensor '" + previous.name() + "'";
+                throw error(field, "offset " + t.offset() + ", expected " + expected + ": " + where
+                        + " (tensors are stored in order, each padded to the alignment " + alignment + ")");
             }
             long dataBytes = Math.max(0, size - dataStart);
             if (t.offset() > dataBytes || t.byteSize() > dataBytes - t.offset()) {
                 throw error(field, "offset " + t.offset() + " + " + t.byteSize() + " bytes runs past the end of the file "
                         + "(the data section starts at byte " + dataStart + " and holds " + dataBytes + " bytes)");
             }
+            expected = alignUp(t.offset() + t.byteSize(), alignment);
+            previous = t;
         }
-        return new Header(version, alignment, metadata, types, tensors, dataStart);
+        if (tensors.isEmpty()) {
+            return; // a vocabulary-only file: nothing is read from a data section
+        }
+        requireZeros(headerEnd, Math.min(dataStart, size), "padding before the data section",
+                "the header does not end where the data begins (a wrong tensor count or general.alignment?)");
+        long dataEnd = dataStart + previous.offset() + previous.byteSize();
+        requireZeros(dataEnd, size, "bytes after the last tensor '" + previous.name() + "'",
+                "data the header does not describe (a wrong tensor count, dtype or general.alignment?)");
+    }
+
+    /** Bytes [from, to) must all be zero. */
+    private void requireZeros(long from, long to, String field, String meaning) throws GgufFormatException {
+        for (long at = from; at < to; at++) {
+            byte b = seg.get(ValueLayout.JAVA_BYTE, at);
+            if (b != 0) {
+                throw error(field, "byte " + at + " is " + String.format("0x%02x", b & 0xff) + ", expected zero padding: " + meaning);
+            }
+        }
     }
 
     private GgufTensorInfo tensorInfo(long t, Map<String, Boolean> names) throws GgufFormatException {

@@ -4,6 +4,7 @@ import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.Tensor;
 import java.io.ByteArrayOutputStream;
 import dev.skipllama.transformer.ProgressListener;
+import dev.skipllama.transformer.io.OutputFile;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -127,7 +128,7 @@ public final class GgufWriter {
         return this;
     }
 
-    /** Writes the file (replacing any existing one). */
+    /** Writes the file, replacing any existing one only once it is complete (see {@link OutputFile}). */
     public void write(Path path) throws IOException {
         write(path, ProgressListener.NONE);
     }
@@ -158,36 +159,44 @@ public final class GgufWriter {
             offset = GgufParser.alignUp(offset + p.type().byteSize(numel(p.shape())), alignment);
         }
         h.pad(alignment);
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            writeFully(ch, h.buffer());
-            long dataStart = h.size();
-            int i = 0;
-            long written = 0;
-            for (Pending p : tensors.values()) {
-                long bytes = p.type().byteSize(numel(p.shape()));
-                Tensor t = p.data().get();
-                try {
-                    if (t.dtype() != p.type() || !Arrays.equals(t.shape(), p.shape())) {
-                        throw new IllegalArgumentException("tensor '" + p.name() + "' was declared " + p.type()
-                                + Arrays.toString(p.shape()) + " but its data is " + t);
-                    }
-                    ch.position(dataStart + offsets.get(i++));
-                    MemorySegment seg = t.segment();
-                    for (long at = 0; at < bytes; at += 1 << 30) {
-                        writeFully(ch, seg.asSlice(at, Math.min(1 << 30, bytes - at)).asByteBuffer());
-                    }
-                } finally {
-                    t.close();
+        // Into a temporary file renamed over the target when complete: a failure (or a crash) never
+        // leaves half a file where a model was, and readers of the target never see one.
+        try (OutputFile out = OutputFile.create(path, List.of())) {
+            try (FileChannel ch = FileChannel.open(out.temp(), StandardOpenOption.WRITE)) {
+                writeData(ch, h, offsets, offset, progress);
+            }
+            out.commit();
+        }
+    }
+
+    private void writeData(FileChannel ch, Out h, List<Long> offsets, long offset, ProgressListener progress) throws IOException {
+        writeFully(ch, h.buffer());
+        long dataStart = h.size();
+        int i = 0;
+        long written = 0;
+        for (Pending p : tensors.values()) {
+            long bytes = p.type().byteSize(numel(p.shape()));
+            Tensor t = p.data().get();
+            try {
+                if (t.dtype() != p.type() || !Arrays.equals(t.shape(), p.shape())) {
+                    throw new IllegalArgumentException("tensor '" + p.name() + "' was declared " + p.type()
+                            + Arrays.toString(p.shape()) + " but its data is " + t);
                 }
-                written += bytes;
-                progress.progress(written, offset);
+                ch.position(dataStart + offsets.get(i++));
+                MemorySegment seg = t.segment();
+                for (long at = 0; at < bytes; at += 1 << 30) {
+                    writeFully(ch, seg.asSlice(at, Math.min(1 << 30, bytes - at)).asByteBuffer());
+                }
+            } finally {
+                t.close();
             }
-            long end = dataStart + offset;
-            if (ch.size() < end) { // zero padding after the last tensor, as ggml writes it
-                ch.position(end - 1);
-                writeFully(ch, ByteBuffer.wrap(new byte[1]));
-            }
+            written += bytes;
+            progress.progress(written, offset);
+        }
+        long end = dataStart + offset;
+        if (ch.size() < end) { // zero padding after the last tensor, as ggml writes it
+            ch.position(end - 1);
+            writeFully(ch, ByteBuffer.wrap(new byte[1]));
         }
     }
 

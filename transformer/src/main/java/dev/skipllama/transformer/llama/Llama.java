@@ -61,12 +61,16 @@ public final class Llama implements AutoCloseable {
         Upload u = new Upload(w, progress);
         try {
             List<LlamaWeights.Layer> layers = new ArrayList<>();
-            for (LlamaWeights.Layer l : w.layers()) {
-                layers.add(new LlamaWeights.Layer(u.up(l.attnNorm()), u.up(l.wq()), u.up(l.wk()), u.up(l.wv()),
-                        u.up(l.wo()), u.up(l.ffnNorm()), u.up(l.wGate()), u.up(l.wUp()), u.up(l.wDown())));
+            for (int i = 0; i < w.layers().size(); i++) {
+                LlamaWeights.Layer l = w.layers().get(i);
+                String p = "layer " + i + " ";
+                layers.add(new LlamaWeights.Layer(u.up(l.attnNorm(), p + "attention norm"), u.up(l.wq(), p + "wq"),
+                        u.up(l.wk(), p + "wk"), u.up(l.wv(), p + "wv"), u.up(l.wo(), p + "wo"),
+                        u.up(l.ffnNorm(), p + "ffn norm"), u.up(l.wGate(), p + "w_gate"), u.up(l.wUp(), p + "w_up"),
+                        u.up(l.wDown(), p + "w_down")));
             }
-            Tensor embedding = backend.location().isHost() ? w.tokenEmbedding() : u.up(w.tokenEmbedding());
-            return new LlamaWeights(embedding, layers, u.up(w.finalNorm()), u.up(w.output()));
+            Tensor embedding = backend.location().isHost() ? w.tokenEmbedding() : u.up(w.tokenEmbedding(), "token embedding");
+            return new LlamaWeights(embedding, layers, u.up(w.finalNorm(), "final norm"), u.up(w.output(), "output (LM head)"));
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -92,10 +96,15 @@ public final class Llama implements AutoCloseable {
             this.total = sum;
         }
 
-        Tensor up(Tensor host) {
+        /** The backend's copy of {@code host}; a refusal (a corrupt weight, say) names the weight's role. */
+        Tensor up(Tensor host, String role) {
             Tensor t = done.get(host);
             if (t == null) {
-                t = backend.upload(host);
+                try {
+                    t = backend.upload(host);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(role + ": " + e.getMessage(), e);
+                }
                 if (t != host) {
                     uploaded.add(t);
                 }

@@ -31,8 +31,9 @@ public record LlamaConfig(int dim, int ffnDim, int layers, int heads, int kvHead
         require(headDim > 0 && headDim % 2 == 0, "headDim must be positive and even, got " + headDim);
         require(vocabSize > 0, "vocabSize must be positive, got " + vocabSize);
         require(contextLength > 0, "contextLength must be positive, got " + contextLength);
-        require(rmsEps > 0, "rmsEps must be positive, got " + rmsEps);
-        require(ropeTheta > 0, "ropeTheta must be positive, got " + ropeTheta);
+        // finite too: an infinite epsilon or RoPE base runs without error and yields NaN logits
+        require(rmsEps > 0 && Float.isFinite(rmsEps), "rmsEps must be finite and positive, got " + rmsEps);
+        require(ropeTheta > 0 && Float.isFinite(ropeTheta), "ropeTheta must be finite and positive, got " + ropeTheta);
         require(ropeLayout != null, "ropeLayout is required");
     }
 

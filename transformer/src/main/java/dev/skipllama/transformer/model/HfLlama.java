@@ -4,7 +4,8 @@ import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.Dequantize;
 import dev.skipllama.tensor.RopeLayout;
 import dev.skipllama.tensor.Tensor;
-import dev.skipllama.transformer.json.Json;
+import dev.skipllama.transformer.convert.HfLlamaConfig;
+import dev.skipllama.transformer.json.JsonFields;
 import dev.skipllama.transformer.llama.LlamaConfig;
 import dev.skipllama.transformer.llama.LlamaWeights;
 import java.lang.foreign.Arena;
@@ -22,29 +23,20 @@ public final class HfLlama {
     private HfLlama() {
     }
 
+    /** The decoder's configuration from config.json (parsed), checked as {@link HfLlamaConfig} checks it. */
     public static LlamaConfig config(Map<String, Object> json, String source) {
-        Object arch = json.get("model_type");
-        if (arch != null && !"llama".equals(arch)) {
-            throw new IllegalArgumentException(source + ": model_type is '" + arch + "', only 'llama' is supported");
-        }
-        int dim = integer(json, "hidden_size", source);
-        int heads = integer(json, "num_attention_heads", source);
-        int headDim = json.get("head_dim") != null ? integer(json, "head_dim", source) : dim / heads;
+        HfLlamaConfig c = HfLlamaConfig.from(JsonFields.of(json, source));
         LlamaConfig.RopeScaling scaling = null;
-        if (json.get("rope_scaling") instanceof Map<?, ?> rs) {
-            Object type = rs.containsKey("rope_type") ? rs.get("rope_type") : rs.get("type");
-            if (!"llama3".equals(type)) {
+        String type = c.ropeScalingType();
+        if (type != null && !type.equals("default")) {
+            if (!type.equals("llama3")) {
                 throw new IllegalArgumentException(source + ": rope_scaling type '" + type + "' is not supported (only llama3)");
             }
-            @SuppressWarnings("unchecked") Map<String, Object> r = (Map<String, Object>) rs;
-            scaling = new LlamaConfig.RopeScaling((float) number(r, "factor", source), (float) number(r, "low_freq_factor", source),
-                    (float) number(r, "high_freq_factor", source), integer(r, "original_max_position_embeddings", source));
+            scaling = new LlamaConfig.RopeScaling((float) c.ropeScalingNumber("factor", 8), (float) c.ropeScalingNumber("low_freq_factor", 1),
+                    (float) c.ropeScalingNumber("high_freq_factor", 4), (int) c.ropeScalingNumber("original_max_position_embeddings", 8192));
         }
-        return new LlamaConfig(dim, integer(json, "intermediate_size", source), integer(json, "num_hidden_layers", source), heads,
-                json.get("num_key_value_heads") != null ? integer(json, "num_key_value_heads", source) : heads, headDim,
-                integer(json, "vocab_size", source), integer(json, "max_position_embeddings", source),
-                json.get("rms_norm_eps") != null ? (float) number(json, "rms_norm_eps", source) : 1e-6f,
-                json.get("rope_theta") != null ? (float) number(json, "rope_theta", source) : 10000f,
+        return new LlamaConfig(c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(), c.numAttentionHeads(),
+                c.numKeyValueHeads(), c.headDim(), c.vocabSize(), c.maxPositionEmbeddings(), c.rmsNormEps(), c.ropeTheta(),
                 scaling, RopeLayout.HALF_SPLIT);
     }
 
@@ -94,23 +86,5 @@ public final class HfLlama {
         Tensor copy = Tensor.allocate(arena, DType.F32, v.length);
         copy.copyFrom(v);
         return copy;
-    }
-
-    private static int integer(Map<String, Object> json, String key, String source) {
-        Object v = json.get(key);
-        if (!(v instanceof Long l) || l <= 0 || l > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(source + ": '" + key + "' must be a positive integer, found "
-                    + (v == null ? "nothing" : Json.typeName(v) + " " + v));
-        }
-        return l.intValue();
-    }
-
-    private static double number(Map<String, Object> json, String key, String source) {
-        Object v = json.get(key);
-        if (!(v instanceof Number n)) {
-            throw new IllegalArgumentException(source + ": '" + key + "' must be a number, found "
-                    + (v == null ? "nothing" : Json.typeName(v) + " " + v));
-        }
-        return n.doubleValue();
     }
 }

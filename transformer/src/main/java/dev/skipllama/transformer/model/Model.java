@@ -4,6 +4,8 @@ import dev.skipllama.tensor.Backend;
 import dev.skipllama.transformer.ProgressListener;
 import dev.skipllama.tensor.cpu.CpuBackend;
 import dev.skipllama.transformer.gguf.GgufFile;
+import dev.skipllama.transformer.io.FileStamp;
+import dev.skipllama.transformer.io.RegularFiles;
 import dev.skipllama.transformer.llama.Llama;
 import dev.skipllama.transformer.llama.LlamaConfig;
 import dev.skipllama.transformer.llama.LlamaWeights;
@@ -14,6 +16,8 @@ import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * A loaded model: configuration, tokenizer and weights (memory-mapped, never copied onto the heap),
@@ -32,17 +36,26 @@ public final class Model implements AutoCloseable {
     private final String source;
     private final Llama llama;
     private final Tokenizer tokenizer;
+    private final List<FileStamp> files;
     private final AutoCloseable[] resources;
     private final String chatTemplate;
 
-    Model(String source, Llama llama, Tokenizer tokenizer, String chatTemplate, AutoCloseable... resources) {
-        if (tokenizer.vocabSize() > llama.config().vocabSize()) {
+    /**
+     * @param files     the mapped files the weights live in, as they were when mapped
+     * @param resources closed by {@link #close()} after the model's device copies, in order
+     */
+    Model(String source, Llama llama, Tokenizer tokenizer, String chatTemplate, List<FileStamp> files, AutoCloseable... resources) {
+        if (tokenizer.vocabSize() != llama.config().vocabSize()) {
+            // llama.cpp refuses this too: a smaller tokenizer cannot decode every id the head can produce
+            // (the failure would come mid-generation), a larger one encodes ids the embedding lacks.
             throw new IllegalArgumentException(source + ": the tokenizer has " + tokenizer.vocabSize()
-                    + " tokens but the model's embedding only " + llama.config().vocabSize() + " rows");
+                    + " tokens but the model's embedding and LM head have " + llama.config().vocabSize()
+                    + " rows; they must be equal");
         }
         this.source = source;
         this.llama = llama;
         this.tokenizer = tokenizer;
+        this.files = List.copyOf(files);
         this.resources = resources;
         this.chatTemplate = chatTemplate;
     }
@@ -52,7 +65,7 @@ public final class Model implements AutoCloseable {
         CpuBackend cpu = new CpuBackend();
         try {
             return load(path, cpu, cpu, ProgressListener.NONE);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             cpu.close();
             throw e;
         }
@@ -76,9 +89,10 @@ public final class Model implements AutoCloseable {
         if (Files.isDirectory(path)) {
             return HfCheckpoint.load(path, backend, ownedBackend, progress);
         }
-        if (!Files.isRegularFile(path)) {
+        if (!Files.exists(path)) {
             throw new IOException(path + ": no such model file or directory");
         }
+        RegularFiles.require(path, "a model file (.gguf, or a checkpoint directory)");
         if (isGguf(path)) {
             return loadGguf(path, backend, ownedBackend, progress);
         }
@@ -91,18 +105,28 @@ public final class Model implements AutoCloseable {
     private static Model loadGguf(Path path, Backend backend, AutoCloseable ownedBackend, ProgressListener progress) throws IOException {
         GgufFile file = GgufFile.open(path);
         Arena arena = Arena.ofShared();
+        Llama llama = null;
+        boolean loaded = false;
         try {
             LlamaConfig config = GgufLlama.config(file);
             LlamaWeights weights = GgufLlama.weights(file, config, arena);
             Tokenizer tokenizer = GgufTokenizerLoader.load(file);
             String template = file.getString("tokenizer.chat_template", null);
-            Llama llama = new Llama(config, weights, backend, progress);
+            llama = new Llama(config, weights, backend, progress);
             releaseCopied(file, weights, llama);
-            return new Model(path.toString(), llama, tokenizer, template, ownedBackend, arena, file);
+            Model model = new Model(path.toString(), llama, tokenizer, template, List.of(file.stamp()), ownedBackend, arena, file);
+            loaded = true;
+            return model;
         } catch (RuntimeException e) {
-            arena.close();
-            file.close();
-            throw new IOException(path + ": " + e.getMessage(), e);
+            throw named(path, e);
+        } finally {
+            if (!loaded) { // every failure, checked or not, releases what was opened here
+                if (llama != null) {
+                    llama.close();
+                }
+                arena.close();
+                file.close();
+            }
         }
     }
 
@@ -118,6 +142,19 @@ public final class Model implements AutoCloseable {
                 file.releasePages(t);
             }
         }
+    }
+
+    /** A load failure as an IOException whose message starts with the model's path (once). */
+    static IOException named(Path path, RuntimeException e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new IOException(m.startsWith(path.toString()) ? m : path + ": " + m, e);
+    }
+
+    /** "the file holds N tensors the model does not use: a, b, c, … (M more)". */
+    static String describeUnused(List<String> unused) {
+        int shown = Math.min(unused.size(), 6);
+        return "the file holds " + unused.size() + " tensor" + (unused.size() == 1 ? "" : "s") + " the model does not use: "
+                + String.join(", ", unused.subList(0, shown)) + (unused.size() > shown ? ", … (" + (unused.size() - shown) + " more)" : "");
     }
 
     static boolean isGguf(Path path) throws IOException {
@@ -152,8 +189,40 @@ public final class Model implements AutoCloseable {
      * HF's {@code tokenizer_config.json}), if any; {@link dev.skipllama.transformer.chat.ChatTemplate#detect}
      * maps it to a format.
      */
-    public java.util.Optional<String> chatTemplateSource() {
-        return java.util.Optional.ofNullable(chatTemplate);
+    public Optional<String> chatTemplateSource() {
+        return Optional.ofNullable(chatTemplate);
+    }
+
+    /** The files the weights are mapped from, as they were when loaded. */
+    public List<FileStamp> files() {
+        return files;
+    }
+
+    /**
+     * Whether a file the weights are mapped from changed since loading (truncated, rewritten, deleted):
+     * an exception saying which and how, or empty.
+     */
+    public Optional<ModelFileChangedException> fileChange(Throwable cause) {
+        for (FileStamp f : files) {
+            String change = f.change();
+            if (change != null) {
+                return Optional.of(new ModelFileChangedException(f.path(), change, cause));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * What to throw for an error raised while computing with this model: a memory fault caused by a
+     * model file that changed underneath becomes a {@link ModelFileChangedException} (returned, for the
+     * caller to throw); any other fault is rethrown as it is.
+     */
+    public RuntimeException explainFault(InternalError e) {
+        Optional<ModelFileChangedException> change = fileChange(e);
+        if (change.isPresent()) {
+            return change.get();
+        }
+        throw e;
     }
 
     @Override

@@ -3,20 +3,35 @@ package dev.skipllama.transformer.model;
 import dev.skipllama.transformer.generate.DecodeStats;
 import dev.skipllama.transformer.generate.TokenDecoder;
 import dev.skipllama.transformer.generate.TokenSink;
+import dev.skipllama.transformer.llama.ContextOverflowException;
+import dev.skipllama.transformer.llama.NonFiniteLogitsException;
 import dev.skipllama.transformer.tokenizer.PieceDecoder;
 import dev.skipllama.transformer.tokenizer.Tokenizer;
+import java.lang.ref.Cleaner;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 /**
  * One conversation with a {@link Model}: it owns a KV cache (inside its decoder) and scratch
  * buffers, so sessions are independent; several may run on one model from different threads. A
- * session itself is used by one thread at a time. Each {@code generate} call starts a new sequence.
+ * session itself is used by one thread at a time: a second thread calling {@code generate} while
+ * the first is inside it gets an {@link IllegalStateException} (detected, not raced). Each
+ * {@code generate} call starts a new sequence.
+ *
+ * <p>Close sessions when done (they hold native memory for the KV cache). One that is never closed
+ * is closed by a {@link Cleaner} once it is unreachable, as a safety net.
  */
 public final class Session implements AutoCloseable {
+    /** Closes unreachable sessions' decoders; one daemon thread for all sessions. */
+    private static final Cleaner CLEANER = Cleaner.create();
+
     private final Model model;
     private final SessionOptions options;
     private final TokenDecoder decoder;
+    private final Cleaner.Cleanable cleanable;
+    /** The thread inside {@code generate}, or null: one compare-and-set per call detects concurrent use. */
+    private final AtomicReference<Thread> user = new AtomicReference<>();
 
     Session(Model model, SessionOptions options) {
         if (options.contextLength() > model.config().contextLength()) {
@@ -26,6 +41,8 @@ public final class Session implements AutoCloseable {
         this.model = model;
         this.options = options;
         this.decoder = options.decoder().create(model.llama(), options.sampling(), options.contextLength());
+        TokenDecoder d = decoder; // the cleaning action must not reach the session, or it would never become unreachable
+        this.cleanable = CLEANER.register(this, d::close);
     }
 
     /** Generates text after {@code prompt} (BOS added when the tokenizer asks for it). */
@@ -67,6 +84,29 @@ public final class Session implements AutoCloseable {
         if (maxNewTokens < 1) {
             throw new IllegalArgumentException("maxNewTokens must be at least 1, got " + maxNewTokens);
         }
+        if ((long) prompt.length + maxNewTokens > options.contextLength()) { // long: MAX_VALUE must not wrap around
+            throw new ContextOverflowException(prompt.length, maxNewTokens, options.contextLength());
+        }
+        Thread me = Thread.currentThread();
+        Thread other = user.compareAndExchange(null, me);
+        if (other != null) {
+            throw new IllegalStateException(other == me
+                    ? "Session.generate was called again from inside its own callback; a session runs one generation at a time"
+                    : "this Session is in use by thread '" + other.getName() + "'; a session is used by one thread at a time "
+                    + "(give each thread its own session; they may share the Model)");
+        }
+        try {
+            return run(prompt, maxNewTokens, onText);
+        } catch (NonFiniteLogitsException e) {
+            throw e.withPrefix(model.source() + ": ");
+        } catch (InternalError e) {
+            throw model.explainFault(e); // a model file truncated underneath faults inside the kernels
+        } finally {
+            user.set(null);
+        }
+    }
+
+    private Generation run(int[] prompt, int maxNewTokens, TextSink onText) {
         Tokenizer tok = model.tokenizer();
         int vocab = model.config().vocabSize();
         for (int i = 0; i < prompt.length; i++) {
@@ -74,7 +114,7 @@ public final class Session implements AutoCloseable {
                 throw new IllegalArgumentException("prompt token " + prompt[i] + " at index " + i + " is outside the vocabulary [0, " + vocab + ")");
             }
         }
-        PieceDecoder pieces = tok.newDecoder();
+        PieceDecoder pieces = tok.newDecoder().continuing(prompt); // generated text continues the prompt's
         StringBuilder text = new StringBuilder();
         int[] tokens = new int[maxNewTokens];
         int[] count = {0};
@@ -146,8 +186,9 @@ public final class Session implements AutoCloseable {
         return options;
     }
 
+    /** Frees the KV cache and buffers; idempotent. */
     @Override
     public void close() {
-        decoder.close();
+        cleanable.clean();
     }
 }

@@ -17,7 +17,13 @@ import java.util.List;
  */
 public record SessionOptions(int contextLength, SamplingConfig sampling, DecoderFactory decoder, List<String> stopStrings) {
 
-    /** Builds the decoder for a session. */
+    /**
+     * Builds the decoder for a session. It is called once per session, possibly on several threads
+     * for sessions of one model, and each call must return a decoder with state of its own: a factory
+     * that hands every session the same stateful object (one skipping method instance, say) makes
+     * concurrent sessions corrupt each other's text. {@code SkipMethod.asStepHooks()} makes a fresh
+     * per-session instance for exactly this reason.
+     */
     @FunctionalInterface
     public interface DecoderFactory {
         TokenDecoder create(Llama model, SamplingConfig sampling, int contextLength);
@@ -26,7 +32,15 @@ public record SessionOptions(int contextLength, SamplingConfig sampling, Decoder
     public static final DecoderFactory STANDARD = (m, s, n) -> new StandardDecoder(m, s, StepHooks.FULL, n);
 
     public SessionOptions {
+        if (contextLength < 1) {
+            throw new IllegalArgumentException("contextLength must be at least 1, got " + contextLength);
+        }
         stopStrings = List.copyOf(stopStrings);
+        for (String stop : stopStrings) {
+            if (stop.isEmpty()) { // it would match before any text: every generation would stop after one token
+                throw new IllegalArgumentException("stop strings must not be empty");
+            }
+        }
     }
 
     /** Greedy plain decoding over up to {@code contextLength} positions. */

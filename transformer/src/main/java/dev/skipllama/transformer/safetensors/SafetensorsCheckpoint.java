@@ -1,13 +1,12 @@
 package dev.skipllama.transformer.safetensors;
 
 import dev.skipllama.tensor.Tensor;
+import dev.skipllama.transformer.io.FileStamp;
+import dev.skipllama.transformer.io.RegularFiles;
+import dev.skipllama.transformer.io.TextFiles;
 import dev.skipllama.transformer.json.Json;
 import dev.skipllama.transformer.json.JsonException;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -66,10 +65,11 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
 
     private static SafetensorsCheckpoint openIndex(Path index) throws IOException {
         Map<String, Object> json;
+        RegularFiles.require(index, "a safetensors index");
+        String text = TextFiles.read(index, TextFiles.MAX_JSON_BYTES, "a safetensors index"); // names the byte of bad UTF-8
         try {
-            json = Json.parseObject(StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(Files.readAllBytes(index))).toString());
-        } catch (JsonException | CharacterCodingException e) {
+            json = Json.parseObject(text);
+        } catch (JsonException e) {
             throw new SafetensorsFormatException(index, "index", "not a JSON object: " + e.getMessage(), e);
         }
         if (!(json.get("weight_map") instanceof Map<?, ?> weightMap)) {
@@ -144,6 +144,11 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
 
     public List<SafetensorsFile> files() {
         return files;
+    }
+
+    /** Each shard as it was mapped (see {@link SafetensorsFile#stamp()}). */
+    public List<FileStamp> stamps() {
+        return files.stream().map(SafetensorsFile::stamp).toList();
     }
 
     private SafetensorsFile file(String name) {

@@ -3,6 +3,8 @@ package dev.skipllama.transformer.safetensors;
 import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.FileMapping;
 import dev.skipllama.tensor.Tensor;
+import dev.skipllama.transformer.io.FileStamp;
+import dev.skipllama.transformer.io.RegularFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -29,9 +31,11 @@ public final class SafetensorsFile implements AutoCloseable {
     private final MemorySegment mapping;
     private final SafetensorsHeader.Parsed header;
     private final Map<String, SafetensorsTensorInfo> byName = new LinkedHashMap<>();
+    private final FileStamp stamp;
 
-    private SafetensorsFile(Path path, Arena arena, MemorySegment mapping, SafetensorsHeader.Parsed header) {
+    private SafetensorsFile(Path path, Arena arena, MemorySegment mapping, SafetensorsHeader.Parsed header, FileStamp stamp) {
         this.path = path;
+        this.stamp = stamp;
         this.arena = arena;
         this.mapping = mapping;
         this.header = header;
@@ -41,10 +45,13 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     public static SafetensorsFile open(Path path) throws IOException {
+        RegularFiles.require(path, "a safetensors file"); // before opening: a FIFO would block the open itself
         Arena arena = Arena.ofShared(); // shared: a backend's worker threads read the tensors
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            FileStamp stamp = FileStamp.of(path);
             MemorySegment seg = FileMapping.readOnly(ch, arena);
-            return new SafetensorsFile(path, arena, seg, SafetensorsHeader.parse(path, seg));
+            return new SafetensorsFile(path, arena, seg, SafetensorsHeader.parse(path, seg),
+                    new FileStamp(path, seg.byteSize(), stamp.modified(), stamp.fileKey()));
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -53,11 +60,16 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** Parses bytes already in memory (owned by the caller); {@code path} only names them in messages. */
     static SafetensorsFile of(Path path, MemorySegment bytes) throws SafetensorsFormatException {
-        return new SafetensorsFile(path, null, bytes, SafetensorsHeader.parse(path, bytes));
+        return new SafetensorsFile(path, null, bytes, SafetensorsHeader.parse(path, bytes), null);
     }
 
     public Path path() {
         return path;
+    }
+
+    /** The file as it was mapped (null for bytes given in memory), to tell later whether it changed underneath. */
+    public FileStamp stamp() {
+        return stamp;
     }
 
     /** The {@code __metadata__} strings, unmodifiable (empty when absent). */

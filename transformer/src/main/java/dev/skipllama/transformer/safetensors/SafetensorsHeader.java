@@ -73,12 +73,26 @@ final class SafetensorsHeader {
         }
         List<SafetensorsTensorInfo> byOffset = new ArrayList<>(tensors);
         byOffset.sort(Comparator.comparingLong(SafetensorsTensorInfo::begin).thenComparingLong(SafetensorsTensorInfo::end));
-        for (int i = 1; i < byOffset.size(); i++) {
-            SafetensorsTensorInfo a = byOffset.get(i - 1), b = byOffset.get(i);
-            if (b.begin() < a.end()) {
+        // The format (and its reference implementation) requires the data to be indexed entirely: the
+        // tensors tile it without overlaps or holes. A file that breaks this was damaged or forged.
+        long expected = 0;
+        SafetensorsTensorInfo previous = null;
+        for (SafetensorsTensorInfo b : byOffset) {
+            if (b.begin() < expected) {
                 throw new SafetensorsFormatException(path, "tensor '" + b.name() + "' data_offsets", "[" + b.begin() + ", "
-                        + b.end() + ") overlaps tensor '" + a.name() + "' at [" + a.begin() + ", " + a.end() + ")");
+                        + b.end() + ") overlaps tensor '" + previous.name() + "' at [" + previous.begin() + ", " + previous.end() + ")");
             }
+            if (b.begin() > expected) {
+                throw new SafetensorsFormatException(path, "tensor '" + b.name() + "' data_offsets", "[" + b.begin() + ", "
+                        + b.end() + ") leaves the bytes [" + expected + ", " + b.begin() + ") unused"
+                        + (previous == null ? "" : " after tensor '" + previous.name() + "'") + "; the data must be indexed entirely");
+            }
+            expected = b.end();
+            previous = b;
+        }
+        if (expected != dataBytes) {
+            throw new SafetensorsFormatException(path, "data", "the tensors cover " + expected + " bytes, but the file holds "
+                    + dataBytes + " bytes of data after the header; the data must be indexed entirely");
         }
         return new Parsed(Collections.unmodifiableMap(metadata), List.copyOf(tensors), dataStart);
     }

@@ -3,6 +3,7 @@ package dev.skipllama.transformer.safetensors;
 import dev.skipllama.transformer.json.Json;
 
 import dev.skipllama.tensor.Tensor;
+import dev.skipllama.transformer.io.OutputFile;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -70,15 +72,19 @@ public final class SafetensorsWriter {
             head.put((byte) ' ');
         }
         head.flip();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            writeFully(ch, head);
-            for (Tensor t : tensors.values()) {
-                MemorySegment seg = t.segment();
-                for (long at = 0; at < t.byteSize(); at += 1 << 30) {
-                    writeFully(ch, seg.asSlice(at, Math.min(1 << 30, t.byteSize() - at)).asByteBuffer());
+        // Into a temporary file renamed over the target when complete: a failure (or a crash) never
+        // leaves half a file where a model was, and readers of the target never see one.
+        try (OutputFile out = OutputFile.create(path, List.of())) {
+            try (FileChannel ch = FileChannel.open(out.temp(), StandardOpenOption.WRITE)) {
+                writeFully(ch, head);
+                for (Tensor t : tensors.values()) {
+                    MemorySegment seg = t.segment();
+                    for (long at = 0; at < t.byteSize(); at += 1 << 30) {
+                        writeFully(ch, seg.asSlice(at, Math.min(1 << 30, t.byteSize() - at)).asByteBuffer());
+                    }
                 }
             }
+            out.commit();
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.Map;
 public final class ByteLevelBpeTokenizer extends BaseTokenizer {
 
     private final MergeTable merges;
+    private final List<String> mergeRules;
     private final BpeWordMerger merger;
     private final boolean ignoreMerges;
     private final int[] byteTokens = new int[256];
@@ -29,12 +30,23 @@ public final class ByteLevelBpeTokenizer extends BaseTokenizer {
     public ByteLevelBpeTokenizer(Vocabulary vocab, List<String[]> merges, boolean ignoreMerges, boolean addBos) {
         super(vocab, addBos);
         this.merges = new MergeTable(merges, index);
+        this.mergeRules = merges.stream().map(m -> m[0] + " " + m[1]).toList();
         this.merger = new BpeWordMerger(this.merges);
         this.ignoreMerges = ignoreMerges;
         for (int b = 0; b < 256; b++) {
             Integer id = index.get(String.valueOf(ByteUnicode.toChar(b)));
             byteTokens[b] = id == null ? -1 : id;
         }
+    }
+
+    /** The merge rules as given, best first, each {@code "left right"} in the byte alphabet (GGUF's form). */
+    public List<String> mergeRules() {
+        return mergeRules;
+    }
+
+    /** Whether a word that is itself a token is emitted whole ({@code ignore_merges}; Llama-3 sets it). */
+    public boolean ignoresMerges() {
+        return ignoreMerges;
     }
 
     /** The number of usable merge rules. */

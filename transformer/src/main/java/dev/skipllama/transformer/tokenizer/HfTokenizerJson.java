@@ -1,5 +1,7 @@
 package dev.skipllama.transformer.tokenizer;
 
+import dev.skipllama.transformer.io.RegularFiles;
+import dev.skipllama.transformer.io.TextFiles;
 import dev.skipllama.transformer.json.Json;
 import dev.skipllama.transformer.json.JsonException;
 import java.io.IOException;
@@ -22,7 +24,7 @@ import java.util.Map;
 public final class HfTokenizerJson {
 
     /** Llama-3's split pattern as it appears in its tokenizer.json. */
-    static final String LLAMA3_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
+    public static final String LLAMA3_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
             + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
     private static final List<String> EOS_NAMES = List.of("<|end_of_text|>", "<|endoftext|>", "</s>", "<|eot_id|>");
@@ -32,9 +34,14 @@ public final class HfTokenizerJson {
 
     /** Reads {@code tokenizer.json}, and {@code tokenizer_config.json} from the same directory if present. */
     public static ByteLevelBpeTokenizer load(Path tokenizerJson) throws IOException {
-        String json = Files.readString(tokenizerJson);
+        RegularFiles.require(tokenizerJson, "tokenizer.json");
+        String json = TextFiles.read(tokenizerJson, TextFiles.MAX_JSON_BYTES, "a tokenizer.json");
         Path config = tokenizerJson.resolveSibling("tokenizer_config.json");
-        String configJson = Files.exists(config) ? Files.readString(config) : null;
+        String configJson = null;
+        if (Files.exists(config)) {
+            RegularFiles.require(config, "tokenizer_config.json");
+            configJson = TextFiles.read(config, TextFiles.MAX_JSON_BYTES, "a tokenizer_config.json");
+        }
         return parse(json, configJson, tokenizerJson.toString());
     }
 
@@ -50,9 +57,9 @@ public final class HfTokenizerJson {
             throw new TokenizerFormatException(source + ": not valid JSON: " + e.getMessage(), e);
         }
         Map<String, Object> model = object(root, "model", source);
-        String type = (String) model.getOrDefault("type", "BPE");
+        Object type = model.getOrDefault("type", "BPE");
         if (!"BPE".equals(type)) {
-            throw new TokenizerFormatException(source + ": model.type is '" + type + "'; only BPE is supported");
+            throw new TokenizerFormatException(source + ": model.type is " + describe(type) + "; only \"BPE\" is supported");
         }
         if (root.get("normalizer") != null) {
             throw new TokenizerFormatException(source + ": a normalizer (" + describe(root.get("normalizer"))
@@ -77,13 +84,21 @@ public final class HfTokenizerJson {
         }
         for (Object o : addedJson) {
             int id = idValue(field(o, "id", source), "added_tokens", source);
-            String content = (String) field(o, "content", source);
+            if (!(field(o, "content", source) instanceof String content)) {
+                throw new TokenizerFormatException(source + ": added token " + describe(o) + " has content "
+                        + describe(((Map<?, ?>) o).get("content")) + ", expected a string");
+            }
             if (pieces[id] != null && !pieces[id].equals(content)) {
                 throw new TokenizerFormatException(source + ": added token " + id + " '" + content
                         + "' has the id of vocabulary entry '" + pieces[id] + "'");
             }
             pieces[id] = content;
-            types[id] = Boolean.TRUE.equals(((Map<?, ?>) o).get("special")) ? TokenType.CONTROL : TokenType.USER_DEFINED;
+            Object special = ((Map<?, ?>) o).get("special"); // field() checked that o is an object
+            if (special != null && !(special instanceof Boolean)) {
+                throw new TokenizerFormatException(source + ": added token " + describe(o) + " has special " + describe(special)
+                        + ", expected true or false");
+            }
+            types[id] = Boolean.TRUE.equals(special) ? TokenType.CONTROL : TokenType.USER_DEFINED;
         }
         for (int i = 0; i < size; i++) {
             if (pieces[i] == null) {
@@ -109,7 +124,7 @@ public final class HfTokenizerJson {
         try {
             config = Json.parseObject(configJson);
         } catch (JsonException e) {
-            throw new TokenizerFormatException(source + ": tokenizer_config.json is not valid JSON: " + e.getMessage(), e);
+            throw new TokenizerFormatException(source + ": the tokenizer_config.json beside it is not valid JSON: " + e.getMessage(), e);
         }
         int bos = tokenId(config.get("bos_token"), pieces, "bos_token", source);
         int eos = tokenId(config.get("eos_token"), pieces, "eos_token", source);

@@ -20,6 +20,23 @@ public final class PieceDecoder {
         this.renderSpecial = renderSpecial;
     }
 
+    /**
+     * Makes this decoder continue after {@code ids} (a prompt) rather than start a sequence: the text
+     * it returns is then exactly what {@code decode(ids + next ids)} adds to {@code decode(ids)}. What
+     * changes is the SentencePiece rule that drops the dummy-prefix space of the first visible piece:
+     * it belongs to the start of a sequence, so after a prompt with visible text the first generated
+     * {@code ▁who} is " who", not "who". Returns this decoder.
+     */
+    public PieceDecoder continuing(int[] ids) {
+        for (int i = 0; i < ids.length && atStart; i++) {
+            tokenizer.checkId(ids[i], i);
+            if (!tokenizer.type(ids[i]).isSpecial() && tokenizer.pieceBytesShared(ids[i], renderSpecial).length > 0) {
+                atStart = false;
+            }
+        }
+        return this;
+    }
+
     /** Adds one id; returns the text it completes (often the piece itself, possibly empty). */
     public String next(int id) {
         tokenizer.checkId(id, -1);

@@ -1,7 +1,8 @@
 package dev.skipllama.transformer.tokenizer;
 
+import dev.skipllama.transformer.io.RegularFiles;
+import dev.skipllama.transformer.io.TextFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +52,9 @@ public final class SentencePieceModelFile {
 
     /** Reads a {@code tokenizer.model}; the tokenizer adds BOS by default, as Llama's does. */
     public static SentencePieceTokenizer load(Path file) throws IOException {
-        Contents c = parse(Files.readAllBytes(file), file.toString());
+        RegularFiles.require(file, "a SentencePiece tokenizer.model");
+        // Llama-2's is 500 KB; the bound keeps a forged or wrong file from filling the heap.
+        Contents c = parse(TextFiles.readBytes(file, 256L << 20, "a tokenizer.model"), file.toString());
         return toTokenizer(c, file.toString());
     }
 

@@ -10,18 +10,28 @@ public final class Tokenizers {
     }
 
     /**
+     * The tokenizer file of a HF checkpoint: {@code tokenizer.model} when there is one, else
+     * {@code tokenizer.json}. The SentencePiece file first, as llama.cpp's converter does: Llama-2
+     * checkpoints ship both, and their tokenizer.json is a derived "fast" tokenizer this reader does not
+     * take; Llama-3 checkpoints have only tokenizer.json at the top. Loading and converting both use
+     * this, so they agree.
+     */
+    public static Path inCheckpoint(Path dir) throws TokenizerFormatException {
+        for (String name : new String[] {"tokenizer.model", "tokenizer.json"}) {
+            if (Files.exists(dir.resolve(name))) {
+                return dir.resolve(name);
+            }
+        }
+        throw new TokenizerFormatException(dir + ": no tokenizer.model or tokenizer.json in this directory");
+    }
+
+    /**
      * A {@code .gguf} model's embedded tokenizer, a SentencePiece {@code tokenizer.model}, or a HF
-     * {@code tokenizer.json}; a directory is searched for {@code tokenizer.json}, then
-     * {@code tokenizer.model} (a HF checkpoint has one or both).
+     * {@code tokenizer.json}; for a directory, the file {@link #inCheckpoint} picks.
      */
     public static Tokenizer load(Path path) throws IOException {
         if (Files.isDirectory(path)) {
-            for (String name : new String[] {"tokenizer.json", "tokenizer.model"}) {
-                if (Files.isRegularFile(path.resolve(name))) {
-                    return load(path.resolve(name));
-                }
-            }
-            throw new TokenizerFormatException(path + ": no tokenizer.json or tokenizer.model in this directory");
+            return load(inCheckpoint(path));
         }
         String name = path.getFileName().toString();
         if (name.endsWith(".gguf")) {

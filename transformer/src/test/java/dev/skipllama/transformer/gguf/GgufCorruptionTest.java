@@ -124,7 +124,7 @@ class GgufCorruptionTest {
         reject(tensor(13, 0, 100), "tensor 'w' ne[0]", "Q5_K stores blocks of 256 elements");
         reject(tensor(DType.Q8_0.ggmlType(), 0, 31), "tensor 'w' ne[0]", "blocks of 32", "31 elements");
         reject(tensor(0, 8, 4), "tensor 'w' offset", "offset 8 is not a multiple of the alignment 32");
-        reject(tensor(0, 32, 4), "tensor 'w' offset", "offset 32 + 16 bytes runs past the end");
+        reject(tensor(0, 32, 4), "tensor 'w' offset", "offset 32, expected 0: the first tensor must start the data section");
         reject(tensor(0, 0, 5), "tensor 'w' offset", "offset 0 + 20 bytes runs past the end");
         reject(tensor(0, -32, 4), "tensor 'w' offset", "18446744073709551584");
         reject(RawGguf.header(3, 2, 0).tensor("w", 0, 0, 4).tensor("w", 0, 0, 4).padTo(32).zeros(16).bytes(),
@@ -135,26 +135,26 @@ class GgufCorruptionTest {
     }
 
     /**
-     * A tensor of a type ggml defines but we cannot compute with (here Q5_K, 176 bytes per 256
+     * A tensor of a type ggml defines but we cannot compute with (here Q3_K, 110 bytes per 256
      * values) does not stop the file from opening: its info is validated and listed, and only
      * asking for the tensor fails, naming it.
      */
     @Test
     void unsupportedButKnownTypesOpenAndFailOnlyWhenUsed() throws Exception {
-        byte[] b = RawGguf.header(3, 2, 1).kvU32("k", 7).tensor("q5", 13, 0, 256, 2).tensor("f", 0, 352, 4)
-                .padTo(32).zeros(352 + 16).bytes();
-        Path p = dir.resolve("q5.gguf");
+        byte[] b = RawGguf.header(3, 2, 1).kvU32("k", 7).tensor("q3", 11, 0, 256, 2).tensor("f", 0, 224, 4)
+                .padTo(32).zeros(224 + 16).bytes();
+        Path p = dir.resolve("q3.gguf");
         Files.write(p, b);
         try (GgufFile f = GgufFile.open(p)) {
             assertEquals(7, f.getLong("k"));
-            GgufTensorInfo q5 = f.tensorInfo("q5");
-            assertFalse(q5.isSupported());
-            assertEquals("Q5_K", q5.typeName());
-            assertEquals(352, q5.byteSize());
-            assertArrayEquals(new int[]{2, 256}, q5.shape());
-            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> f.tensor("q5"));
-            assertTrue(e.getMessage().contains("q5.gguf: tensor 'q5' is Q5_K (ggml type 13)"), e.getMessage());
-            assertThrows(UnsupportedOperationException.class, q5::type);
+            GgufTensorInfo q3 = f.tensorInfo("q3");
+            assertFalse(q3.isSupported());
+            assertEquals("Q3_K", q3.typeName());
+            assertEquals(220, q3.byteSize());
+            assertArrayEquals(new int[]{2, 256}, q3.shape());
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> f.tensor("q3"));
+            assertTrue(e.getMessage().contains("q3.gguf: tensor 'q3' is Q3_K (ggml type 11)"), e.getMessage());
+            assertThrows(UnsupportedOperationException.class, q3::type);
             assertEquals(4, f.tensor("f").numel());
         }
     }

@@ -148,7 +148,7 @@ class HfTokenizerJsonTest {
                 .getMessage().contains("a normalizer (object {type=NFC}) is not supported"));
         String unigram = small("[]", "").replace("\"type\":\"BPE\"", "\"type\":\"Unigram\"");
         assertTrue(assertThrows(TokenizerFormatException.class, () -> HfTokenizerJson.parse(unigram, null, "u"))
-                .getMessage().contains("model.type is 'Unigram'; only BPE"));
+                .getMessage().contains("model.type is string Unigram; only \"BPE\""));
         assertTrue(assertThrows(TokenizerFormatException.class,
                 () -> HfTokenizerJson.parse(small("[\"a b\",[\"a\",\"b\"]]", ""), null, "m")).getMessage().contains("mixes"));
         assertTrue(assertThrows(TokenizerFormatException.class,
@@ -156,5 +156,19 @@ class HfTokenizerJsonTest {
                 .contains("merge #0 'ab' is not two parts separated by a space"));
         assertTrue(assertThrows(TokenizerFormatException.class,
                 () -> HfTokenizerJson.parse("{\"model\":", null, "cut.json")).getMessage().startsWith("cut.json: not valid JSON"));
+    }
+
+    /** Issue 14, case 7: a number where tokenizer.json expects a string is a named error, not a ClassCastException. */
+    @Test
+    void wrongJsonTypesAreNamedNotCast() {
+        String typeNumber = small("[]", "").replace("\"type\":\"BPE\"", "\"type\":5");
+        assertEquals("t.json: model.type is number 5; only \"BPE\" is supported",
+                assertThrows(TokenizerFormatException.class, () -> HfTokenizerJson.parse(typeNumber, null, "t.json")).getMessage());
+        String contentNumber = small("[]", "").replace("\"added_tokens\":[", "\"added_tokens\":[{\"id\":0,\"content\":7},");
+        String m = assertThrows(TokenizerFormatException.class, () -> HfTokenizerJson.parse(contentNumber, null, "t.json")).getMessage();
+        assertTrue(m.startsWith("t.json: added token ") && m.endsWith("has content number 7, expected a string"), m);
+        String specialString = small("[]", "").replace("\"added_tokens\":[", "\"added_tokens\":[{\"id\":262,\"content\":\"x\",\"special\":\"yes\"},");
+        m = assertThrows(TokenizerFormatException.class, () -> HfTokenizerJson.parse(specialString, null, "t.json")).getMessage();
+        assertTrue(m.endsWith("has special string yes, expected true or false"), m);
     }
 }
