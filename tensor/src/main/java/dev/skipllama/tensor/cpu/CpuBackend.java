@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>Quantized weights are rearranged once, by {@link #upload}, into 16-row tiles ({@link Packing})
  * and multiplied in 16-bit integer lanes against activations quantized to 8 bits per block
- * ({@link PackedKernels}) — ggml's definition of a quantized matmul, which the reference backend
+ * ({@link TileGemv} and {@link TileGemm}) — ggml's definition of a quantized matmul, which the reference backend
  * states ({@link dev.skipllama.tensor.quant.QuantDot}) and these kernels equal bit for bit. Float
  * weights (F32, F16, BF16) stay where they are (memory-mapped) and take float activations.
  *
@@ -57,6 +57,8 @@ public final class CpuBackend implements Backend {
     /** Per-worker room for the 16 outputs of a row group that runs past the end of the matrix. */
     private final MemorySegment[] groupOut;
     private final ReentrantLock opLock = new ReentrantLock();
+    /** Per-worker accumulators of the packed kernels. */
+    private final TileGemm.Scratch[] scratch;
 
     /** A backend using every available processor. */
     public CpuBackend() {
@@ -73,9 +75,13 @@ public final class CpuBackend implements Backend {
         this.rowBuf = new float[threads][4096];
         this.panel = new MemorySegment[threads];
         this.acts = new QuantizedActivations(threads);
+        this.scratch = new TileGemm.Scratch[threads];
+        for (int i = 0; i < threads; i++) {
+            scratch[i] = new TileGemm.Scratch();
+        }
         this.groupOut = new MemorySegment[threads];
         for (int i = 0; i < threads; i++) {
-            groupOut[i] = panels.allocate(4L * Packing.G, 64);
+            groupOut[i] = panels.allocate(4L * Packing.G * TileGemm.ROWS, 64);
         }
     }
 
@@ -213,24 +219,30 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    /** Rows of group g of w against every activation row, slice by slice. */
+    /** Rows of group g of w against every activation row, four rows at a time, slice by slice. */
     private void group(Tensor w, Tensor out, int g, int rows, int worker) {
         DType t = w.dtype();
         int nOut = w.dim(0), nb = w.dim(1) / t.blockSize();
         long g0 = Packing.tile(t, nb, g, 0);
         MemorySegment ws = w.packedSegment(), os = out.segment(), tmp = groupOut[worker];
+        TileGemm.Scratch sc = scratch[worker];
         int valid = Math.min(Packing.G, nOut - g * Packing.G);
-        for (int r = 0; r < rows; r++) {
+        for (int r = 0; r < rows; r += TileGemm.ROWS) {
+            int n = Math.min(TileGemm.ROWS, rows - r);
             long base = 4L * ((long) r * nOut + (long) g * Packing.G);
             for (int slice = 0; slice < Packing.G / L; slice++) {
-                if (valid == Packing.G) {
-                    PackedKernels.dot(t, ws, g0, nb, 4 * L * slice, acts, r, os, base + 4L * L * slice);
+                MemorySegment dst = valid == Packing.G ? os : tmp; // a group past the end of the matrix: through the worker's room
+                long at = valid == Packing.G ? base + 4L * L * slice : 4L * L * slice;
+                if (n == 1) {
+                    TileGemv.dot(t, ws, g0, nb, 4 * L * slice, acts, r, dst, at);
                 } else {
-                    PackedKernels.dot(t, ws, g0, nb, 4 * L * slice, acts, r, tmp, 4L * L * slice);
+                    TileGemm.dot(t, ws, g0, nb, 4 * L * slice, acts, r, n, dst, at, valid == Packing.G ? 4L * nOut : 4L * Packing.G, sc);
                 }
             }
             if (valid < Packing.G) {
-                MemorySegment.copy(tmp, 0, os, base, 4L * valid);
+                for (int k = 0; k < n; k++) {
+                    MemorySegment.copy(tmp, 4L * Packing.G * k, os, base + 4L * nOut * k, 4L * valid);
+                }
             }
         }
     }
@@ -377,19 +389,17 @@ public final class CpuBackend implements Backend {
         final MemorySegment xs = x.segment(), ws = weight.segment(), os = out.segment();
         forRows(x.rowCount(), d, (r, worker) -> {
             long base = 4L * r * d;
-            FloatVector ss = FloatVector.zero(F);
-            int i = 0;
-            for (int bound = F.loopBound(d); i < bound; i += L) {
-                FloatVector v = Decode.f32(xs, base + 4L * i);
-                ss = v.fma(v, ss);
-            }
-            float sum = VMath.sum(ss);
-            for (; i < d; i++) {
+            // As ggml computes it: float squares summed in double, in order, then the scale in float. On
+            // quantized models the next matmul rounds these values to 8 bits, so an ulp here can flip a
+            // rounding there; the same arithmetic as llama.cpp keeps greedy text the same as its.
+            double sum = 0;
+            for (int i = 0; i < d; i++) {
                 float v = xs.get(F32, base + 4L * i);
                 sum += v * v;
             }
-            float scale = (float) (1.0 / Math.sqrt(sum / d + eps));
-            i = 0;
+            float mean = (float) (sum / d);
+            float scale = 1f / (float) Math.sqrt(mean + eps);
+            int i = 0;
             for (int bound = F.loopBound(d); i < bound; i += L) {
                 Decode.f32(xs, base + 4L * i).mul(scale).mul(Decode.f32(ws, 4L * i))
                         .intoMemorySegment(os, base + 4L * i, Decode.LE);

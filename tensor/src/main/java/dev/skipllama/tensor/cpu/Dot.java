@@ -9,7 +9,7 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * Dot products of one float weight row (F32, F16, BF16; decoded in registers) with one or four F32
- * activation rows (quantized weights have their own integer kernels, {@link PackedKernels}). The four-row forms decode each weight vector once for four tokens, which is what makes
+ * activation rows (quantized weights have their own integer kernels, {@link TileGemv}). The four-row forms decode each weight vector once for four tokens, which is what makes
  * batched prefill and speculative verification cheaper per token than decoding one at a time.
  *
  * <p><b>Batch invariance.</b> The one-row and four-row forms accumulate each row in exactly the same
