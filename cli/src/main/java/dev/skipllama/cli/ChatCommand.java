@@ -25,7 +25,7 @@ final class ChatCommand {
                 GGUF, chat_template in tokenizer_config.json): Llama-3 and Llama-2 instruct formats, or a plain \
                 User:/Assistant: transcript for base models such as the embedded one.""");
         o.opt("--system", "TEXT", "system prompt", null)
-                .opt("--template", "NAME", "auto, llama3, llama2 or plain", "auto")
+                .opt("--template", "NAME", "auto (the model's own), or a built-in: " + String.join(", ", ChatTemplate.NAMES), "auto")
                 .opt("--tokens", "N", "new tokens per reply at most", "256")
                 .opt("--context", "N", "KV-cache positions for the conversation (at most the model's context)", "4096");
         DecodingArgs.add(o, "0.7");
@@ -38,8 +38,8 @@ final class ChatCommand {
         return ModelArgs.with(p, io, m -> {
             var model = m.model();
             ChatTemplate template = p.get("--template").equals("auto")
-                    ? ChatTemplate.detect(model.chatTemplateSource(), model.tokenizer())
-                    : named(p.get("--template"));
+                    ? ChatTemplate.detect(model.chatTemplateSource(), model.tokenizer(), w -> io.err().println("skipllama chat: warning: " + w))
+                    : named(p.get("--template"), model.tokenizer());
             int context = Math.min(model.config().contextLength(), p.getInt("--context", 16, 1 << 20));
             if (maxReply >= context) {
                 throw new UsageException("--tokens " + maxReply + " leaves no room for the conversation in a context of " + context);
@@ -51,7 +51,7 @@ final class ChatCommand {
                 chat.add(new Message("system", system));
             }
             io.err().printf("chat template: %s; type a message, /reset to start over, /exit to leave%n",
-                    template.name().toLowerCase(Locale.ROOT));
+                    template.name());
             try (Session session = model.newSession(d.options().withStopStrings(template.stopStrings()))) {
                 while (true) {
                     if (io.terminal()) {
@@ -97,9 +97,9 @@ final class ChatCommand {
         });
     }
 
-    private static ChatTemplate named(String name) {
+    private static ChatTemplate named(String name, dev.skipllama.transformer.tokenizer.Tokenizer tok) {
         try {
-            return ChatTemplate.named(name);
+            return ChatTemplate.named(name, tok);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
