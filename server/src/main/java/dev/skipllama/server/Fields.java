@@ -86,6 +86,7 @@ final class Fields {
 
     static ApiError wrong(String key, Object v, String expected) {
         String shown = v instanceof String s ? Json.quote(s.length() > 60 ? s.substring(0, 60) + "…" : s)
+                : v instanceof List<?> l && l.isEmpty() ? "an empty array"
                 : v instanceof Map || v instanceof List ? "a JSON " + Json.typeName(v) : String.valueOf(v);
         return ApiError.badRequest(key, "'" + key + "' must be " + expected + ", got " + shown);
     }

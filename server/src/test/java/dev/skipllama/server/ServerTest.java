@@ -169,6 +169,7 @@ class ServerTest {
     void badRequestsAre400sInOpenAisShapeNamingWhatIsWrong() throws Exception {
         assertError(s.post("/v1/chat/completions", "{\"messages\": [}"), 400, null, "the request body is not valid JSON");
         assertError(s.post("/v1/chat/completions", "{\"temperature\":0}"), 400, "messages", "'messages' is required");
+        assertError(s.post("/v1/chat/completions", "{\"messages\":[]}"), 400, "messages", "got an empty array");
         assertError(s.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":1000}"), 400,
                 "max_tokens", "'max_tokens' 1000 plus the prompt's");
         assertError(s.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"skip\":\"exit:99\"}"), 400,
