@@ -14,7 +14,7 @@ mapfile -t prompts < <(head -n "$n" models/tiny-layerskip/eval/heldout.txt | awk
 for model in "$@"; do
   same=0; total=0
   for p in "${prompts[@]}"; do
-    ours=$(bin/skipllama generate --model "$model" --prompt "$p" --tokens "$tokens" --color never 2>/dev/null)
+    ours=$(bin/skipllama generate --model "$model" --prompt "$p" --tokens "$tokens" --color never --no-warmup 2>/dev/null)
     theirs=$("$bin/llama-simple" -m "$model" -n "$tokens" "$p" 2>/dev/null | sed '1s/^<s> //')
     total=$((total + 1))
     if [ "$(printf '%s' "$ours" | sed -e 's/[[:space:]]*$//')" = "$(printf '%s' "$theirs" | sed -e 's/[[:space:]]*$//')" ]; then

@@ -22,6 +22,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Batched matmul (prompt prefill, speculative verification): 64 token rows against a 4096x4096
  * weight. Compute-bound, so it reports FLOP/s ({@code flops} counter) to compare with the FMA peak.
+ * {@code rows} 1 to 4 are the small batches of speculative verification: their cost against one row's
+ * is what makes verification cheap or not. The weight is uploaded as the model loader does
+ * ({@code uploadForMatmul}).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -31,10 +34,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class MatmulBenchmark {
 
-    @Param({"F32", "F16", "Q8_0", "Q4_0"})
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     public DType dtype;
 
-    @Param({"64"})
+    @Param({"1", "4", "64"})
     public int rows;
 
     @Param({"2"})
@@ -55,7 +58,7 @@ public class MatmulBenchmark {
     @Setup(Level.Trial)
     public void setup() {
         backend = new CpuBackend(threads);
-        w = Weights.random(dtype, N, N, 42);
+        w = Weights.forMatmul(backend, Weights.random(dtype, N, N, 42));
         x = Weights.activations(rows, N, 7);
         out = Tensor.allocate(DType.F32, rows, N);
     }

@@ -29,6 +29,15 @@ final class Weights {
         return out;
     }
 
+    /** The backend's matmul copy of {@code host}, as the model loader makes it; host is closed unless it is that copy. */
+    static Tensor forMatmul(dev.skipllama.tensor.Backend backend, Tensor host) {
+        Tensor w = backend.uploadForMatmul(host);
+        if (w != host) {
+            host.close();
+        }
+        return w;
+    }
+
     static Tensor activations(int rows, int cols, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         float[] v = new float[rows * cols];

@@ -34,7 +34,7 @@ final class ChatCommand {
                 .opt("--context", "N", "KV-cache positions for the conversation (at most the model's context)", "4096")
                 .alias("-c", "--context");
         DecodingArgs.add(o, "0.7");
-        return ModelArgs.add(o);
+        return ModelArgs.addWarmUp(ModelArgs.add(o));
     }
 
     static int run(Options.Parsed p, Io io) throws Exception {
@@ -50,6 +50,7 @@ final class ChatCommand {
                 throw new UsageException("--tokens " + maxReply + " leaves no room for the conversation in a context of " + context);
             }
             DecodingArgs.Decoding d = DecodingArgs.configure(p, model, context);
+            ModelArgs.warmUp(p, io, model);
             List<String> stops = new ArrayList<>(template.stopStrings());
             stops.addAll(d.options().stopStrings());
             List<Message> chat = new ArrayList<>();

@@ -23,7 +23,7 @@ final class GenerateCommand {
                 .opt("--color", "WHEN", "colour each token by the layers that predicted it: auto, always, never", "auto")
                 .flag("--json", "print the result as one JSON object (text, stop reason, speeds, layers per token) and nothing else");
         DecodingArgs.add(o, "0");
-        return ModelArgs.add(o);
+        return ModelArgs.addWarmUp(ModelArgs.add(o));
     }
 
     static int run(Options.Parsed p, Io io) throws Exception {
@@ -46,6 +46,7 @@ final class GenerateCommand {
             }
             DecodingArgs.Decoding d = DecodingArgs.configure(p, m.model(), Math.min(context, promptTokens + tokens + 16));
             DepthColors colors = new DepthColors(layers);
+            ModelArgs.warmUp(p, io, m.model());
             if (!json) {
                 io.out().print(prompt);
                 io.out().flush();
@@ -61,12 +62,16 @@ final class GenerateCommand {
                     io.out().flush();
                     return !io.out().checkError(); // nobody reads the rest: stop (Main reports the failed write)
                 });
+                MemoryReport memory = MemoryReport.of(m.model(), session);
                 if (json) {
-                    io.out().println(JsonLine.of(result(m, d, g, prompt, depths)));
+                    Map<String, Object> r = result(m, d, g, prompt, depths);
+                    r.put("memory", memory.json());
+                    io.out().println(JsonLine.of(r));
                     return 0;
                 }
                 io.out().println();
                 report(io, m, d, g);
+                io.err().println(memory.line());
                 if (color && (d.method() != null || d.speculation() != null)) {
                     io.err().println(colors.legend());
                 }

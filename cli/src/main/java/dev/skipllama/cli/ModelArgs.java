@@ -25,6 +25,25 @@ final class ModelArgs {
                 .alias("-m", "--model").alias("-t", "--threads");
     }
 
+    /** How long the warm-up may take at most; a small model settles in ~1 s, a large one after a round or two. */
+    static final java.time.Duration WARM_UP_BUDGET = java.time.Duration.ofSeconds(3);
+
+    /** The warm-up option of the commands that answer prompts (generate, chat, serve). */
+    static Options addWarmUp(Options o) {
+        return o.flag("--no-warmup", "skip the warm-up: throwaway tokens decoded after loading, until the JIT has compiled the "
+                + "kernels (at most " + WARM_UP_BUDGET.toSeconds() + " s), so that the first prompt runs at full speed");
+    }
+
+    /** Warms the model up unless --no-warmup, saying how long it took. */
+    static void warmUp(Options.Parsed p, Io io, Model model) {
+        if (p.has("--no-warmup")) {
+            return;
+        }
+        dev.skipllama.transformer.model.WarmUp w = model.warmUp(WARM_UP_BUDGET);
+        io.err().printf(java.util.Locale.ROOT, "warmed up: %d tokens in %.0f ms%s%n", w.tokens(), w.elapsed().toNanos() / 1e6,
+                w.settled() ? "" : " (the JIT was still compiling when the time was up; --no-warmup skips this)");
+    }
+
     /** What a command does with a loaded model. */
     @FunctionalInterface
     interface Body {

@@ -38,7 +38,7 @@ final class ServeCommand {
                 .opt("--calibration", "FILE", "calibration text, for skip specs that rank layers (shortgpt, attn-drop, ffn-drop, router)", null)
                 .opt("--plan-dir", "DIR", "let requests use skip \"plan:NAME\" for plan files in DIR (no files are read otherwise)", null)
                 .alias("-c", "--context").alias("-np", "--parallel");
-        return ModelArgs.add(o);
+        return ModelArgs.addWarmUp(ModelArgs.add(o));
     }
 
     static int run(Options.Parsed p, Io io) throws Exception {
@@ -70,6 +70,7 @@ final class ServeCommand {
             Supplier<Calibration> calibration = calibrationFile == null ? null : memoize(DecodingArgs.calibration(p, model, "a skip spec"));
             ServerConfig config = ServerConfig.defaults(alias).withHost(p.get("--host")).withPort(port).withApiKey(key)
                     .withParallel(parallel, queue).withContext(context).withMaxBodyBytes(maxBody).withDrainSeconds(drain).withPlanDir(planDir);
+            ModelArgs.warmUp(p, io, model); // before listening: the first request runs at full speed
             DateTimeFormatter time = DateTimeFormatter.ofPattern("HH:mm:ss");
             OpenAiServer server;
             try {

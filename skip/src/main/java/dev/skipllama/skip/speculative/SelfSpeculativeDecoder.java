@@ -206,6 +206,16 @@ public final class SelfSpeculativeDecoder implements TokenDecoder {
     }
 
     @Override
+    public long kvCacheBytes() {
+        return cache.byteSize();
+    }
+
+    @Override
+    public long workspaceBytes() {
+        return draftWs.byteSize() + verifyWs.byteSize();
+    }
+
+    @Override
     public void close() {
         cache.close();
         draftWs.close();

@@ -199,8 +199,8 @@ public final class CpuBackend implements Backend {
 
     /**
      * F16 and BF16 weights ({@link HalfDot}): the activations deinterleaved once into {@link #xd};
-     * up to {@link #PANEL_ROWS} rows decode each weight vector in registers for four rows at a time
-     * (decode is most of the work, so a fourth row costs little), more rows decode a chunk of weight
+     * up to {@link #PANEL_ROWS} rows decode each weight vector in registers for two to four rows at a
+     * time (decode is most of the work, so another row costs little), more rows decode a chunk of weight
      * rows once into an L2-sized F32 panel (same values, same order) and run the F32 tiles over it.
      */
     private void halfMatmul(Tensor w, Tensor x, Tensor out) {
@@ -224,20 +224,21 @@ public final class CpuBackend implements Backend {
             if (!panelled) {
                 float[] q4 = quad[worker];
                 for (int o = o0; o < end; o++) {
-                    int r = 0;
-                    for (; r + 4 <= rows; r += 4) {
-                        if (f16) {
-                            HalfDot.f16x4(ws, o * wRow, xs, r * xRow, xRow, nIn, q4);
-                        } else {
-                            HalfDot.bf16x4(ws, o * wRow, xs, r * xRow, xRow, nIn, q4);
+                    for (int r = 0; r < rows; r += 4) {
+                        int n = Math.min(4, rows - r);
+                        if (n == 1) {
+                            float v = f16 ? HalfDot.f16(ws, o * wRow, xs, r * xRow, nIn) : HalfDot.bf16(ws, o * wRow, xs, r * xRow, nIn);
+                            os.set(F32, 4L * ((long) r * nOut + o), v);
+                            continue;
                         }
-                        for (int k = 0; k < 4; k++) {
+                        if (f16) {
+                            HalfDot.f16x4(ws, o * wRow, xs, r * xRow, xRow, n, nIn, q4);
+                        } else {
+                            HalfDot.bf16x4(ws, o * wRow, xs, r * xRow, xRow, n, nIn, q4);
+                        }
+                        for (int k = 0; k < n; k++) {
                             os.set(F32, 4L * ((long) (r + k) * nOut + o), q4[k]);
                         }
-                    }
-                    for (; r < rows; r++) {
-                        float v = f16 ? HalfDot.f16(ws, o * wRow, xs, r * xRow, nIn) : HalfDot.bf16(ws, o * wRow, xs, r * xRow, nIn);
-                        os.set(F32, 4L * ((long) r * nOut + o), v);
                     }
                 }
                 return;

@@ -12,7 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 
 /**
  * F16 and BF16 weight rows against F32 activations, decoded without leaving their 32-bit lanes.
@@ -28,7 +27,9 @@ import jdk.incubator.vector.VectorMask;
  * <p>An F16 half becomes a float exactly: its bits shifted arithmetically by 3 put the exponent and
  * mantissa where a float's are (the sign smeared into bits the mask clears), and times 2^112 rebias
  * the exponent — a subnormal half lands on a subnormal float and is scaled exactly too; infinities and
- * NaNs (exponent 31) get the float exponent 255 instead. BF16 is the top half of a float.
+ * NaNs (exponent 31) get the float exponent 255 instead, by a blend that runs only for a vector that
+ * holds one (a test on the raw halves costs three operations; the blend six, on every vector before).
+ * BF16 is the top half of a float.
  *
  * <p>Order: one accumulator, per chunk the even products then the odd ones, then the scalar tail.
  * {@link #f16Panel} and {@link #bf16Panel} decode rows into the same deinterleaved order, so the F32
@@ -63,10 +64,11 @@ final class HalfDot {
             IntVector v = IntVector.fromMemorySegment(I, w, wOff + 2L * c, LE);
             IntVector even = v.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
             IntVector odd = v.lanewise(ASHR, 3).and(0x8fffe000);
-            VectorMask<Integer> evenSpecial = even.and(0x0f800000).compare(EQ, 0x0f800000);
-            VectorMask<Integer> oddSpecial = odd.and(0x0f800000).compare(EQ, 0x0f800000);
-            FloatVector we = even.reinterpretAsFloats().mul(0x1p112f).blend(even.or(0x70000000).reinterpretAsFloats(), evenSpecial.cast(F));
-            FloatVector wo = odd.reinterpretAsFloats().mul(0x1p112f).blend(odd.or(0x70000000).reinterpretAsFloats(), oddSpecial.cast(F));
+            FloatVector we = even.reinterpretAsFloats().mul(0x1p112f), wo = odd.reinterpretAsFloats().mul(0x1p112f);
+            if (v.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00).anyTrue()) { // an infinity or NaN
+                we = we.blend(even.or(0x70000000).reinterpretAsFloats(), even.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                wo = wo.blend(odd.or(0x70000000).reinterpretAsFloats(), odd.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+            }
             acc = we.fma(FloatVector.fromMemorySegment(F, x, xOff + 4L * c, LE), acc);
             acc = wo.fma(FloatVector.fromMemorySegment(F, x, xOff + 4L * (c + L), LE), acc);
         }
@@ -100,25 +102,29 @@ final class HalfDot {
     }
 
     /**
-     * One F16 row against four activation rows {@code xOff + k·xStride}: each weight vector decoded once
-     * for the four (speculative verification, short prompts); per row the operations of {@link #f16}.
+     * One F16 row against {@code rows} (two to four) activation rows {@code xOff + k·xStride}, results
+     * in {@code out[0, rows)}: each weight vector decoded once for them (speculative verification, short
+     * prompts); per row the operations of {@link #f16}. Fewer than four rows repeat the first in the
+     * unused accumulators (computed, not returned: one kernel, no bounds checks in the loop).
      */
-    static void f16x4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
+    static void f16x4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int rows, int n, float[] out) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        long x1 = rows > 1 ? xStride : 0, x2 = rows > 2 ? 2 * xStride : 0, x3 = rows > 3 ? 3 * xStride : 0;
         int c = 0;
         for (int whole = n / (2 * L) * (2 * L); c < whole; c += 2 * L) {
             IntVector v = IntVector.fromMemorySegment(I, w, wOff + 2L * c, LE);
             IntVector even = v.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
             IntVector odd = v.lanewise(ASHR, 3).and(0x8fffe000);
-            VectorMask<Integer> evenSpecial = even.and(0x0f800000).compare(EQ, 0x0f800000);
-            VectorMask<Integer> oddSpecial = odd.and(0x0f800000).compare(EQ, 0x0f800000);
-            FloatVector we = even.reinterpretAsFloats().mul(0x1p112f).blend(even.or(0x70000000).reinterpretAsFloats(), evenSpecial.cast(F));
-            FloatVector wo = odd.reinterpretAsFloats().mul(0x1p112f).blend(odd.or(0x70000000).reinterpretAsFloats(), oddSpecial.cast(F));
+            FloatVector we = even.reinterpretAsFloats().mul(0x1p112f), wo = odd.reinterpretAsFloats().mul(0x1p112f);
+            if (v.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00).anyTrue()) { // an infinity or NaN
+                we = we.blend(even.or(0x70000000).reinterpretAsFloats(), even.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                wo = wo.blend(odd.or(0x70000000).reinterpretAsFloats(), odd.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+            }
             long xe = xOff + 4L * c, xo = xe + 4L * L;
             a0 = wo.fma(FloatVector.fromMemorySegment(F, x, xo, LE), we.fma(FloatVector.fromMemorySegment(F, x, xe, LE), a0));
-            a1 = wo.fma(FloatVector.fromMemorySegment(F, x, xo + xStride, LE), we.fma(FloatVector.fromMemorySegment(F, x, xe + xStride, LE), a1));
-            a2 = wo.fma(FloatVector.fromMemorySegment(F, x, xo + 2 * xStride, LE), we.fma(FloatVector.fromMemorySegment(F, x, xe + 2 * xStride, LE), a2));
-            a3 = wo.fma(FloatVector.fromMemorySegment(F, x, xo + 3 * xStride, LE), we.fma(FloatVector.fromMemorySegment(F, x, xe + 3 * xStride, LE), a3));
+            a1 = wo.fma(FloatVector.fromMemorySegment(F, x, xo + x1, LE), we.fma(FloatVector.fromMemorySegment(F, x, xe + x1, LE), a1));
+            a2 = wo.fma(FloatVector.fromMemorySegment(F, x, xo + x2, LE), we.fma(FloatVector.fromMemorySegment(F, x, xe + x2, LE), a2));
+            a3 = wo.fma(FloatVector.fromMemorySegment(F, x, xo + x3, LE), we.fma(FloatVector.fromMemorySegment(F, x, xe + x3, LE), a3));
         }
         // Lane sums written here in VMath.sum's order: a helper of ours taking vectors could be left a
         // call past C2's inlining budget, and its arguments boxed.
@@ -135,24 +141,25 @@ final class HalfDot {
         out[3] = s3;
         for (; c < n; c++) {
             float wc = Float.float16ToFloat(w.get(Decode.I16, wOff + 2L * c));
-            for (int k = 0; k < 4; k++) {
+            for (int k = 0; k < rows; k++) {
                 out[k] += wc * x.get(F32, xOff + k * xStride + 4L * c);
             }
         }
     }
 
     /** {@link #f16x4} for BF16 weights: per row the operations of {@link #bf16}. */
-    static void bf16x4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
+    static void bf16x4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int rows, int n, float[] out) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        long x1 = rows > 1 ? xStride : 0, x2 = rows > 2 ? 2 * xStride : 0, x3 = rows > 3 ? 3 * xStride : 0;
         int c = 0;
         for (int whole = n / (2 * L) * (2 * L); c < whole; c += 2 * L) {
             IntVector v = IntVector.fromMemorySegment(I, w, wOff + 2L * c, LE);
             FloatVector we = v.lanewise(LSHL, 16).reinterpretAsFloats(), wo = v.and(0xffff0000).reinterpretAsFloats();
             long xe = xOff + 4L * c, xo = xe + 4L * L;
             a0 = wo.fma(FloatVector.fromMemorySegment(F, x, xo, LE), we.fma(FloatVector.fromMemorySegment(F, x, xe, LE), a0));
-            a1 = wo.fma(FloatVector.fromMemorySegment(F, x, xo + xStride, LE), we.fma(FloatVector.fromMemorySegment(F, x, xe + xStride, LE), a1));
-            a2 = wo.fma(FloatVector.fromMemorySegment(F, x, xo + 2 * xStride, LE), we.fma(FloatVector.fromMemorySegment(F, x, xe + 2 * xStride, LE), a2));
-            a3 = wo.fma(FloatVector.fromMemorySegment(F, x, xo + 3 * xStride, LE), we.fma(FloatVector.fromMemorySegment(F, x, xe + 3 * xStride, LE), a3));
+            a1 = wo.fma(FloatVector.fromMemorySegment(F, x, xo + x1, LE), we.fma(FloatVector.fromMemorySegment(F, x, xe + x1, LE), a1));
+            a2 = wo.fma(FloatVector.fromMemorySegment(F, x, xo + x2, LE), we.fma(FloatVector.fromMemorySegment(F, x, xe + x2, LE), a2));
+            a3 = wo.fma(FloatVector.fromMemorySegment(F, x, xo + x3, LE), we.fma(FloatVector.fromMemorySegment(F, x, xe + x3, LE), a3));
         }
         // Lane sums written here in VMath.sum's order: a helper of ours taking vectors could be left a
         // call past C2's inlining budget, and its arguments boxed.
@@ -169,7 +176,7 @@ final class HalfDot {
         out[3] = s3;
         for (; c < n; c++) {
             float wc = Float.intBitsToFloat((w.get(Decode.I16, wOff + 2L * c) & 0xffff) << 16);
-            for (int k = 0; k < 4; k++) {
+            for (int k = 0; k < rows; k++) {
                 out[k] += wc * x.get(F32, xOff + k * xStride + 4L * c);
             }
         }
@@ -182,12 +189,13 @@ final class HalfDot {
             IntVector v = IntVector.fromMemorySegment(I, w, wOff + 2L * c, LE);
             IntVector even = v.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
             IntVector odd = v.lanewise(ASHR, 3).and(0x8fffe000);
-            VectorMask<Integer> evenSpecial = even.and(0x0f800000).compare(EQ, 0x0f800000);
-            VectorMask<Integer> oddSpecial = odd.and(0x0f800000).compare(EQ, 0x0f800000);
-            even.reinterpretAsFloats().mul(0x1p112f).blend(even.or(0x70000000).reinterpretAsFloats(), evenSpecial.cast(F))
-                    .intoMemorySegment(dst, dstOff + 4L * c, LE);
-            odd.reinterpretAsFloats().mul(0x1p112f).blend(odd.or(0x70000000).reinterpretAsFloats(), oddSpecial.cast(F))
-                    .intoMemorySegment(dst, dstOff + 4L * (c + L), LE);
+            FloatVector we = even.reinterpretAsFloats().mul(0x1p112f), wo = odd.reinterpretAsFloats().mul(0x1p112f);
+            if (v.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00).anyTrue()) { // an infinity or NaN
+                we = we.blend(even.or(0x70000000).reinterpretAsFloats(), even.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                wo = wo.blend(odd.or(0x70000000).reinterpretAsFloats(), odd.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+            }
+            we.intoMemorySegment(dst, dstOff + 4L * c, LE);
+            wo.intoMemorySegment(dst, dstOff + 4L * (c + L), LE);
         }
         for (; c < n; c++) {
             dst.set(F32, dstOff + 4L * c, Float.float16ToFloat(w.get(Decode.I16, wOff + 2L * c)));

@@ -88,4 +88,39 @@ class DecodeTest {
             }
         }
     }
+
+    /**
+     * Two to four activation rows at once add, per row, the products of the one-row kernel in its order,
+     * also where a weight vector holds an infinity or NaN (the decode's rare path) and where none does.
+     */
+    @Test
+    void multiRowKernelsEqualTheRowKernelPerRow() {
+        java.util.Random rnd = new java.util.Random(11);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : new int[]{1, 2 * Simd.L, 2 * Simd.L + 5, 6 * Simd.L + 1, 1000}) {
+                for (int rows = 2; rows <= 4; rows++) {
+                    MemorySegment w = arena.allocate(2L * n), x = arena.allocate(4L * n * rows), xd = arena.allocate(4L * n * rows);
+                    for (int i = 0; i < n; i++) {
+                        float v = (float) rnd.nextGaussian();
+                        if (i % 37 == 5) { // one vector in a few holds a special value
+                            v = new float[]{Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN}[i % 3];
+                        }
+                        w.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(v));
+                    }
+                    for (int i = 0; i < n * rows; i++) {
+                        x.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) rnd.nextGaussian());
+                    }
+                    HalfDot.deinterleave(x, xd, rows, n);
+                    float[] f16 = new float[4], bf16 = new float[4];
+                    HalfDot.f16x4(w, 0, xd, 0, 4L * n, rows, n, f16);
+                    HalfDot.bf16x4(w, 0, xd, 0, 4L * n, rows, n, bf16);
+                    for (int r = 0; r < rows; r++) {
+                        String at = "n=" + n + " rows=" + rows + " row " + r + " with " + Simd.describe();
+                        assertEquals(Float.floatToRawIntBits(HalfDot.f16(w, 0, xd, 4L * n * r, n)), Float.floatToRawIntBits(f16[r]), "f16 " + at);
+                        assertEquals(Float.floatToRawIntBits(HalfDot.bf16(w, 0, xd, 4L * n * r, n)), Float.floatToRawIntBits(bf16[r]), "bf16 " + at);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -137,6 +137,16 @@ public final class StandardDecoder implements TokenDecoder {
     }
 
     @Override
+    public long kvCacheBytes() {
+        return cache.byteSize();
+    }
+
+    @Override
+    public long workspaceBytes() {
+        return ws.byteSize();
+    }
+
+    @Override
     public void close() {
         cache.close();
         ws.close();

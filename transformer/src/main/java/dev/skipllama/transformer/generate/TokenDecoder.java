@@ -9,6 +9,12 @@ public interface TokenDecoder extends AutoCloseable {
      */
     DecodeStats generate(int[] prompt, int maxNewTokens, TokenSink sink);
 
+    /** Bytes of the decoder's KV cache (all positions it was sized for). */
+    long kvCacheBytes();
+
+    /** Bytes of its activation buffers (workspaces). */
+    long workspaceBytes();
+
     @Override
     void close();
 }

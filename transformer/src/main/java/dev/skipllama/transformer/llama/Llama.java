@@ -136,6 +136,31 @@ public final class Llama implements AutoCloseable {
         return config;
     }
 
+    /**
+     * Bytes of the weights the backend made copies of (the CPU's packed tiles, a device's upload):
+     * memory the model owns, resident for its lifetime.
+     */
+    public long copiedWeightBytes() {
+        return uploaded.stream().mapToLong(Tensor::byteSize).sum();
+    }
+
+    /**
+     * Bytes of the weights used as loaded (memory-mapped on a host backend: the token embedding,
+     * norms, F16 matrices); the OS keeps the pages that were read resident while memory allows.
+     */
+    public long inPlaceWeightBytes() {
+        java.util.Set<Tensor> copies = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        copies.addAll(uploaded);
+        java.util.Set<Tensor> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        long sum = 0;
+        for (Tensor t : weights.all()) {
+            if (!copies.contains(t) && seen.add(t)) {
+                sum += t.byteSize();
+            }
+        }
+        return sum;
+    }
+
     /** The weights the backend computes with (its uploaded copies on a device backend). */
     public LlamaWeights weights() {
         return weights;

@@ -55,6 +55,11 @@ public final class Workspace implements AutoCloseable {
         return t;
     }
 
+    /** Bytes of the buffers, in the backend's memory (plus the host copy of the logits on a device). */
+    public long byteSize() {
+        return owned.stream().mapToLong(Tensor::byteSize).sum();
+    }
+
     public int maxRows() {
         return maxRows;
     }

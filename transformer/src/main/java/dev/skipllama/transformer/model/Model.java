@@ -168,6 +168,19 @@ public final class Model implements AutoCloseable {
         return new Session(this, options);
     }
 
+    /**
+     * Runs throwaway generations until the JIT has compiled the forward pass (see {@link WarmUp}), for
+     * at most {@code budget}; call it once after loading, before the first prompt whose speed matters.
+     * It uses a KV cache of its own and may run while other sessions of this model run.
+     */
+    public WarmUp warmUp(java.time.Duration budget) {
+        try {
+            return WarmUp.run(llama, budget);
+        } catch (InternalError e) {
+            throw explainFault(e);
+        }
+    }
+
     public LlamaConfig config() {
         return llama.config();
     }

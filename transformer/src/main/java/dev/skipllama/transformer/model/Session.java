@@ -182,6 +182,16 @@ public final class Session implements AutoCloseable {
         return best;
     }
 
+    /** Bytes of this session's KV cache, sized for {@link SessionOptions#contextLength()} positions. */
+    public long kvCacheBytes() {
+        return decoder.kvCacheBytes();
+    }
+
+    /** Bytes of this session's activation buffers. */
+    public long workspaceBytes() {
+        return decoder.workspaceBytes();
+    }
+
     public SessionOptions options() {
         return options;
     }

@@ -112,6 +112,16 @@ class SessionMisuseTest {
                 }
 
                 @Override
+                public long kvCacheBytes() {
+                    return d.kvCacheBytes();
+                }
+
+                @Override
+                public long workspaceBytes() {
+                    return d.workspaceBytes();
+                }
+
+                @Override
                 public void close() {
                     closed.incrementAndGet();
                     d.close();
