@@ -4,6 +4,7 @@ import dev.skipllama.skip.FullModel;
 import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.ProgressListener;
+import dev.skipllama.transformer.generate.StepHooks;
 import dev.skipllama.transformer.llama.ForwardHooks;
 import dev.skipllama.transformer.llama.KvCache;
 import dev.skipllama.transformer.llama.Llama;
@@ -69,12 +70,12 @@ public final class Perplexity {
                     }
                 } else {
                     method.reset();
-                    Tensor logits = llama.forward(new int[]{w[0]}, cache, ws, method.prefill(0, 1), 1);
+                    Tensor logits = llama.forward(new int[]{w[0]}, cache, ws, StepHooks.counted(method, 0, 0, 1), 1);
                     for (int t = 1; t < w.length; t++) {
                         nll += nll(logits, w[t], row, from + t - 1);
                         scored++;
                         if (t + 1 < w.length) {
-                            logits = llama.forward(new int[]{w[t]}, cache, ws, method.hooks(t, cache.length()), 1);
+                            logits = llama.forward(new int[]{w[t]}, cache, ws, StepHooks.counted(method, t, cache.length(), 1), 1);
                         }
                         if (scored % 16 == 0 || t + 1 == w.length) {
                             progress.progress(scored, total);
