@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.skipllama.skip.calibration.Calibration;
 import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
+import dev.skipllama.skip.speculative.Speculation;
 import dev.skipllama.tensor.SimulatedDevice;
 import dev.skipllama.tensor.cpu.CpuBackend;
 import dev.skipllama.transformer.model.Model;
@@ -71,7 +72,7 @@ class DeviceSkipMethodsTest {
         int[] prompt = onCpu.tokenizer().encode("Once upon a time", true);
         int[] full = GreedyGenerator.generate(onCpu.llama(), SkipMethods.parse("full", onCpu.llama(), null), prompt, 24).tokens();
         List<Integer> got = new ArrayList<>();
-        try (SelfSpeculativeDecoder d = new SelfSpeculativeDecoder(onSim.llama(), 6, 4, false, SamplingConfig.GREEDY, 64)) {
+        try (SelfSpeculativeDecoder d = new SelfSpeculativeDecoder(onSim.llama(), Speculation.fixed(6, 4), SamplingConfig.GREEDY, 64)) {
             d.generate(prompt, 24, got::add);
         }
         assertEquals(full.length, got.size());

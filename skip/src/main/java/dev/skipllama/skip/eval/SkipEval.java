@@ -6,6 +6,7 @@ import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.SkipMethods;
 import dev.skipllama.skip.calibration.Calibration;
 import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
+import dev.skipllama.skip.speculative.Speculation;
 import dev.skipllama.tensor.cpu.CpuBackend;
 import dev.skipllama.transformer.generate.DecodeStats;
 import dev.skipllama.transformer.io.TextFiles;
@@ -199,8 +200,8 @@ public final class SkipEval {
         for (int i = 0; i < prompts.size(); i++) {
             int[] p = prompts.get(i);
             List<Integer> got = new ArrayList<>();
-            try (SelfSpeculativeDecoder dec = new SelfSpeculativeDecoder(llama, e, d, false, SamplingConfig.GREEDY,
-                    p.length + tokens + d + 1)) {
+            try (SelfSpeculativeDecoder dec = new SelfSpeculativeDecoder(llama, Speculation.fixed(e, d), SamplingConfig.GREEDY,
+                    p.length + tokens)) {
                 DecodeStats s = dec.generate(p, tokens, got::add);
                 work[0] += s.layerRows() - (long) p.length * llama.config().layers();
                 work[1] += s.generatedTokens();

@@ -1,0 +1,96 @@
+package dev.skipllama.skip.speculative;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The auto schedule against a simulated machine: timings from a known cost model (a 1B-like shape:
+ * 16 layers, a head of 4.3 layers, a draft head of 1.1, verification at ρ(r) = 1 + 0.1·(r − 1)) and
+ * drafts accepted independently with a known probability per exit layer.
+ */
+class AutoScheduleTest {
+    private static final double LAYER_NS = 1_000_000;
+    private static final CostModel TRUTH = CostModel.linear(16, 4.3, 1.1, 0.1, 12);
+
+    /** Simulated decoding: returns layer units spent per token, and fills counts {rounds, full steps, probes}. */
+    private static double simulate(AutoSchedule s, double[] acceptance, int tokens, long seed, int[] counts) {
+        Random r = new Random(seed);
+        Schedule.Timing t = new Schedule.Timing();
+        double spent = 0;
+        int made = 0;
+        while (made < tokens) {
+            Schedule.Plan p = s.next(Math.min(8, tokens - made));
+            t.clear();
+            if (p.isRound()) {
+                int e = p.exit(), d = p.drafts();
+                int k = 0;
+                while (k < d && r.nextDouble() < acceptance[e]) {
+                    k++;
+                }
+                t.draftLayers = (long) ((d + 1.0) * e * LAYER_NS);
+                t.draftHead = (long) (d * TRUTH.draftHead() * LAYER_NS);
+                t.verifyLayers = (long) (TRUTH.rho(d + 1) * (16 - e) * LAYER_NS);
+                t.verifyHead = (long) (TRUTH.rho(d + 1) * TRUTH.head() * LAYER_NS);
+                t.total = t.draftLayers + t.draftHead + t.verifyLayers + t.verifyHead;
+                s.roundDone(e, d, k, t);
+                made += k + 1;
+                counts[0]++;
+            } else {
+                t.draftLayers = (long) (16 * LAYER_NS);
+                t.verifyHead = (long) (TRUTH.head() * LAYER_NS);
+                double agreement = Double.NaN;
+                if (p.probe() > 0) {
+                    t.draftHead = (long) (TRUTH.draftHead() * LAYER_NS);
+                    agreement = r.nextDouble() < acceptance[p.probe()] ? 1 : 0;
+                    counts[2]++;
+                }
+                t.total = t.draftLayers + t.verifyHead + t.draftHead;
+                s.fullDone(p.probe(), agreement, t);
+                made++;
+                counts[1]++;
+            }
+            spent += t.total / LAYER_NS;
+        }
+        return spent / made;
+    }
+
+    @Test
+    void speculatesAtTheCheapLayerWhereDraftsAreAccepted() {
+        double[] acceptance = new double[16];
+        for (int e = 1; e < 16; e++) {
+            acceptance[e] = e >= 4 ? 0.85 + 0.01 * (e - 4) : 0.3;
+        }
+        AutoSchedule s = new AutoSchedule(16, 8, 32064, 128256);
+        int[] counts = new int[3];
+        double perToken = simulate(s, acceptance, 2000, 1, counts);
+        double best = Double.MAX_VALUE;
+        for (int d = 1; d <= 8; d++) {
+            best = Math.min(best, TRUTH.roundCost(4, d) / CostModel.expectedTokens(0.85, d));
+        }
+        assertTrue(perToken < best * 1.10, "auto spends " + perToken + " layer units per token; the best fixed setting " + best + "; " + s);
+        assertTrue(counts[0] > 10 * counts[1], "mostly rounds: " + java.util.Arrays.toString(counts));
+        assertEquals(TRUTH.rho(5), s.costs().rho(5), 1e-6, "verification cost measured");
+    }
+
+    @Test
+    void staysWithinAFewPercentOfFullDecodingWhenNoDraftIsAccepted() {
+        for (int tokens : new int[]{32, 256, 4000}) {
+            AutoSchedule s = new AutoSchedule(16, 8, 32064, 128256);
+            int[] counts = new int[3];
+            double perToken = simulate(s, new double[16], tokens, 2, counts);
+            assertTrue(perToken < TRUTH.fullCost() * 1.03, tokens + " tokens: " + perToken + " layer units per token against "
+                    + TRUTH.fullCost() + ", " + java.util.Arrays.toString(counts) + " " + s);
+        }
+    }
+
+    @Test
+    void candidatesSpanTheDepth() {
+        assertEquals("[4, 6, 8, 10, 12]", java.util.Arrays.toString(AutoSchedule.candidates(16)));
+        assertEquals("[3, 5, 6, 8, 9]", java.util.Arrays.toString(AutoSchedule.candidates(12)));
+        assertEquals("[1]", java.util.Arrays.toString(AutoSchedule.candidates(2)));
+        assertEquals("[]", java.util.Arrays.toString(AutoSchedule.candidates(1)));
+    }
+}
