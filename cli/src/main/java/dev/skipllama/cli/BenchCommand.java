@@ -36,7 +36,7 @@ final class BenchCommand {
             }
             DecodingArgs.Decoding d = DecodingArgs.configure(p, m.model(), llama.config().contextLength());
             SessionOptions.DecoderFactory f = d.options().decoder();
-            Throughput.Result r = Throughput.measure(n -> f.create(llama, d.options().sampling(), n), llama.config().vocabSize(),
+            Throughput.Result r = Throughput.measure(n -> f.create(m.model(), d.options().sampling(), n), llama.config().vocabSize(),
                     pp, tg, runs, warmup);
             io.out().printf(Locale.ROOT, "%s  %s  threads=%s  [%s]%n", m.model().source(), m.backend().name(), p.get("--threads"), d.label());
             io.out().printf(Locale.ROOT, "  pp%d  %8.2f tok/s   (runs: %s)%n", pp, r.prefillMedian(), fmt(r.prefill()));
