@@ -32,6 +32,11 @@ import java.util.Map;
  *       unused and unknown tokens;</li>
  *   <li>{@link #byTokenId}: ids in order, for a model without a tokenizer (tests).</li>
  * </ol>
+ * The fallback is a weak guess: a merge's rank says how frequent a <em>pair</em> was while the
+ * vocabulary was built, not how often the token survives as a final token (early merges such as
+ * "he" or "in" are mostly merged further). On the embedded model's held-out text its 1,024 top
+ * tokens cover 62% of the tokens against 74% for counts on 80 lines of other text (2,048: 73%
+ * against 91%). Give calibration text where it matters.
  */
 public final class DraftVocabulary {
     public static final String FORMAT = "skipllama-draft-vocabulary";
@@ -58,12 +63,13 @@ public final class DraftVocabulary {
 
     /**
      * The number of tokens a draft head keeps by default for a vocabulary of {@code vocabSize}: a
-     * quarter of it (FR-Spec's 32k of Llama-3's 128k covers ~95% of the tokens of ordinary text),
-     * rounded up to a multiple of 64, and the whole vocabulary for small ones (below 2,048 tokens the
-     * head is cheap already).
+     * quarter of a large one (32,768 or more tokens; FR-Spec's 32k of Llama-3's 128k, whose most
+     * frequent quarter holds ~95% of the tokens of ordinary text), rounded up to a multiple of 64; the
+     * whole head below that. A smaller vocabulary is less concentrated (on the embedded model's 4,096
+     * tokens the most frequent 1,024 hold only ~74% of held-out text) and its head is cheap anyway.
      */
     public static int defaultSize(int vocabSize) {
-        if (vocabSize < 2048) {
+        if (vocabSize < 32768) {
             return vocabSize;
         }
         return Math.min(vocabSize, (vocabSize / 4 + 63) / 64 * 64);
