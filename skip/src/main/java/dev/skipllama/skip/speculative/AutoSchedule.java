@@ -20,8 +20,9 @@ import java.util.Locale;
  *       forward is split at that layer and the draft head scores its hidden state; the full model's
  *       token then says whether a draft would have been accepted. A probe costs a draft head (about
  *       one layer with the default reduced head), and probes are spent on the layer whose
- *       <em>optimistic</em> estimate (s + 1)/(s + f + 1) promises the most, within a budget of 2% of
- *       the decoding time (plus half a token at the start), and at least every 64 full steps.</li>
+ *       <em>optimistic</em> estimate (s + 1)/(s + f + 1) promises the most (at least a 5% speed-up),
+ *       within a budget of 1% of the decoding time (plus a quarter of a token at the start), and
+ *       once every 64 full steps whatever they promise.</li>
  *   <li><b>Choice</b>: every step, the best (E, d) among layers with at least two observations by
  *       predicted time per token; a round when it beats full decoding by 2%, else a full step.</li>
  * </ul>
@@ -34,7 +35,8 @@ final class AutoSchedule implements Schedule {
     private static final double TIME_WEIGHT = 0.25; // EWMA weight of a new timing
     private static final double PRIOR_SLOPE = 0.25; // ρ(r) ≈ 1 + slope·(r − 1) before measuring
     private static final double MARGIN = 0.02;      // a round must beat full decoding by this much
-    private static final double PROBE_BUDGET = 0.02;
+    private static final double PROBE_BUDGET = 0.01;  // of the decoding time, plus a quarter token at the start
+    private static final double PROBE_GAIN = 1.05;    // a layer is probed while its optimistic speed-up is at least this
     private static final int REFRESH = 64;          // full steps between probes at most
     private static final int MIN_OBSERVATIONS = 2;
 
@@ -116,11 +118,11 @@ final class AutoSchedule implements Schedule {
         double fullSec = Double.isNaN(layerSec) ? 0 : layers * layerSec + headSec;
         double probeCost = Double.isNaN(draftHeadSec) ? 0 : draftHeadSec;
         boolean refresh = fullSinceProbe >= REFRESH;
-        if (!first && !refresh && probeSec + probeCost > PROBE_BUDGET * elapsedSec + 0.5 * fullSec) {
+        if (!first && !refresh && probeSec + probeCost > PROBE_BUDGET * elapsedSec + 0.25 * fullSec) {
             return 0;
         }
         CostModel costs = first ? null : costs();
-        double bestGain = refresh ? Double.NEGATIVE_INFINITY : 1.0;
+        double bestGain = refresh ? Double.NEGATIVE_INFINITY : PROBE_GAIN;
         int best = 0;
         for (int i = 0; i < exits.length; i++) {
             double optimistic = (successes[i] + 1) / (successes[i] + failures[i] + 1);

@@ -1,5 +1,9 @@
 package dev.skipllama.skip.speculative;
 
+import dev.skipllama.transformer.llama.ForwardHooks;
+import dev.skipllama.transformer.llama.KvCache;
+import dev.skipllama.transformer.llama.Llama;
+import dev.skipllama.transformer.llama.Workspace;
 import java.util.Arrays;
 
 /**
@@ -47,6 +51,64 @@ public record CostModel(int layers, double head, double draftHead, double[] veri
             rho[r] = 1 + slope * (r - 1);
         }
         return new CostModel(layers, head, draftHead, rho);
+    }
+
+    /** A cost model measured on this machine, and the seconds one layer takes on one row. */
+    public record Measured(CostModel model, double layerSeconds) {
+    }
+
+    /**
+     * Times the passes a round is made of, on {@code model}'s backend, with the KV cache filled to
+     * {@code position}: every layer on one row (the unit), the full head on one row, the draft head
+     * of {@code speculation} on one row, and every layer plus the head on 2..{@code maxRows} rows (ρ).
+     * Medians of {@code reps} timings after as many untimed ones.
+     */
+    public static Measured measure(Llama model, Speculation speculation, int maxRows, int position, int reps) {
+        int layers = model.config().layers(), vocab = model.config().vocabSize();
+        int n = speculation.draftTokens(vocab);
+        try (KvCache cache = model.kvCache(Math.min(model.config().contextLength(), position + maxRows + 1));
+             Workspace ws = model.workspace(maxRows, maxRows);
+             DraftHead draft = new DraftHead(model, n == vocab ? null : speculation.ranking(vocab).top(n))) {
+            cache.setLength(Math.min(position, cache.capacity() - maxRows));
+            int pos = cache.length();
+            float[] h = new float[maxRows * model.config().dim()];
+            java.util.Random r = new java.util.Random(1);
+            for (int i = 0; i < h.length; i++) {
+                h[i] = (float) r.nextGaussian();
+            }
+            Runnable reset = () -> model.backend().write(h, ws.hidden(maxRows));
+            double layer = median(reps, () -> model.layers(ws, cache, pos, 1, 0, layers, ForwardHooks.FULL), reset) / layers;
+            double head = median(reps, () -> model.head(ws, 0, 1), reset) / layer;
+            double draftHead = median(reps, () -> draft.logits(ws.hidden(1)), reset) / layer;
+            double[] rho = new double[maxRows + 1];
+            rho[1] = 1;
+            for (int rows = 2; rows <= maxRows; rows++) {
+                int k = rows;
+                double t = median(reps, () -> {
+                    model.layers(ws, cache, pos, k, 0, layers, ForwardHooks.FULL);
+                    model.head(ws, 0, k);
+                }, reset);
+                rho[rows] = t / layer / (layers + head);
+            }
+            return new Measured(new CostModel(layers, head, draftHead, rho), layer);
+        }
+    }
+
+    private static double median(int reps, Runnable work, Runnable before) {
+        double[] t = new double[reps];
+        for (int i = -reps; i < reps; i++) {
+            if (before != null) {
+                before.run();
+            }
+            long t0 = System.nanoTime();
+            work.run();
+            long dt = System.nanoTime() - t0;
+            if (i >= 0) {
+                t[i] = dt / 1e9;
+            }
+        }
+        Arrays.sort(t);
+        return t[reps / 2];
     }
 
     /** ρ(r): a pass over r rows relative to one row. */
