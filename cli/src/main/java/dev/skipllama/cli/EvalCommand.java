@@ -31,6 +31,7 @@ final class EvalCommand {
                 .flag("--table", "measure every method instead (the README's headline table)")
                 .opt("--prompts", "N", "--table: prompts to generate from", "8")
                 .opt("--tokens", "N", "--table: greedy tokens per prompt", "48")
+                .opt("--rounds", "N", "--table: interleaved timing rounds (speed is their median, with the spread)", String.valueOf(SkipEval.ROUNDS))
                 .flag("--speed-only", "--table: only layers/token and speed (for random-weight models, where quality means nothing)")
                 .opt("--out", "DIR", "--table: where to write skip-eval.md and skip-eval.svg", ".");
         return ModelArgs.add(o);
@@ -74,21 +75,22 @@ final class EvalCommand {
     }
 
     private static int table(Options.Parsed p, Io io, ModelArgs.Loaded m, Path text) throws Exception {
-        int prompts = p.getInt("--prompts", 1, 1000), tokens = p.getInt("--tokens", 1, 4096);
+        int prompts = p.getInt("--prompts", 1, 1000), tokens = p.getInt("--tokens", 1, 4096), rounds = p.getInt("--rounds", 1, 1000);
         int pplTokens = p.getInt("--max-tokens", 2, Integer.MAX_VALUE);
         List<String> lines = TextFiles.readLines(text, SkipEval.MAX_TEXT_BYTES, "evaluation text").stream()
                 .filter(l -> !l.isBlank()).toList();
         boolean speedOnly = p.has("--speed-only");
         List<SkipEval.Row> rows;
         try (Progress bar = new Progress("evaluating", "methods")) {
-            int total = SkipEval.rows(m.model().config().layers());
+            int total = SkipEval.rows(m.model().config().layers()) + rounds + 1; // methods measured, then the timing rounds
             int[] done = {0};
-            rows = SkipEval.run(m.model(), lines, prompts, tokens, Math.min(pplTokens, 1024), speedOnly,
+            rows = SkipEval.run(m.model(), lines, prompts, tokens, Math.min(pplTokens, 1024), speedOnly, rounds,
                     what -> bar.progress(done[0]++, total));
             bar.progress(total, total);
         }
         String title = "Skip methods on " + Path.of(m.model().source()).getFileName() + " (" + m.model().config().layers()
-                + " layers), " + prompts + " prompts × " + tokens + " greedy tokens";
+                + " layers), " + prompts + " prompts × " + tokens + " greedy tokens, " + p.get("--threads") + " threads, medians of "
+                + rounds + " interleaved rounds";
         io.out().println(Report.markdown(title, rows, speedOnly));
         List<Path> written = Report.write(Path.of(p.get("--out")), title, rows, speedOnly, List.of(text, Path.of(m.model().source())));
         io.err().println("wrote " + String.join(" and ", written.stream().map(Path::toString).toList()));
