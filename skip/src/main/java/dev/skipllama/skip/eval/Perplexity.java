@@ -8,6 +8,7 @@ import dev.skipllama.transformer.generate.StepHooks;
 import dev.skipllama.transformer.llama.ForwardHooks;
 import dev.skipllama.transformer.llama.KvCache;
 import dev.skipllama.transformer.llama.Llama;
+import dev.skipllama.transformer.model.Model;
 import dev.skipllama.transformer.llama.NonFinite;
 import dev.skipllama.transformer.llama.Workspace;
 import java.util.Arrays;
@@ -37,6 +38,11 @@ public final class Perplexity {
      * @param window  tokens per window, at most the model's context length
      * @param progress told tokens scored so far out of the total
      */
+    /** The same for a loaded {@link Model}. */
+    public static Result of(Model model, SkipMethod method, int[] text, int window, ProgressListener progress) {
+        return of(model.llama(), method, text, window, progress);
+    }
+
     public static Result of(Llama llama, SkipMethod method, int[] text, int window, ProgressListener progress) {
         if (window < 2 || window > llama.config().contextLength()) {
             throw new IllegalArgumentException("perplexity window must be in [2, " + llama.config().contextLength()
