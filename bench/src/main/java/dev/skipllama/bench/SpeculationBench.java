@@ -135,24 +135,39 @@ public final class SpeculationBench {
                 double tpr = rs == 0 ? Double.NaN : (double) (accepted + rs) / rs;
                 double meanExit = rs == 0 ? Double.NaN : exits / rs, meanDrafts = rs == 0 ? Double.NaN : drafts / rs;
                 double analytic = Double.NaN, roundCost = Double.NaN, roundModel = Double.NaN;
+                CostModel sm = cm;
+                String[] parts = settings[s].split(":");
+                if (parts.length > 2) { // another draft head: the full head's cost, or its share of it
+                    int vocab = model.config().vocabSize();
+                    double hn = parts[2].equals("all") ? cm.head() : cm.head() * Math.min(vocab, Integer.parseInt(parts[2])) / vocab;
+                    sm = new CostModel(cm.layers(), cm.head(), hn, cm.verifyRatio());
+                }
                 if (rs > 0) {
                     int e = (int) Math.round(meanExit), d = (int) Math.round(meanDrafts);
-                    roundModel = cm.roundCost(e, d);
+                    roundModel = sm.roundCost(e, d);
                     roundCost = roundNanos / 1e9 / rs / measured.layerSeconds();
                     double fullShare = (double) fullSteps / (fullSteps + rs * tpr); // auto: tokens decoded fully
-                    analytic = cm.fullCost() / ((1 - fullShare) * roundModel / tpr + fullShare * cm.fullCost());
+                    analytic = sm.fullCost() / ((1 - fullShare) * roundModel / tpr + fullShare * sm.fullCost());
                 }
                 boolean same = full < 0 || Arrays.equals(tokens[s], tokens[full]);
-                rows.add(new Row(name, dtype, settings[s].equals("full") ? "full" : settings[s].equals("auto") ? "auto"
-                        : "E=" + settings[s].replace(":", " d="), drafted == 0 ? Double.NaN : (double) accepted / drafted, tpr,
+                rows.add(new Row(name, dtype, label(settings[s]), drafted == 0 ? Double.NaN : (double) accepted / drafted, tpr,
                         meanExit, meanDrafts, median(rate[s]), min(rate[s]), max(rate[s]), median(ratio), min(ratio), max(ratio),
-                        analytic, roundCost, roundModel, rounds == 0 ? 0 : (double) fullSteps / rounds, cm, same));
+                        analytic, roundCost, roundModel, rounds == 0 ? 0 : (double) fullSteps / rounds, sm, same));
                 if (!same) {
                     System.err.println("WARNING: " + settings[s] + " differs from full decoding on " + name);
                 }
             }
         }
         return rows;
+    }
+
+    /** "full", "auto", "E=4 d=3", "E=4 d=3 whole head", "E=4 d=3 N=16384". */
+    static String label(String setting) {
+        if (!setting.contains(":")) {
+            return setting;
+        }
+        String[] ed = setting.split(":");
+        return "E=" + ed[0] + " d=" + ed[1] + (ed.length < 3 ? "" : ed[2].equals("all") ? " whole head" : " N=" + ed[2]);
     }
 
     private static TokenDecoder decoder(Model model, String setting, int context) {
@@ -165,6 +180,9 @@ public final class SpeculationBench {
         } else {
             String[] ed = setting.split(":");
             s = Speculation.fixed(Integer.parseInt(ed[0]), Integer.parseInt(ed[1]));
+            if (ed.length > 2) {
+                s = ed[2].equals("all") ? s.withFullDraftHead() : s.withDraftTokens(Integer.parseInt(ed[2]));
+            }
         }
         return s.newDecoder(model, SamplingConfig.GREEDY, context);
     }
@@ -240,7 +258,7 @@ public final class SpeculationBench {
             if (pts.isEmpty()) {
                 continue;
             }
-            String[] ed = key.contains("E=") ? key.substring(key.indexOf("E=") + 2).split(" d=") : null;
+            String[] ed = key.contains("E=") && !key.contains(" N=") && !key.contains("whole") ? key.substring(key.indexOf("E=") + 2).split(" d=") : null;
             if (ed != null) { // the analytic curve of this fixed setting with the unit costs of its first model
                 int e = Integer.parseInt(ed[0]), d = Integer.parseInt(ed[1].trim());
                 CostModel cm = pts.getFirst().costs();
