@@ -7,7 +7,7 @@
 #  3. the proof with the command line itself: `skipllama bench` tg of full decoding, --speculate 4,D and
 #     --speculate auto, interleaved round by round, on the ~85% Q4_0 model, on the random-weight 1B Q4_0
 #     model (auto must not lose) and on the embedded model.
-#   MODELS=/tmp/synth VOCAB=../shared/fixtures/llama.cpp-vocab/ggml-vocab-llama-bpe.gguf RANDOM=/tmp/models/llama-3.2-1b-Q4_0.gguf \
+#   MODELS=/tmp/synth VOCAB=../shared/fixtures/llama.cpp-vocab/ggml-vocab-llama-bpe.gguf RANDOM_MODEL=/tmp/models/llama-3.2-1b-Q4_0.gguf \
 #   THREADS=2 ROUNDS=5 bench/scripts/speculation.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,7 +35,7 @@ fi
 out=bench/results/speculation-cli-$(date +%Y%m%d-%H%M).txt
 bench() { flock "$lock" bin/skipllama bench --threads "$t" --runs 3 --warmup 2 "$@" 2>/dev/null | grep -E "^\s+tg|\[" ; }
 for round in $(seq "$rounds"); do
-  for m in "${PROOF_MODEL:-$models/synthetic-1b-Q4_0-e4-eps0.03.gguf}" "${RANDOM:-/tmp/models/llama-3.2-1b-Q4_0.gguf}" default; do
+  for m in "${PROOF_MODEL:-$models/synthetic-1b-Q4_0-e4-eps0.03.gguf}" "${RANDOM_MODEL:-/tmp/models/llama-3.2-1b-Q4_0.gguf}" default; do
     args=(); [ "$m" = default ] || args=(--model "$m")
     for s in "" "--speculate 4,4" "--speculate auto"; do
       [ "$m" = default ] && [ "$s" = "--speculate 4,4" ] && s="--speculate 9,4"
