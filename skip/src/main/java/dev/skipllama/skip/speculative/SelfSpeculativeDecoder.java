@@ -36,7 +36,7 @@ import java.util.Arrays;
  * Verification allocates nothing and copies no vocabulary-sized row: greedy acceptance is one argmax
  * per row read in place.
  *
- * <p><b>The draft head</b> ({@link DraftHead}) scores only the {@link DraftVocabulary}'s N most
+ * <p><b>The draft head</b> ({@code DraftHead}) scores only the {@link DraftVocabulary}'s N most
  * frequent tokens (FR-Spec); the full head verifies, so the output is the same, only the acceptance
  * and the price of a draft change.
  *
@@ -50,7 +50,7 @@ import java.util.Arrays;
  * turn) keeps its KV rows, which batch invariance makes equal to a fresh prefill's.
  *
  * <p><b>Schedule.</b> {@link Speculation#fixed} runs every round at its E and d; {@link Speculation#auto}
- * chooses them as it goes and decodes fully where drafts do not pay ({@link AutoSchedule}).
+ * chooses them as it goes and decodes fully where drafts do not pay ({@code AutoSchedule}).
  */
 public final class SelfSpeculativeDecoder implements TokenDecoder {
     private static final ForwardHooks PARTIAL = new ForwardHooks() {

@@ -62,7 +62,10 @@ public final class Speculation implements SpeculativeMethod {
         return new Speculation(exitLayer, draftLength, null, null, 0);
     }
 
-    /** E and d chosen while generating (see {@link AutoSchedule}), drafts of at most {@link #AUTO_MAX_DRAFT}. */
+    /**
+     * E and d chosen while generating from measured costs and the acceptance seen so far, full decoding
+     * where drafts do not pay ({@code AutoSchedule}); drafts of at most {@link #AUTO_MAX_DRAFT}.
+     */
     public static Speculation auto() {
         return new Speculation(AUTO, AUTO_MAX_DRAFT, null, null, 0);
     }
