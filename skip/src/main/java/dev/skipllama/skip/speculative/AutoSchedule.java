@@ -24,7 +24,12 @@ import java.util.Locale;
  *       within a budget of 1% of the decoding time (plus a quarter of a token at the start), and
  *       once every 64 full steps whatever they promise.</li>
  *   <li><b>Choice</b>: every step, the best (E, d) among layers with at least two observations by
- *       predicted time per token; a round when it beats full decoding by 2%, else a full step.</li>
+ *       predicted time per token; a round when it beats full decoding by 2%, else a full step. A
+ *       guard against the model's errors (noise, costs it does not see): a layer whose recent rounds
+ *       have <em>really</em> cost more per token than full steps is not chosen until a probe of it
+ *       refreshes the evidence. Every 16th round goes to the other layer whose optimistic estimate
+ *       is best, if it beats the chosen one, and the evidence about layers not in use fades (2% per
+ *       round), so a layer dismissed on an unlucky streak is tried again.</li>
  * </ul>
  * On a model whose drafts are never accepted this costs a few probes (each candidate fails twice and
  * is then probed rarely): within a few percent of full decoding. Output is never affected: every
@@ -39,6 +44,10 @@ final class AutoSchedule implements Schedule {
     private static final double PROBE_GAIN = 1.05;    // a layer is probed while its optimistic speed-up is at least this
     private static final int REFRESH = 64;          // full steps between probes at most
     private static final int MIN_OBSERVATIONS = 2;
+    private static final double REALIZED_TOKENS = 6; // tokens of recent rounds before their realized speed counts
+    private static final double REALIZED_DECAY = 0.85;
+    private static final int EXPLORE = 16;            // rounds between rounds at the most promising other layer
+    private static final double FORGET = 0.98;        // per round, for the evidence about layers not in use
 
     private final int layers;
     private final int maxDraft;
@@ -46,12 +55,17 @@ final class AutoSchedule implements Schedule {
     private final int[] exits;
     private final double[] successes;
     private final double[] failures;
+    /** Decayed sums of what rounds at each candidate really cost and yielded: the guard against the model's errors. */
+    private final double[] roundSec;
+    private final double[] roundTokens;
+    private double fullSecPerToken = Double.NaN;
 
     private double layerSec = Double.NaN, headSec = Double.NaN, draftHeadSec = Double.NaN;
     private double roundOverheadSec, fullOverheadSec;
     private final double[] rho; // measured ρ(r) at index r, NaN until seen
     private double elapsedSec, probeSec;
     private int fullSinceProbe;
+    private int roundsSinceExplore;
 
     AutoSchedule(int layers, int maxDraft, int draftTokens, int vocabSize) {
         this.layers = layers;
@@ -60,6 +74,8 @@ final class AutoSchedule implements Schedule {
         this.exits = candidates(layers);
         this.successes = new double[exits.length];
         this.failures = new double[exits.length];
+        this.roundSec = new double[exits.length];
+        this.roundTokens = new double[exits.length];
         this.rho = new double[maxDraft + 2];
         Arrays.fill(rho, Double.NaN);
         rho[1] = 1;
@@ -98,6 +114,9 @@ final class AutoSchedule implements Schedule {
             if (successes[i] + failures[i] < MIN_OBSERVATIONS || Double.isNaN(draftHeadSec)) {
                 continue;
             }
+            if (roundTokens[i] >= REALIZED_TOKENS && !(roundSec[i] / roundTokens[i] < fullSecPerToken * (1 - MARGIN))) {
+                continue; // whatever the model predicts, rounds at this layer have not been paying
+            }
             double a = estimate(i);
             int d = bestDrafts(costs, a, exits[i], Math.min(maxDraft, room));
             double t = perToken(costs, a, exits[i], d);
@@ -108,9 +127,38 @@ final class AutoSchedule implements Schedule {
             }
         }
         if (bestExit > 0 && bestTime < fullTime * (1 - MARGIN)) {
+            if (++roundsSinceExplore >= EXPLORE) { // now and then a round where the optimistic estimate is best
+                roundsSinceExplore = 0;
+                int other = mostPromising(costs, room, bestTime, bestExit);
+                if (other > 0) {
+                    int i = indexOf(other);
+                    roundSec[i] *= 0.5;
+                    roundTokens[i] *= 0.5;
+                    double a = (successes[i] + 1) / (successes[i] + failures[i] + 1);
+                    return Plan.round(other, bestDrafts(costs, a, other, Math.min(maxDraft, room)));
+                }
+            }
             return Plan.round(bestExit, bestDrafts);
         }
         return Plan.full(probeChoice(room, false));
+    }
+
+    /** Another layer whose optimistic estimate beats {@code bestTime}, the best such, or 0. */
+    private int mostPromising(CostModel costs, int room, double bestTime, int bestExit) {
+        int best = 0;
+        double t = bestTime;
+        for (int i = 0; i < exits.length; i++) {
+            if (exits[i] == bestExit) {
+                continue;
+            }
+            double optimistic = (successes[i] + 1) / (successes[i] + failures[i] + 1);
+            double ti = perToken(costs, optimistic, exits[i], bestDrafts(costs, optimistic, exits[i], Math.min(maxDraft, room)));
+            if (ti < t) {
+                t = ti;
+                best = exits[i];
+            }
+        }
+        return best;
     }
 
     /** The exit layer worth probing on this full step, or 0. */
@@ -177,6 +225,15 @@ final class AutoSchedule implements Schedule {
     @Override
     public void roundDone(int exit, int drafts, int accepted, Timing t) {
         observe(exit, accepted, accepted < drafts ? 1 : 0);
+        int i = indexOf(exit);
+        for (int j = 0; j < exits.length; j++) {
+            if (j != i) { // what is known about layers not in use fades, so that they are tried again some day
+                successes[j] *= FORGET;
+                failures[j] *= FORGET;
+            }
+        }
+        roundSec[i] = roundSec[i] * REALIZED_DECAY + t.total / 1e9;
+        roundTokens[i] = roundTokens[i] * REALIZED_DECAY + accepted + 1;
         double draftLayers = t.draftLayers / 1e9, draftHead = t.draftHead / 1e9;
         double verify = (t.verifyLayers + t.verifyHead) / 1e9, total = t.total / 1e9;
         layerSec = ewma(layerSec, draftLayers / ((drafts + 1.0) * exit));
@@ -195,11 +252,15 @@ final class AutoSchedule implements Schedule {
         layerSec = ewma(layerSec, layersT / layers);
         headSec = ewma(headSec, head);
         fullOverheadSec = ewma(fullOverheadSec, Math.max(0, total - layersT - head - probeT));
+        fullSecPerToken = ewma(fullSecPerToken, total - probeT);
         elapsedSec += total;
         if (probe > 0) {
             draftHeadSec = ewma(draftHeadSec, probeT);
             probeSec += probeT;
             observe(probe, agreement, 1 - agreement);
+            int i = indexOf(probe);
+            roundSec[i] *= 0.5; // fresh evidence about this layer: let rounds at it be tried again
+            roundTokens[i] *= 0.5;
             fullSinceProbe = 0;
         } else {
             fullSinceProbe++;

@@ -63,16 +63,40 @@ class AutoScheduleTest {
         for (int e = 1; e < 16; e++) {
             acceptance[e] = e >= 4 ? 0.85 + 0.01 * (e - 4) : 0.3;
         }
-        AutoSchedule s = new AutoSchedule(16, 8, 32064, 128256);
-        int[] counts = new int[3];
-        double perToken = simulate(s, acceptance, 2000, 1, counts);
-        double best = Double.MAX_VALUE;
-        for (int d = 1; d <= 8; d++) {
-            best = Math.min(best, TRUTH.roundCost(4, d) / CostModel.expectedTokens(0.85, d));
+        for (long seed = 1; seed <= 5; seed++) {
+            AutoSchedule s = new AutoSchedule(16, 8, 32064, 128256);
+            int[] counts = new int[3];
+            double perToken = simulate(s, acceptance, 2000, seed, counts);
+            double best = bestFixed(acceptance);
+            assertTrue(perToken < best * 1.10, "seed " + seed + ": auto spends " + perToken + " layer units per token; the best fixed setting "
+                    + best + "; " + s);
+            assertTrue(counts[0] > 10 * counts[1], "mostly rounds: " + java.util.Arrays.toString(counts));
+            assertEquals(TRUTH.rho(5), s.costs().rho(5), 1e-6, "verification cost measured");
         }
-        assertTrue(perToken < best * 1.10, "auto spends " + perToken + " layer units per token; the best fixed setting " + best + "; " + s);
-        assertTrue(counts[0] > 10 * counts[1], "mostly rounds: " + java.util.Arrays.toString(counts));
-        assertEquals(TRUTH.rho(5), s.costs().rho(5), 1e-6, "verification cost measured");
+    }
+
+    /** Where only a deeper exit is accepted, auto finds it. */
+    @Test
+    void findsTheLayerThatPays() {
+        double[] acceptance = new double[16];
+        for (int e = 1; e < 16; e++) {
+            acceptance[e] = e >= 8 ? 0.95 : 0.2;
+        }
+        for (long seed = 1; seed <= 3; seed++) {
+            AutoSchedule s = new AutoSchedule(16, 8, 32064, 128256);
+            double perToken = simulate(s, acceptance, 2000, seed, new int[3]);
+            assertTrue(perToken < bestFixed(acceptance) * 1.10, "seed " + seed + ": " + perToken + " vs " + bestFixed(acceptance) + "; " + s);
+        }
+    }
+
+    private static double bestFixed(double[] acceptance) {
+        double best = Double.MAX_VALUE;
+        for (int e : AutoSchedule.candidates(16)) {
+            for (int d = 1; d <= 8; d++) {
+                best = Math.min(best, TRUTH.roundCost(e, d) / CostModel.expectedTokens(acceptance[e], d));
+            }
+        }
+        return best;
     }
 
     @Test
