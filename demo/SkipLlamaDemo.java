@@ -1,3 +1,9 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 25+
+//REPOS mavenlocal,mavencentral
+//DEPS dev.skipllama:skipllama-skip:0.1.0-SNAPSHOT
+//COMPILE_OPTIONS --add-modules jdk.incubator.vector
+//JAVA_OPTIONS --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
 /*
  * skipllama in one file: load a model, stream a generation, optionally with a layer-skipping method or
  * self-speculative decoding, and see which tokens needed the whole network.
@@ -6,6 +12,11 @@
  *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *        -cp cli/target/skipllama.jar demo/SkipLlamaDemo.java [MODEL] [--prompt TEXT] [--tokens N]
  *        [--skip SPEC [--calibration TEXT] | --speculate E,D|auto] [--color | --no-color]
+ *
+ * or with jbang, which reads the //DEPS, //JAVA and //*_OPTIONS lines above (the artifacts come from
+ * the local Maven repository: run ./mvnw install once first):
+ *
+ *   jbang demo/SkipLlamaDemo.java --speculate 6,3
  *
  * MODEL is a .gguf file or a Hugging Face checkpoint directory (default: the embedded
  * models/tiny-layerskip). SPEC is any method of `skipllama generate --help`: exit:6, confidence:0.8,

@@ -60,11 +60,40 @@ public final class OpProfile {
             return inner.name();
         }
 
+        /** The inner backend's copy (the CPU packs quantized weights): matmuls then run on what they run on in use. */
+        @Override
+        public Tensor upload(Tensor hostWeight) {
+            return inner.upload(hostWeight);
+        }
+
+        @Override
+        public void toHost(Tensor src, Tensor hostDst) {
+            inner.toHost(src, hostDst);
+        }
+
         @Override
         public void matmul(Tensor w, Tensor x, Tensor out) {
             long t = t0();
             inner.matmul(w, x, out);
-            add("matmul " + w.dtype() + " " + w.dim(0) + "x" + w.dim(1) + " rows=" + x.rowCount(), t, w.rowBytes() * w.dim(0));
+            add(key(w, x), t, w.dtype().byteSize(w.numel()));
+        }
+
+        /** Several weights over one input run as one op (q/k/v, gate/up); timed together under the first's shape. */
+        @Override
+        public void matmul(java.util.List<Tensor> ws, Tensor x, java.util.List<Tensor> outs) {
+            long t = t0();
+            inner.matmul(ws, x, outs);
+            long bytes = 0;
+            StringBuilder k = new StringBuilder("matmul×" + ws.size());
+            for (Tensor w : ws) {
+                bytes += w.dtype().byteSize(w.numel());
+                k.append(' ').append(w.dtype()).append(' ').append(w.dim(0)).append('x').append(w.dim(1));
+            }
+            add(k + " rows=" + x.rowCount(), t, bytes);
+        }
+
+        private static String key(Tensor w, Tensor x) {
+            return "matmul " + w.dtype() + " " + w.dim(0) + "x" + w.dim(1) + " rows=" + x.rowCount();
         }
 
         @Override

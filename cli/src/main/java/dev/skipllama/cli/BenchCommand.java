@@ -20,7 +20,8 @@ final class BenchCommand {
                 .opt("--prompt", "N", "prompt tokens", "64")
                 .opt("--gen", "N", "generated tokens", "32")
                 .opt("--runs", "N", "measured runs", "3")
-                .opt("--warmup", "N", "untimed runs first (the JIT compiles hot kernels)", "2");
+                .opt("--warmup", "N", "untimed runs first (the JIT compiles hot kernels)", "2")
+                .flag("--json", "print the result as one JSON object");
         DecodingArgs.add(o, "0");
         return ModelArgs.add(o);
     }
@@ -38,6 +39,21 @@ final class BenchCommand {
             SessionOptions.DecoderFactory f = d.options().decoder();
             Throughput.Result r = Throughput.measure(n -> f.create(m.model(), d.options().sampling(), n), llama.config().vocabSize(),
                     pp, tg, runs, warmup);
+            if (p.has("--json")) {
+                java.util.Map<String, Object> j = new java.util.LinkedHashMap<>();
+                j.put("model", m.model().source());
+                j.put("backend", m.backend().name());
+                j.put("threads", p.get("--threads"));
+                j.put("decoding", d.label());
+                j.put("prompt_tokens", pp);
+                j.put("prompt_tokens_per_second", r.prefillMedian());
+                j.put("prompt_runs", r.prefill());
+                j.put("generated_tokens", tg);
+                j.put("tokens_per_second", r.decodeMedian());
+                j.put("generation_runs", r.decode());
+                io.out().println(JsonLine.of(j));
+                return 0;
+            }
             io.out().printf(Locale.ROOT, "%s  %s  threads=%s  [%s]%n", m.model().source(), m.backend().name(), p.get("--threads"), d.label());
             io.out().printf(Locale.ROOT, "  pp%d  %8.2f tok/s   (runs: %s)%n", pp, r.prefillMedian(), fmt(r.prefill()));
             io.out().printf(Locale.ROOT, "  tg%d  %8.2f tok/s   (runs: %s)%n", tg, r.decodeMedian(), fmt(r.decode()));

@@ -22,10 +22,15 @@ final class DecodingArgs {
     }
 
     static Options add(Options o, String defaultTemperature) {
-        return o.opt("--temperature", "T", "0 = greedy; otherwise sampled with top-k 40, top-p 0.95, min-p 0.05", defaultTemperature)
+        return o.opt("--temperature", "T", "0 = greedy; otherwise sampled", defaultTemperature)
+                .opt("--top-k", "K", "sample from the K most likely tokens (0 = all)", "40")
+                .opt("--top-p", "P", "sample from the smallest set whose probability reaches P (1 = off)", "0.95")
+                .opt("--min-p", "P", "drop tokens below P × the top probability (0 = off)", "0.05")
+                .opt("--repeat-penalty", "R", "penalise the last 64 tokens' repetition (1 = off; also with --temperature 0)", "1")
                 .opt("--seed", "S", "sampling seed", "42")
-                .opt("--skip", "SPEC", "a layer-skipping method: exit:6, confidence:0.8, shortgpt:3, last25, unified:1.33, "
-                        + "attn-drop:3, ffn-drop:3, skipdecode:6-12, d3:0.98, adaskip:0.95, plan:FILE", null)
+                .opt("--stop", "TEXT", "end the generation at this text (repeatable)", null).repeatable("--stop")
+                .opt("--skip", "SPEC", "a layer-skipping method, one of: " + String.join(", ", SkipMethods.specForms())
+                        + " (see the README's table)", null)
                 .opt("--calibration", "FILE", "text, one passage per line, for the planners that rank layers (shortgpt, attn-drop, ffn-drop); "
                         + "with --speculate, the token frequencies that choose the draft head's tokens", null)
                 .opt("--speculate", "SPEC", "self-speculative decoding, the full model's output: auto (exit layer and draft length chosen "
@@ -41,6 +46,8 @@ final class DecodingArgs {
      * error before anything is loaded.
      */
     static void check(Options.Parsed p) {
+        sampling(p);
+        stops(p);
         String speculate = p.get("--speculate");
         if (p.get("--skip") != null && speculate != null) {
             throw new UsageException("--skip and --speculate cannot be combined");
@@ -67,11 +74,29 @@ final class DecodingArgs {
     record Decoding(SessionOptions options, SkipMethod method, Speculation speculation, String label) {
     }
 
-    static Decoding configure(Options.Parsed p, Model model, int context) {
+    /** --temperature, --top-k, --top-p, --min-p, --repeat-penalty and --seed, checked. */
+    static SamplingConfig sampling(Options.Parsed p) {
         float temperature = p.getFloat("--temperature", 0f, 100f);
+        int topK = p.getInt("--top-k", 0, 1 << 20);
+        float topP = p.getFloat("--top-p", Float.MIN_VALUE, 1f);
+        float minP = p.getFloat("--min-p", 0f, 0.999f);
+        float repeat = p.getFloat("--repeat-penalty", 1e-3f, 100f);
         long seed = p.getLong("--seed");
-        SamplingConfig sampling = temperature == 0 ? SamplingConfig.GREEDY : SamplingConfig.sample(temperature, seed);
-        SessionOptions options = SessionOptions.defaults(context).withSampling(sampling);
+        return new SamplingConfig(temperature, topK, topP, minP, repeat, 64, seed);
+    }
+
+    /** --stop values (none empty). */
+    static List<String> stops(Options.Parsed p) {
+        for (String s : p.getAll("--stop")) {
+            if (s.isEmpty()) {
+                throw new UsageException("--stop needs a non-empty text");
+            }
+        }
+        return p.getAll("--stop");
+    }
+
+    static Decoding configure(Options.Parsed p, Model model, int context) {
+        SessionOptions options = SessionOptions.defaults(context).withSampling(sampling(p)).withStopStrings(stops(p));
         String skip = p.get("--skip"), speculate = p.get("--speculate");
         if (skip != null && speculate != null) {
             throw new UsageException("--skip and --speculate cannot be combined");

@@ -33,7 +33,8 @@ final class EvalCommand {
                 .opt("--tokens", "N", "--table: greedy tokens per prompt", "48")
                 .opt("--rounds", "N", "--table: interleaved timing rounds (speed is their median, with the spread)", String.valueOf(SkipEval.ROUNDS))
                 .flag("--speed-only", "--table: only layers/token and speed (for random-weight models, where quality means nothing)")
-                .opt("--out", "DIR", "--table: where to write skip-eval.md and skip-eval.svg", ".");
+                .opt("--out", "DIR", "--table: where to write skip-eval.md and skip-eval.svg", ".")
+                .flag("--json", "print the result as JSON (with --table: an array of rows) instead of text");
         return ModelArgs.add(o);
     }
 
@@ -65,6 +66,19 @@ final class EvalCommand {
             r = Perplexity.of(llama, method, ids, window, bar);
         }
         double secs = (System.nanoTime() - t0) / 1e9;
+        if (p.has("--json")) {
+            java.util.Map<String, Object> j = new java.util.LinkedHashMap<>();
+            j.put("text", text.toString());
+            j.put("perplexity", r.perplexity());
+            j.put("tokens", r.scored());
+            j.put("window", window);
+            j.put("decoding", method == null ? "full" : method.name());
+            j.put("seconds", secs);
+            j.put("tokens_per_second", r.scored() / secs);
+            j.put("layers_per_token", method == null ? (double) llama.config().layers() : method.stats().generated().layersPerToken());
+            io.out().println(JsonLine.of(j));
+            return 0;
+        }
         io.out().printf(Locale.ROOT, "perplexity %.4f over %d tokens of %s (windows of %d, %s) in %.1f s, %.0f tok/s%n",
                 r.perplexity(), r.scored(), text, window, method == null ? "full model" : method.name(), secs, r.scored() / secs);
         if (method != null) {
@@ -91,7 +105,26 @@ final class EvalCommand {
         String title = "Skip methods on " + Path.of(m.model().source()).getFileName() + " (" + m.model().config().layers()
                 + " layers), " + prompts + " prompts × " + tokens + " greedy tokens, " + p.get("--threads") + " threads, medians of "
                 + rounds + " interleaved rounds";
-        io.out().println(Report.markdown(title, rows, speedOnly));
+        if (p.has("--json")) {
+            List<Object> out = new java.util.ArrayList<>();
+            for (SkipEval.Row row : rows) {
+                java.util.Map<String, Object> j = new java.util.LinkedHashMap<>();
+                j.put("method", row.method());
+                j.put("layers_per_token", row.layersPerToken());
+                j.put("tokens_per_second", row.tokensPerSecond());
+                j.put("speed_up", row.speedUp());
+                j.put("speed_up_min", row.speedUpMin());
+                j.put("speed_up_max", row.speedUpMax());
+                j.put("agreement", row.agreement());
+                j.put("perplexity", row.perplexity());
+                j.put("acceptance", row.acceptance());
+                j.put("tokens_per_verify", row.tokensPerVerify());
+                out.add(j);
+            }
+            io.out().println(JsonLine.of(out));
+        } else {
+            io.out().println(Report.markdown(title, rows, speedOnly));
+        }
         List<Path> written = Report.write(Path.of(p.get("--out")), title, rows, speedOnly, List.of(text, Path.of(m.model().source())));
         io.err().println("wrote " + String.join(" and ", written.stream().map(Path::toString).toList()));
         return 0;

@@ -33,8 +33,10 @@ public final class Main {
     static {
         COMMANDS.put("generate", new Command("stream a continuation of a prompt (any skipping method or self-speculation)",
                 GenerateCommand::options, GenerateCommand::run));
-        COMMANDS.put("chat", new Command("interactive chat in the model's template (Llama-2/3 instruct, plain)",
+        COMMANDS.put("chat", new Command("interactive chat in the model's own chat template (line editing, history)",
                 ChatCommand::options, ChatCommand::run));
+        COMMANDS.put("serve", new Command("an OpenAI-compatible HTTP server (chat and text completions, streaming)",
+                ServeCommand::options, ServeCommand::run));
         COMMANDS.put("convert", new Command("Hugging Face checkpoint → GGUF (F32, F16, BF16, Q8_0, Q4_0)",
                 ConvertCommand::convertOptions, ConvertCommand::convert));
         COMMANDS.put("quantize", new Command("GGUF → GGUF with the weights in another type",
@@ -81,8 +83,8 @@ public final class Main {
             }
             return 0;
         }
-        if (args[0].equals("--version")) {
-            io.out().println("skipllama " + version());
+        if (args[0].equals("--version") || args[0].equals("-V") || args.length > 1 && args[1].equals("--version")) {
+            io.out().println("skipllama " + version() + " (Java " + Runtime.version() + ", " + System.getProperty("os.arch") + ")");
             return 0;
         }
         Command c = COMMANDS.get(args[0]);
@@ -135,12 +137,25 @@ public final class Main {
         COMMANDS.forEach((name, c) -> b.append(String.format(Locale.ROOT, "  %-10s %s%n", name, c.summary())));
         b.append("""
 
-                Without --model, commands use the embedded model (models/tiny-layerskip).
+                Without --model (-m), commands use the embedded model (models/tiny-layerskip).
+
+                Skipping methods (--skip SPEC, "skip" in server requests):
+                """);
+        for (String spec : dev.skipllama.skip.SkipMethods.specForms()) {
+            b.append("  ").append(spec).append('\n');
+        }
+        b.append("""
+
                 Examples:
-                  skipllama generate --prompt "Once upon a time" --skip exit:6
+                  skipllama generate -p "Once upon a time" --skip exit:6
+                  echo "Once upon a time" | skipllama generate -p - -n 32 --json
                   skipllama generate --speculate 6,3
-                  skipllama chat --model Llama-3.2-1B-Instruct-Q8_0.gguf
-                  skipllama eval --text models/tiny-layerskip/eval/heldout.txt --skip last25
+                  skipllama chat -m Llama-3.2-1B-Instruct-Q8_0.gguf
+                  skipllama serve -m Llama-3.2-1B-Instruct-Q8_0.gguf --port 8080 --parallel 2
+                  skipllama eval --text models/tiny-layerskip/eval/heldout.txt --skip last25 --json
+
+                skipllama --version prints the version. The JVM's "WARNING: Using incubator modules: jdk.incubator.vector"
+                is expected (the SIMD kernels use the Vector API, an incubator module in JDK 25); bin/skipllama hides it.
                 """);
         return b.toString();
     }

@@ -21,7 +21,8 @@ final class ModelArgs {
         return o.opt("--model", "PATH", "GGUF file or Hugging Face checkpoint directory (default: the embedded model, "
                         + EMBEDDED + ", or $SKIPLLAMA_MODEL)", null)
                 .opt("--backend", "NAME", "where to run: cpu, cuda, cuda:N (GPU N), reference (the scalar definition, slow)", "cpu")
-                .opt("--threads", "K", "CPU threads", "all cores");
+                .opt("--threads", "K", "CPU threads", "all cores")
+                .alias("-m", "--model").alias("-t", "--threads");
     }
 
     /** What a command does with a loaded model. */

@@ -23,6 +23,10 @@ final class Options {
     private final String synopsis;
     private final String description;
     private final Map<String, Spec> specs = new LinkedHashMap<>();
+    /** Short forms: "-m" → "--model". */
+    private final Map<String, String> aliases = new LinkedHashMap<>();
+    /** Options that may be given several times (all values kept, e.g. --stop). */
+    private final java.util.Set<String> repeatable = new java.util.HashSet<>();
     private final List<String[]> positionals = new ArrayList<>(); // {name, help}
 
     Options(String command, String synopsis, String description) {
@@ -35,6 +39,21 @@ final class Options {
     /** An option with a value; {@code defaultValue} null means none (the option is then optional or required by the command). */
     Options opt(String name, String metavar, String help, String defaultValue) {
         specs.put(name, new Spec(name, metavar, help, defaultValue));
+        return this;
+    }
+
+    /** A short form for a declared option, e.g. {@code alias("-m", "--model")}. */
+    Options alias(String shortName, String longName) {
+        if (!specs.containsKey(longName)) {
+            throw new IllegalStateException(longName + " is not declared for " + command);
+        }
+        aliases.put(shortName, longName);
+        return this;
+    }
+
+    /** Lets an option be given more than once; {@link Parsed#getAll} returns every value. */
+    Options repeatable(String name) {
+        repeatable.add(name);
         return this;
     }
 
@@ -54,9 +73,21 @@ final class Options {
 
     Parsed parse(String[] args) {
         Map<String, String> values = new LinkedHashMap<>();
+        Map<String, List<String>> all = new LinkedHashMap<>();
         List<String> rest = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (a.equals("-h")) {
+                a = "--help";
+            } else if (a.length() > 1 && a.startsWith("-") && !a.startsWith("--") && !isNumber(a)) {
+                String full = aliases.get(a);
+                if (full == null) {
+                    throw new UsageException("unknown option " + a + " (short options of '" + command + "': "
+                            + (aliases.isEmpty() ? "none" : String.join(", ", aliases.entrySet().stream()
+                            .map(e -> e.getKey() + " = " + e.getValue()).toList())) + ")");
+                }
+                a = full;
+            }
             if (a.startsWith("--")) {
                 String name = a, inline = null;
                 int eq = a.indexOf('=');
@@ -74,10 +105,13 @@ final class Options {
                         throw new UsageException(name + " takes no value");
                     }
                     values.put(name, "true");
-                } else if (inline != null) {
-                    values.put(name, inline);
-                } else if (i + 1 < args.length) {
-                    values.put(name, args[++i]);
+                } else if (inline != null || i + 1 < args.length) {
+                    String v = inline != null ? inline : args[++i];
+                    if (values.containsKey(name) && !repeatable.contains(name)) {
+                        throw new UsageException(name + " was given twice ('" + values.get(name) + "' and '" + v + "'); give it once");
+                    }
+                    values.put(name, v);
+                    all.computeIfAbsent(name, k -> new ArrayList<>()).add(v);
                 } else {
                     throw new UsageException(name + " needs a value: " + name + " " + s.metavar());
                 }
@@ -86,13 +120,17 @@ final class Options {
             }
         }
         if (values.containsKey("--help")) {
-            return new Parsed(this, values, rest);
+            return new Parsed(this, values, all, rest);
         }
         if (rest.size() > positionals.size()) {
             throw new UsageException("unexpected argument '" + rest.get(positionals.size()) + "'"
                     + (positionals.isEmpty() ? "; '" + command + "' takes only options" : ""));
         }
-        return new Parsed(this, values, rest);
+        return new Parsed(this, values, all, rest);
+    }
+
+    private static boolean isNumber(String s) {
+        return s.matches("-\\d+(\\.\\d*)?");
     }
 
     String help() {
@@ -107,7 +145,9 @@ final class Options {
         }
         b.append("\noptions:\n");
         for (Spec s : specs.values()) {
-            String left = s.isFlag() ? s.name() : s.name() + " " + s.metavar();
+            String shortName = aliases.entrySet().stream().filter(e -> e.getValue().equals(s.name())).map(Map.Entry::getKey)
+                    .findFirst().map(x -> x + ", ").orElse("");
+            String left = shortName + (s.isFlag() ? s.name() : s.name() + " " + s.metavar());
             String help = s.help() + (s.defaultValue() != null ? " (default: " + s.defaultValue() + ")" : "");
             b.append(String.format(Locale.ROOT, "  %-24s %s%n", left, help));
         }
@@ -118,12 +158,20 @@ final class Options {
     static final class Parsed {
         private final Options options;
         private final Map<String, String> values;
+        private final Map<String, List<String>> all;
         private final List<String> positionals;
 
-        Parsed(Options options, Map<String, String> values, List<String> positionals) {
+        Parsed(Options options, Map<String, String> values, Map<String, List<String>> all, List<String> positionals) {
             this.options = options;
             this.values = values;
+            this.all = all;
             this.positionals = positionals;
+        }
+
+        /** Every value of a repeatable option, in order; empty when it was not given. */
+        List<String> getAll(String name) {
+            spec(name);
+            return all.getOrDefault(name, List.of());
         }
 
         boolean help() {

@@ -43,147 +43,147 @@ public final class cublas_api_h {
 
     private static final int CUBLAS_STATUS_SUCCESS = (int) 0L;
 
-    /** {@snippet lang=c : CUBLAS_STATUS_SUCCESS = 0 } */
+    /** {@code CUBLAS_STATUS_SUCCESS = 0} */
     public static int CUBLAS_STATUS_SUCCESS() {
         return CUBLAS_STATUS_SUCCESS;
     }
 
     private static final int CUBLAS_STATUS_NOT_INITIALIZED = (int) 1L;
 
-    /** {@snippet lang=c : CUBLAS_STATUS_NOT_INITIALIZED = 1 } */
+    /** {@code CUBLAS_STATUS_NOT_INITIALIZED = 1} */
     public static int CUBLAS_STATUS_NOT_INITIALIZED() {
         return CUBLAS_STATUS_NOT_INITIALIZED;
     }
 
     private static final int CUBLAS_STATUS_ALLOC_FAILED = (int) 3L;
 
-    /** {@snippet lang=c : CUBLAS_STATUS_ALLOC_FAILED = 3 } */
+    /** {@code CUBLAS_STATUS_ALLOC_FAILED = 3} */
     public static int CUBLAS_STATUS_ALLOC_FAILED() {
         return CUBLAS_STATUS_ALLOC_FAILED;
     }
 
     private static final int CUBLAS_STATUS_INVALID_VALUE = (int) 7L;
 
-    /** {@snippet lang=c : CUBLAS_STATUS_INVALID_VALUE = 7 } */
+    /** {@code CUBLAS_STATUS_INVALID_VALUE = 7} */
     public static int CUBLAS_STATUS_INVALID_VALUE() {
         return CUBLAS_STATUS_INVALID_VALUE;
     }
 
     private static final int CUBLAS_STATUS_ARCH_MISMATCH = (int) 8L;
 
-    /** {@snippet lang=c : CUBLAS_STATUS_ARCH_MISMATCH = 8 } */
+    /** {@code CUBLAS_STATUS_ARCH_MISMATCH = 8} */
     public static int CUBLAS_STATUS_ARCH_MISMATCH() {
         return CUBLAS_STATUS_ARCH_MISMATCH;
     }
 
     private static final int CUBLAS_STATUS_MAPPING_ERROR = (int) 11L;
 
-    /** {@snippet lang=c : CUBLAS_STATUS_MAPPING_ERROR = 11 } */
+    /** {@code CUBLAS_STATUS_MAPPING_ERROR = 11} */
     public static int CUBLAS_STATUS_MAPPING_ERROR() {
         return CUBLAS_STATUS_MAPPING_ERROR;
     }
 
     private static final int CUBLAS_STATUS_EXECUTION_FAILED = (int) 13L;
 
-    /** {@snippet lang=c : CUBLAS_STATUS_EXECUTION_FAILED = 13 } */
+    /** {@code CUBLAS_STATUS_EXECUTION_FAILED = 13} */
     public static int CUBLAS_STATUS_EXECUTION_FAILED() {
         return CUBLAS_STATUS_EXECUTION_FAILED;
     }
 
     private static final int CUBLAS_STATUS_INTERNAL_ERROR = (int) 14L;
 
-    /** {@snippet lang=c : CUBLAS_STATUS_INTERNAL_ERROR = 14 } */
+    /** {@code CUBLAS_STATUS_INTERNAL_ERROR = 14} */
     public static int CUBLAS_STATUS_INTERNAL_ERROR() {
         return CUBLAS_STATUS_INTERNAL_ERROR;
     }
 
     private static final int CUBLAS_STATUS_NOT_SUPPORTED = (int) 15L;
 
-    /** {@snippet lang=c : CUBLAS_STATUS_NOT_SUPPORTED = 15 } */
+    /** {@code CUBLAS_STATUS_NOT_SUPPORTED = 15} */
     public static int CUBLAS_STATUS_NOT_SUPPORTED() {
         return CUBLAS_STATUS_NOT_SUPPORTED;
     }
 
     private static final int CUBLAS_STATUS_LICENSE_ERROR = (int) 16L;
 
-    /** {@snippet lang=c : CUBLAS_STATUS_LICENSE_ERROR = 16 } */
+    /** {@code CUBLAS_STATUS_LICENSE_ERROR = 16} */
     public static int CUBLAS_STATUS_LICENSE_ERROR() {
         return CUBLAS_STATUS_LICENSE_ERROR;
     }
 
     private static final int CUBLAS_OP_N = (int) 0L;
 
-    /** {@snippet lang=c : CUBLAS_OP_N = 0 } */
+    /** {@code CUBLAS_OP_N = 0} */
     public static int CUBLAS_OP_N() {
         return CUBLAS_OP_N;
     }
 
     private static final int CUBLAS_OP_T = (int) 1L;
 
-    /** {@snippet lang=c : CUBLAS_OP_T = 1 } */
+    /** {@code CUBLAS_OP_T = 1} */
     public static int CUBLAS_OP_T() {
         return CUBLAS_OP_T;
     }
 
     private static final int CUBLAS_DEFAULT_MATH = (int) 0L;
 
-    /** {@snippet lang=c : CUBLAS_DEFAULT_MATH = 0 } */
+    /** {@code CUBLAS_DEFAULT_MATH = 0} */
     public static int CUBLAS_DEFAULT_MATH() {
         return CUBLAS_DEFAULT_MATH;
     }
 
     private static final int CUBLAS_PEDANTIC_MATH = (int) 2L;
 
-    /** {@snippet lang=c : CUBLAS_PEDANTIC_MATH = 2 } */
+    /** {@code CUBLAS_PEDANTIC_MATH = 2} */
     public static int CUBLAS_PEDANTIC_MATH() {
         return CUBLAS_PEDANTIC_MATH;
     }
 
     private static final int CUBLAS_TF32_TENSOR_OP_MATH = (int) 3L;
 
-    /** {@snippet lang=c : CUBLAS_TF32_TENSOR_OP_MATH = 3 } */
+    /** {@code CUBLAS_TF32_TENSOR_OP_MATH = 3} */
     public static int CUBLAS_TF32_TENSOR_OP_MATH() {
         return CUBLAS_TF32_TENSOR_OP_MATH;
     }
 
     private static final int CUBLAS_COMPUTE_32F = (int) 68L;
 
-    /** {@snippet lang=c : CUBLAS_COMPUTE_32F = 68 } */
+    /** {@code CUBLAS_COMPUTE_32F = 68} */
     public static int CUBLAS_COMPUTE_32F() {
         return CUBLAS_COMPUTE_32F;
     }
 
     private static final int CUBLAS_COMPUTE_32F_PEDANTIC = (int) 69L;
 
-    /** {@snippet lang=c : CUBLAS_COMPUTE_32F_PEDANTIC = 69 } */
+    /** {@code CUBLAS_COMPUTE_32F_PEDANTIC = 69} */
     public static int CUBLAS_COMPUTE_32F_PEDANTIC() {
         return CUBLAS_COMPUTE_32F_PEDANTIC;
     }
 
     private static final int CUBLAS_GEMM_DEFAULT = (int) -1L;
 
-    /** {@snippet lang=c : CUBLAS_GEMM_DEFAULT = -1 } */
+    /** {@code CUBLAS_GEMM_DEFAULT = -1} */
     public static int CUBLAS_GEMM_DEFAULT() {
         return CUBLAS_GEMM_DEFAULT;
     }
 
     private static final int CUDA_R_32F = (int) 0L;
 
-    /** {@snippet lang=c : cudaDataType_t.CUDA_R_32F = 0 (library_types.h) } */
+    /** {@code cudaDataType_t.CUDA_R_32F = 0 (library_types.h)} */
     public static int CUDA_R_32F() {
         return CUDA_R_32F;
     }
 
     private static final int CUDA_R_16F = (int) 2L;
 
-    /** {@snippet lang=c : cudaDataType_t.CUDA_R_16F = 2 (library_types.h) } */
+    /** {@code cudaDataType_t.CUDA_R_16F = 2 (library_types.h)} */
     public static int CUDA_R_16F() {
         return CUDA_R_16F;
     }
 
     private static final int CUDA_R_16BF = (int) 14L;
 
-    /** {@snippet lang=c : cudaDataType_t.CUDA_R_16BF = 14 (library_types.h) } */
+    /** {@code cudaDataType_t.CUDA_R_16BF = 14 (library_types.h)} */
     public static int CUDA_R_16BF() {
         return CUDA_R_16BF;
     }
@@ -195,17 +195,17 @@ public final class cublas_api_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cublasCreate_v2"), DESC);
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasCreate_v2(cublasHandle_t *handle) } */
+    /** {@code cublasStatus_t cublasCreate_v2(cublasHandle_t *handle)} */
     public static FunctionDescriptor cublasCreate_v2$descriptor() {
         return cublasCreate_v2.DESC;
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasCreate_v2(cublasHandle_t *handle) } */
+    /** {@code cublasStatus_t cublasCreate_v2(cublasHandle_t *handle)} */
     public static MethodHandle cublasCreate_v2$handle() {
         return cublasCreate_v2.HANDLE;
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasCreate_v2(cublasHandle_t *handle) } */
+    /** {@code cublasStatus_t cublasCreate_v2(cublasHandle_t *handle)} */
     public static int cublasCreate_v2(MemorySegment handle) {
         var mh$ = cublasCreate_v2.HANDLE;
         try {
@@ -224,17 +224,17 @@ public final class cublas_api_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cublasDestroy_v2"), DESC);
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasDestroy_v2(cublasHandle_t handle) } */
+    /** {@code cublasStatus_t cublasDestroy_v2(cublasHandle_t handle)} */
     public static FunctionDescriptor cublasDestroy_v2$descriptor() {
         return cublasDestroy_v2.DESC;
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasDestroy_v2(cublasHandle_t handle) } */
+    /** {@code cublasStatus_t cublasDestroy_v2(cublasHandle_t handle)} */
     public static MethodHandle cublasDestroy_v2$handle() {
         return cublasDestroy_v2.HANDLE;
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasDestroy_v2(cublasHandle_t handle) } */
+    /** {@code cublasStatus_t cublasDestroy_v2(cublasHandle_t handle)} */
     public static int cublasDestroy_v2(MemorySegment handle) {
         var mh$ = cublasDestroy_v2.HANDLE;
         try {
@@ -254,17 +254,17 @@ public final class cublas_api_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cublasGetVersion_v2"), DESC);
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasGetVersion_v2(cublasHandle_t handle, int *version) } */
+    /** {@code cublasStatus_t cublasGetVersion_v2(cublasHandle_t handle, int *version)} */
     public static FunctionDescriptor cublasGetVersion_v2$descriptor() {
         return cublasGetVersion_v2.DESC;
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasGetVersion_v2(cublasHandle_t handle, int *version) } */
+    /** {@code cublasStatus_t cublasGetVersion_v2(cublasHandle_t handle, int *version)} */
     public static MethodHandle cublasGetVersion_v2$handle() {
         return cublasGetVersion_v2.HANDLE;
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasGetVersion_v2(cublasHandle_t handle, int *version) } */
+    /** {@code cublasStatus_t cublasGetVersion_v2(cublasHandle_t handle, int *version)} */
     public static int cublasGetVersion_v2(MemorySegment handle, MemorySegment version) {
         var mh$ = cublasGetVersion_v2.HANDLE;
         try {
@@ -284,17 +284,17 @@ public final class cublas_api_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cublasSetStream_v2"), DESC);
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasSetStream_v2(cublasHandle_t handle, cudaStream_t streamId) } */
+    /** {@code cublasStatus_t cublasSetStream_v2(cublasHandle_t handle, cudaStream_t streamId)} */
     public static FunctionDescriptor cublasSetStream_v2$descriptor() {
         return cublasSetStream_v2.DESC;
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasSetStream_v2(cublasHandle_t handle, cudaStream_t streamId) } */
+    /** {@code cublasStatus_t cublasSetStream_v2(cublasHandle_t handle, cudaStream_t streamId)} */
     public static MethodHandle cublasSetStream_v2$handle() {
         return cublasSetStream_v2.HANDLE;
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasSetStream_v2(cublasHandle_t handle, cudaStream_t streamId) } */
+    /** {@code cublasStatus_t cublasSetStream_v2(cublasHandle_t handle, cudaStream_t streamId)} */
     public static int cublasSetStream_v2(MemorySegment handle, MemorySegment streamId) {
         var mh$ = cublasSetStream_v2.HANDLE;
         try {
@@ -314,17 +314,17 @@ public final class cublas_api_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cublasSetMathMode"), DESC);
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasSetMathMode(cublasHandle_t handle, cublasMath_t mode) } */
+    /** {@code cublasStatus_t cublasSetMathMode(cublasHandle_t handle, cublasMath_t mode)} */
     public static FunctionDescriptor cublasSetMathMode$descriptor() {
         return cublasSetMathMode.DESC;
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasSetMathMode(cublasHandle_t handle, cublasMath_t mode) } */
+    /** {@code cublasStatus_t cublasSetMathMode(cublasHandle_t handle, cublasMath_t mode)} */
     public static MethodHandle cublasSetMathMode$handle() {
         return cublasSetMathMode.HANDLE;
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasSetMathMode(cublasHandle_t handle, cublasMath_t mode) } */
+    /** {@code cublasStatus_t cublasSetMathMode(cublasHandle_t handle, cublasMath_t mode)} */
     public static int cublasSetMathMode(MemorySegment handle, int mode) {
         var mh$ = cublasSetMathMode.HANDLE;
         try {
@@ -343,17 +343,17 @@ public final class cublas_api_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cublasGetStatusName"), DESC);
     }
 
-    /** {@snippet lang=c : const char *cublasGetStatusName(cublasStatus_t status) } */
+    /** {@code const char *cublasGetStatusName(cublasStatus_t status)} */
     public static FunctionDescriptor cublasGetStatusName$descriptor() {
         return cublasGetStatusName.DESC;
     }
 
-    /** {@snippet lang=c : const char *cublasGetStatusName(cublasStatus_t status) } */
+    /** {@code const char *cublasGetStatusName(cublasStatus_t status)} */
     public static MethodHandle cublasGetStatusName$handle() {
         return cublasGetStatusName.HANDLE;
     }
 
-    /** {@snippet lang=c : const char *cublasGetStatusName(cublasStatus_t status) } */
+    /** {@code const char *cublasGetStatusName(cublasStatus_t status)} */
     public static MemorySegment cublasGetStatusName(int status) {
         var mh$ = cublasGetStatusName.HANDLE;
         try {
@@ -372,17 +372,17 @@ public final class cublas_api_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cublasGetStatusString"), DESC);
     }
 
-    /** {@snippet lang=c : const char *cublasGetStatusString(cublasStatus_t status) } */
+    /** {@code const char *cublasGetStatusString(cublasStatus_t status)} */
     public static FunctionDescriptor cublasGetStatusString$descriptor() {
         return cublasGetStatusString.DESC;
     }
 
-    /** {@snippet lang=c : const char *cublasGetStatusString(cublasStatus_t status) } */
+    /** {@code const char *cublasGetStatusString(cublasStatus_t status)} */
     public static MethodHandle cublasGetStatusString$handle() {
         return cublasGetStatusString.HANDLE;
     }
 
-    /** {@snippet lang=c : const char *cublasGetStatusString(cublasStatus_t status) } */
+    /** {@code const char *cublasGetStatusString(cublasStatus_t status)} */
     public static MemorySegment cublasGetStatusString(int status) {
         var mh$ = cublasGetStatusString.HANDLE;
         try {
@@ -414,17 +414,17 @@ public final class cublas_api_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cublasSgemm_v2"), DESC);
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasSgemm_v2(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const float *alpha, const float *A, int lda, const float *B, int ldb, const float *beta, float *C, int ldc) } */
+    /** {@code cublasStatus_t cublasSgemm_v2(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const float *alpha, const float *A, int lda, const float *B, int ldb, const float *beta, float *C, int ldc)} */
     public static FunctionDescriptor cublasSgemm_v2$descriptor() {
         return cublasSgemm_v2.DESC;
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasSgemm_v2(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const float *alpha, const float *A, int lda, const float *B, int ldb, const float *beta, float *C, int ldc) } */
+    /** {@code cublasStatus_t cublasSgemm_v2(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const float *alpha, const float *A, int lda, const float *B, int ldb, const float *beta, float *C, int ldc)} */
     public static MethodHandle cublasSgemm_v2$handle() {
         return cublasSgemm_v2.HANDLE;
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasSgemm_v2(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const float *alpha, const float *A, int lda, const float *B, int ldb, const float *beta, float *C, int ldc) } */
+    /** {@code cublasStatus_t cublasSgemm_v2(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const float *alpha, const float *A, int lda, const float *B, int ldb, const float *beta, float *C, int ldc)} */
     public static int cublasSgemm_v2(MemorySegment handle, int transa, int transb, int m, int n, int k, MemorySegment alpha, MemorySegment A, int lda, MemorySegment B, int ldb, MemorySegment beta, MemorySegment C, int ldc) {
         var mh$ = cublasSgemm_v2.HANDLE;
         try {
@@ -461,17 +461,17 @@ public final class cublas_api_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cublasGemmEx"), DESC);
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasGemmEx(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const void *alpha, const void *A, cudaDataType Atype, int lda, const void *B, cudaDataType Btype, int ldb, const void *beta, void *C, cudaDataType Ctype, int ldc, cublasComputeType_t computeType, cublasGemmAlgo_t algo) } */
+    /** {@code cublasStatus_t cublasGemmEx(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const void *alpha, const void *A, cudaDataType Atype, int lda, const void *B, cudaDataType Btype, int ldb, const void *beta, void *C, cudaDataType Ctype, int ldc, cublasComputeType_t computeType, cublasGemmAlgo_t algo)} */
     public static FunctionDescriptor cublasGemmEx$descriptor() {
         return cublasGemmEx.DESC;
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasGemmEx(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const void *alpha, const void *A, cudaDataType Atype, int lda, const void *B, cudaDataType Btype, int ldb, const void *beta, void *C, cudaDataType Ctype, int ldc, cublasComputeType_t computeType, cublasGemmAlgo_t algo) } */
+    /** {@code cublasStatus_t cublasGemmEx(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const void *alpha, const void *A, cudaDataType Atype, int lda, const void *B, cudaDataType Btype, int ldb, const void *beta, void *C, cudaDataType Ctype, int ldc, cublasComputeType_t computeType, cublasGemmAlgo_t algo)} */
     public static MethodHandle cublasGemmEx$handle() {
         return cublasGemmEx.HANDLE;
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasGemmEx(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const void *alpha, const void *A, cudaDataType Atype, int lda, const void *B, cudaDataType Btype, int ldb, const void *beta, void *C, cudaDataType Ctype, int ldc, cublasComputeType_t computeType, cublasGemmAlgo_t algo) } */
+    /** {@code cublasStatus_t cublasGemmEx(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const void *alpha, const void *A, cudaDataType Atype, int lda, const void *B, cudaDataType Btype, int ldb, const void *beta, void *C, cudaDataType Ctype, int ldc, cublasComputeType_t computeType, cublasGemmAlgo_t algo)} */
     public static int cublasGemmEx(MemorySegment handle, int transa, int transb, int m, int n, int k, MemorySegment alpha, MemorySegment A, int Atype, int lda, MemorySegment B, int Btype, int ldb, MemorySegment beta, MemorySegment C, int Ctype, int ldc, int computeType, int algo) {
         var mh$ = cublasGemmEx.HANDLE;
         try {
@@ -512,17 +512,17 @@ public final class cublas_api_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cublasGemmStridedBatchedEx"), DESC);
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const void *alpha, const void *A, cudaDataType Atype, int lda, long long strideA, const void *B, cudaDataType Btype, int ldb, long long strideB, const void *beta, void *C, cudaDataType Ctype, int ldc, long long strideC, int batchCount, cublasComputeType_t computeType, cublasGemmAlgo_t algo) } */
+    /** {@code cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const void *alpha, const void *A, cudaDataType Atype, int lda, long long strideA, const void *B, cudaDataType Btype, int ldb, long long strideB, const void *beta, void *C, cudaDataType Ctype, int ldc, long long strideC, int batchCount, cublasComputeType_t computeType, cublasGemmAlgo_t algo)} */
     public static FunctionDescriptor cublasGemmStridedBatchedEx$descriptor() {
         return cublasGemmStridedBatchedEx.DESC;
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const void *alpha, const void *A, cudaDataType Atype, int lda, long long strideA, const void *B, cudaDataType Btype, int ldb, long long strideB, const void *beta, void *C, cudaDataType Ctype, int ldc, long long strideC, int batchCount, cublasComputeType_t computeType, cublasGemmAlgo_t algo) } */
+    /** {@code cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const void *alpha, const void *A, cudaDataType Atype, int lda, long long strideA, const void *B, cudaDataType Btype, int ldb, long long strideB, const void *beta, void *C, cudaDataType Ctype, int ldc, long long strideC, int batchCount, cublasComputeType_t computeType, cublasGemmAlgo_t algo)} */
     public static MethodHandle cublasGemmStridedBatchedEx$handle() {
         return cublasGemmStridedBatchedEx.HANDLE;
     }
 
-    /** {@snippet lang=c : cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const void *alpha, const void *A, cudaDataType Atype, int lda, long long strideA, const void *B, cudaDataType Btype, int ldb, long long strideB, const void *beta, void *C, cudaDataType Ctype, int ldc, long long strideC, int batchCount, cublasComputeType_t computeType, cublasGemmAlgo_t algo) } */
+    /** {@code cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const void *alpha, const void *A, cudaDataType Atype, int lda, long long strideA, const void *B, cudaDataType Btype, int ldb, long long strideB, const void *beta, void *C, cudaDataType Ctype, int ldc, long long strideC, int batchCount, cublasComputeType_t computeType, cublasGemmAlgo_t algo)} */
     public static int cublasGemmStridedBatchedEx(MemorySegment handle, int transa, int transb, int m, int n, int k, MemorySegment alpha, MemorySegment A, int Atype, int lda, long strideA, MemorySegment B, int Btype, int ldb, long strideB, MemorySegment beta, MemorySegment C, int Ctype, int ldc, long strideC, int batchCount, int computeType, int algo) {
         var mh$ = cublasGemmStridedBatchedEx.HANDLE;
         try {

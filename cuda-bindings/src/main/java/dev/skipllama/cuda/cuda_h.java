@@ -43,112 +43,112 @@ public final class cuda_h {
 
     private static final int CUDA_SUCCESS = (int) 0L;
 
-    /** {@snippet lang=c : enum cudaError_enum.CUDA_SUCCESS = 0 } */
+    /** {@code enum cudaError_enum.CUDA_SUCCESS = 0} */
     public static int CUDA_SUCCESS() {
         return CUDA_SUCCESS;
     }
 
     private static final int CUDA_ERROR_NOT_INITIALIZED = (int) 3L;
 
-    /** {@snippet lang=c : CUDA_ERROR_NOT_INITIALIZED = 3 } */
+    /** {@code CUDA_ERROR_NOT_INITIALIZED = 3} */
     public static int CUDA_ERROR_NOT_INITIALIZED() {
         return CUDA_ERROR_NOT_INITIALIZED;
     }
 
     private static final int CUDA_ERROR_NO_DEVICE = (int) 100L;
 
-    /** {@snippet lang=c : CUDA_ERROR_NO_DEVICE = 100 } */
+    /** {@code CUDA_ERROR_NO_DEVICE = 100} */
     public static int CUDA_ERROR_NO_DEVICE() {
         return CUDA_ERROR_NO_DEVICE;
     }
 
     private static final int CUDA_ERROR_INVALID_PTX = (int) 218L;
 
-    /** {@snippet lang=c : CUDA_ERROR_INVALID_PTX = 218 } */
+    /** {@code CUDA_ERROR_INVALID_PTX = 218} */
     public static int CUDA_ERROR_INVALID_PTX() {
         return CUDA_ERROR_INVALID_PTX;
     }
 
     private static final int CUDA_ERROR_UNSUPPORTED_PTX_VERSION = (int) 222L;
 
-    /** {@snippet lang=c : CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222 } */
+    /** {@code CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222} */
     public static int CUDA_ERROR_UNSUPPORTED_PTX_VERSION() {
         return CUDA_ERROR_UNSUPPORTED_PTX_VERSION;
     }
 
     private static final int CUDA_ERROR_NOT_FOUND = (int) 500L;
 
-    /** {@snippet lang=c : CUDA_ERROR_NOT_FOUND = 500 } */
+    /** {@code CUDA_ERROR_NOT_FOUND = 500} */
     public static int CUDA_ERROR_NOT_FOUND() {
         return CUDA_ERROR_NOT_FOUND;
     }
 
     private static final int CU_STREAM_DEFAULT = (int) 0L;
 
-    /** {@snippet lang=c : CU_STREAM_DEFAULT = 0 } */
+    /** {@code CU_STREAM_DEFAULT = 0} */
     public static int CU_STREAM_DEFAULT() {
         return CU_STREAM_DEFAULT;
     }
 
     private static final int CU_STREAM_NON_BLOCKING = (int) 1L;
 
-    /** {@snippet lang=c : CU_STREAM_NON_BLOCKING = 1 } */
+    /** {@code CU_STREAM_NON_BLOCKING = 1} */
     public static int CU_STREAM_NON_BLOCKING() {
         return CU_STREAM_NON_BLOCKING;
     }
 
     private static final int CU_JIT_INFO_LOG_BUFFER = (int) 3L;
 
-    /** {@snippet lang=c : CU_JIT_INFO_LOG_BUFFER = 3 } */
+    /** {@code CU_JIT_INFO_LOG_BUFFER = 3} */
     public static int CU_JIT_INFO_LOG_BUFFER() {
         return CU_JIT_INFO_LOG_BUFFER;
     }
 
     private static final int CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES = (int) 4L;
 
-    /** {@snippet lang=c : CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES = 4 } */
+    /** {@code CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES = 4} */
     public static int CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES() {
         return CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES;
     }
 
     private static final int CU_JIT_ERROR_LOG_BUFFER = (int) 5L;
 
-    /** {@snippet lang=c : CU_JIT_ERROR_LOG_BUFFER = 5 } */
+    /** {@code CU_JIT_ERROR_LOG_BUFFER = 5} */
     public static int CU_JIT_ERROR_LOG_BUFFER() {
         return CU_JIT_ERROR_LOG_BUFFER;
     }
 
     private static final int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = (int) 6L;
 
-    /** {@snippet lang=c : CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6 } */
+    /** {@code CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6} */
     public static int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES() {
         return CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES;
     }
 
     private static final int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = (int) 16L;
 
-    /** {@snippet lang=c : CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16 } */
+    /** {@code CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16} */
     public static int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT() {
         return CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT;
     }
 
     private static final int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = (int) 75L;
 
-    /** {@snippet lang=c : CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75 } */
+    /** {@code CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75} */
     public static int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR() {
         return CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR;
     }
 
     private static final int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = (int) 76L;
 
-    /** {@snippet lang=c : CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76 } */
+    /** {@code CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76} */
     public static int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR() {
         return CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR;
     }
 
     private static final int CUDA_VERSION = (int) 13000L;
 
-    /** {@snippet lang=c : #define CUDA_VERSION 13000 } */
+    /** {@code #define CUDA_VERSION 13000} */
     public static int CUDA_VERSION() {
         return CUDA_VERSION;
     }
@@ -160,17 +160,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuInit"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuInit(unsigned int Flags) } */
+    /** {@code CUresult cuInit(unsigned int Flags)} */
     public static FunctionDescriptor cuInit$descriptor() {
         return cuInit.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuInit(unsigned int Flags) } */
+    /** {@code CUresult cuInit(unsigned int Flags)} */
     public static MethodHandle cuInit$handle() {
         return cuInit.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuInit(unsigned int Flags) } */
+    /** {@code CUresult cuInit(unsigned int Flags)} */
     public static int cuInit(int Flags) {
         var mh$ = cuInit.HANDLE;
         try {
@@ -189,17 +189,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuDriverGetVersion"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuDriverGetVersion(int *driverVersion) } */
+    /** {@code CUresult cuDriverGetVersion(int *driverVersion)} */
     public static FunctionDescriptor cuDriverGetVersion$descriptor() {
         return cuDriverGetVersion.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuDriverGetVersion(int *driverVersion) } */
+    /** {@code CUresult cuDriverGetVersion(int *driverVersion)} */
     public static MethodHandle cuDriverGetVersion$handle() {
         return cuDriverGetVersion.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuDriverGetVersion(int *driverVersion) } */
+    /** {@code CUresult cuDriverGetVersion(int *driverVersion)} */
     public static int cuDriverGetVersion(MemorySegment driverVersion) {
         var mh$ = cuDriverGetVersion.HANDLE;
         try {
@@ -218,17 +218,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuDeviceGetCount"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuDeviceGetCount(int *count) } */
+    /** {@code CUresult cuDeviceGetCount(int *count)} */
     public static FunctionDescriptor cuDeviceGetCount$descriptor() {
         return cuDeviceGetCount.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuDeviceGetCount(int *count) } */
+    /** {@code CUresult cuDeviceGetCount(int *count)} */
     public static MethodHandle cuDeviceGetCount$handle() {
         return cuDeviceGetCount.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuDeviceGetCount(int *count) } */
+    /** {@code CUresult cuDeviceGetCount(int *count)} */
     public static int cuDeviceGetCount(MemorySegment count) {
         var mh$ = cuDeviceGetCount.HANDLE;
         try {
@@ -248,17 +248,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuDeviceGet"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuDeviceGet(CUdevice *device, int ordinal) } */
+    /** {@code CUresult cuDeviceGet(CUdevice *device, int ordinal)} */
     public static FunctionDescriptor cuDeviceGet$descriptor() {
         return cuDeviceGet.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuDeviceGet(CUdevice *device, int ordinal) } */
+    /** {@code CUresult cuDeviceGet(CUdevice *device, int ordinal)} */
     public static MethodHandle cuDeviceGet$handle() {
         return cuDeviceGet.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuDeviceGet(CUdevice *device, int ordinal) } */
+    /** {@code CUresult cuDeviceGet(CUdevice *device, int ordinal)} */
     public static int cuDeviceGet(MemorySegment device, int ordinal) {
         var mh$ = cuDeviceGet.HANDLE;
         try {
@@ -279,17 +279,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuDeviceGetName"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuDeviceGetName(char *name, int len, CUdevice dev) } */
+    /** {@code CUresult cuDeviceGetName(char *name, int len, CUdevice dev)} */
     public static FunctionDescriptor cuDeviceGetName$descriptor() {
         return cuDeviceGetName.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuDeviceGetName(char *name, int len, CUdevice dev) } */
+    /** {@code CUresult cuDeviceGetName(char *name, int len, CUdevice dev)} */
     public static MethodHandle cuDeviceGetName$handle() {
         return cuDeviceGetName.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuDeviceGetName(char *name, int len, CUdevice dev) } */
+    /** {@code CUresult cuDeviceGetName(char *name, int len, CUdevice dev)} */
     public static int cuDeviceGetName(MemorySegment name, int len, int dev) {
         var mh$ = cuDeviceGetName.HANDLE;
         try {
@@ -310,17 +310,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuDeviceGetAttribute"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuDeviceGetAttribute(int *pi, CUdevice_attribute attrib, CUdevice dev) } */
+    /** {@code CUresult cuDeviceGetAttribute(int *pi, CUdevice_attribute attrib, CUdevice dev)} */
     public static FunctionDescriptor cuDeviceGetAttribute$descriptor() {
         return cuDeviceGetAttribute.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuDeviceGetAttribute(int *pi, CUdevice_attribute attrib, CUdevice dev) } */
+    /** {@code CUresult cuDeviceGetAttribute(int *pi, CUdevice_attribute attrib, CUdevice dev)} */
     public static MethodHandle cuDeviceGetAttribute$handle() {
         return cuDeviceGetAttribute.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuDeviceGetAttribute(int *pi, CUdevice_attribute attrib, CUdevice dev) } */
+    /** {@code CUresult cuDeviceGetAttribute(int *pi, CUdevice_attribute attrib, CUdevice dev)} */
     public static int cuDeviceGetAttribute(MemorySegment pi, int attrib, int dev) {
         var mh$ = cuDeviceGetAttribute.HANDLE;
         try {
@@ -340,17 +340,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuDeviceTotalMem_v2"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuDeviceTotalMem_v2(size_t *bytes, CUdevice dev) } */
+    /** {@code CUresult cuDeviceTotalMem_v2(size_t *bytes, CUdevice dev)} */
     public static FunctionDescriptor cuDeviceTotalMem_v2$descriptor() {
         return cuDeviceTotalMem_v2.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuDeviceTotalMem_v2(size_t *bytes, CUdevice dev) } */
+    /** {@code CUresult cuDeviceTotalMem_v2(size_t *bytes, CUdevice dev)} */
     public static MethodHandle cuDeviceTotalMem_v2$handle() {
         return cuDeviceTotalMem_v2.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuDeviceTotalMem_v2(size_t *bytes, CUdevice dev) } */
+    /** {@code CUresult cuDeviceTotalMem_v2(size_t *bytes, CUdevice dev)} */
     public static int cuDeviceTotalMem_v2(MemorySegment bytes, int dev) {
         var mh$ = cuDeviceTotalMem_v2.HANDLE;
         try {
@@ -370,17 +370,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuDevicePrimaryCtxRetain"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuDevicePrimaryCtxRetain(CUcontext *pctx, CUdevice dev) } */
+    /** {@code CUresult cuDevicePrimaryCtxRetain(CUcontext *pctx, CUdevice dev)} */
     public static FunctionDescriptor cuDevicePrimaryCtxRetain$descriptor() {
         return cuDevicePrimaryCtxRetain.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuDevicePrimaryCtxRetain(CUcontext *pctx, CUdevice dev) } */
+    /** {@code CUresult cuDevicePrimaryCtxRetain(CUcontext *pctx, CUdevice dev)} */
     public static MethodHandle cuDevicePrimaryCtxRetain$handle() {
         return cuDevicePrimaryCtxRetain.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuDevicePrimaryCtxRetain(CUcontext *pctx, CUdevice dev) } */
+    /** {@code CUresult cuDevicePrimaryCtxRetain(CUcontext *pctx, CUdevice dev)} */
     public static int cuDevicePrimaryCtxRetain(MemorySegment pctx, int dev) {
         var mh$ = cuDevicePrimaryCtxRetain.HANDLE;
         try {
@@ -399,17 +399,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuDevicePrimaryCtxRelease_v2"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuDevicePrimaryCtxRelease_v2(CUdevice dev) } */
+    /** {@code CUresult cuDevicePrimaryCtxRelease_v2(CUdevice dev)} */
     public static FunctionDescriptor cuDevicePrimaryCtxRelease_v2$descriptor() {
         return cuDevicePrimaryCtxRelease_v2.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuDevicePrimaryCtxRelease_v2(CUdevice dev) } */
+    /** {@code CUresult cuDevicePrimaryCtxRelease_v2(CUdevice dev)} */
     public static MethodHandle cuDevicePrimaryCtxRelease_v2$handle() {
         return cuDevicePrimaryCtxRelease_v2.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuDevicePrimaryCtxRelease_v2(CUdevice dev) } */
+    /** {@code CUresult cuDevicePrimaryCtxRelease_v2(CUdevice dev)} */
     public static int cuDevicePrimaryCtxRelease_v2(int dev) {
         var mh$ = cuDevicePrimaryCtxRelease_v2.HANDLE;
         try {
@@ -428,17 +428,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuCtxSetCurrent"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuCtxSetCurrent(CUcontext ctx) } */
+    /** {@code CUresult cuCtxSetCurrent(CUcontext ctx)} */
     public static FunctionDescriptor cuCtxSetCurrent$descriptor() {
         return cuCtxSetCurrent.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuCtxSetCurrent(CUcontext ctx) } */
+    /** {@code CUresult cuCtxSetCurrent(CUcontext ctx)} */
     public static MethodHandle cuCtxSetCurrent$handle() {
         return cuCtxSetCurrent.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuCtxSetCurrent(CUcontext ctx) } */
+    /** {@code CUresult cuCtxSetCurrent(CUcontext ctx)} */
     public static int cuCtxSetCurrent(MemorySegment ctx) {
         var mh$ = cuCtxSetCurrent.HANDLE;
         try {
@@ -458,17 +458,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuStreamCreate"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuStreamCreate(CUstream *phStream, unsigned int Flags) } */
+    /** {@code CUresult cuStreamCreate(CUstream *phStream, unsigned int Flags)} */
     public static FunctionDescriptor cuStreamCreate$descriptor() {
         return cuStreamCreate.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuStreamCreate(CUstream *phStream, unsigned int Flags) } */
+    /** {@code CUresult cuStreamCreate(CUstream *phStream, unsigned int Flags)} */
     public static MethodHandle cuStreamCreate$handle() {
         return cuStreamCreate.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuStreamCreate(CUstream *phStream, unsigned int Flags) } */
+    /** {@code CUresult cuStreamCreate(CUstream *phStream, unsigned int Flags)} */
     public static int cuStreamCreate(MemorySegment phStream, int Flags) {
         var mh$ = cuStreamCreate.HANDLE;
         try {
@@ -487,17 +487,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuStreamDestroy_v2"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuStreamDestroy_v2(CUstream hStream) } */
+    /** {@code CUresult cuStreamDestroy_v2(CUstream hStream)} */
     public static FunctionDescriptor cuStreamDestroy_v2$descriptor() {
         return cuStreamDestroy_v2.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuStreamDestroy_v2(CUstream hStream) } */
+    /** {@code CUresult cuStreamDestroy_v2(CUstream hStream)} */
     public static MethodHandle cuStreamDestroy_v2$handle() {
         return cuStreamDestroy_v2.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuStreamDestroy_v2(CUstream hStream) } */
+    /** {@code CUresult cuStreamDestroy_v2(CUstream hStream)} */
     public static int cuStreamDestroy_v2(MemorySegment hStream) {
         var mh$ = cuStreamDestroy_v2.HANDLE;
         try {
@@ -516,17 +516,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuStreamSynchronize"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuStreamSynchronize(CUstream hStream) } */
+    /** {@code CUresult cuStreamSynchronize(CUstream hStream)} */
     public static FunctionDescriptor cuStreamSynchronize$descriptor() {
         return cuStreamSynchronize.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuStreamSynchronize(CUstream hStream) } */
+    /** {@code CUresult cuStreamSynchronize(CUstream hStream)} */
     public static MethodHandle cuStreamSynchronize$handle() {
         return cuStreamSynchronize.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuStreamSynchronize(CUstream hStream) } */
+    /** {@code CUresult cuStreamSynchronize(CUstream hStream)} */
     public static int cuStreamSynchronize(MemorySegment hStream) {
         var mh$ = cuStreamSynchronize.HANDLE;
         try {
@@ -546,17 +546,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuModuleLoadData"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuModuleLoadData(CUmodule *module, const void *image) } */
+    /** {@code CUresult cuModuleLoadData(CUmodule *module, const void *image)} */
     public static FunctionDescriptor cuModuleLoadData$descriptor() {
         return cuModuleLoadData.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuModuleLoadData(CUmodule *module, const void *image) } */
+    /** {@code CUresult cuModuleLoadData(CUmodule *module, const void *image)} */
     public static MethodHandle cuModuleLoadData$handle() {
         return cuModuleLoadData.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuModuleLoadData(CUmodule *module, const void *image) } */
+    /** {@code CUresult cuModuleLoadData(CUmodule *module, const void *image)} */
     public static int cuModuleLoadData(MemorySegment module, MemorySegment image) {
         var mh$ = cuModuleLoadData.HANDLE;
         try {
@@ -579,17 +579,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuModuleLoadDataEx"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int numOptions, CUjit_option *options, void **optionValues) } */
+    /** {@code CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int numOptions, CUjit_option *options, void **optionValues)} */
     public static FunctionDescriptor cuModuleLoadDataEx$descriptor() {
         return cuModuleLoadDataEx.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int numOptions, CUjit_option *options, void **optionValues) } */
+    /** {@code CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int numOptions, CUjit_option *options, void **optionValues)} */
     public static MethodHandle cuModuleLoadDataEx$handle() {
         return cuModuleLoadDataEx.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int numOptions, CUjit_option *options, void **optionValues) } */
+    /** {@code CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int numOptions, CUjit_option *options, void **optionValues)} */
     public static int cuModuleLoadDataEx(MemorySegment module, MemorySegment image, int numOptions, MemorySegment options, MemorySegment optionValues) {
         var mh$ = cuModuleLoadDataEx.HANDLE;
         try {
@@ -610,17 +610,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuModuleGetFunction"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule hmod, const char *name) } */
+    /** {@code CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule hmod, const char *name)} */
     public static FunctionDescriptor cuModuleGetFunction$descriptor() {
         return cuModuleGetFunction.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule hmod, const char *name) } */
+    /** {@code CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule hmod, const char *name)} */
     public static MethodHandle cuModuleGetFunction$handle() {
         return cuModuleGetFunction.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule hmod, const char *name) } */
+    /** {@code CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule hmod, const char *name)} */
     public static int cuModuleGetFunction(MemorySegment hfunc, MemorySegment hmod, MemorySegment name) {
         var mh$ = cuModuleGetFunction.HANDLE;
         try {
@@ -639,17 +639,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuModuleUnload"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuModuleUnload(CUmodule hmod) } */
+    /** {@code CUresult cuModuleUnload(CUmodule hmod)} */
     public static FunctionDescriptor cuModuleUnload$descriptor() {
         return cuModuleUnload.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuModuleUnload(CUmodule hmod) } */
+    /** {@code CUresult cuModuleUnload(CUmodule hmod)} */
     public static MethodHandle cuModuleUnload$handle() {
         return cuModuleUnload.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuModuleUnload(CUmodule hmod) } */
+    /** {@code CUresult cuModuleUnload(CUmodule hmod)} */
     public static int cuModuleUnload(MemorySegment hmod) {
         var mh$ = cuModuleUnload.HANDLE;
         try {
@@ -678,17 +678,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuLaunchKernel"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuLaunchKernel(CUfunction f, unsigned int gridDimX, unsigned int gridDimY, unsigned int gridDimZ, unsigned int blockDimX, unsigned int blockDimY, unsigned int blockDimZ, unsigned int sharedMemBytes, CUstream hStream, void **kernelParams, void **extra) } */
+    /** {@code CUresult cuLaunchKernel(CUfunction f, unsigned int gridDimX, unsigned int gridDimY, unsigned int gridDimZ, unsigned int blockDimX, unsigned int blockDimY, unsigned int blockDimZ, unsigned int sharedMemBytes, CUstream hStream, void **kernelParams, void **extra)} */
     public static FunctionDescriptor cuLaunchKernel$descriptor() {
         return cuLaunchKernel.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuLaunchKernel(CUfunction f, unsigned int gridDimX, unsigned int gridDimY, unsigned int gridDimZ, unsigned int blockDimX, unsigned int blockDimY, unsigned int blockDimZ, unsigned int sharedMemBytes, CUstream hStream, void **kernelParams, void **extra) } */
+    /** {@code CUresult cuLaunchKernel(CUfunction f, unsigned int gridDimX, unsigned int gridDimY, unsigned int gridDimZ, unsigned int blockDimX, unsigned int blockDimY, unsigned int blockDimZ, unsigned int sharedMemBytes, CUstream hStream, void **kernelParams, void **extra)} */
     public static MethodHandle cuLaunchKernel$handle() {
         return cuLaunchKernel.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuLaunchKernel(CUfunction f, unsigned int gridDimX, unsigned int gridDimY, unsigned int gridDimZ, unsigned int blockDimX, unsigned int blockDimY, unsigned int blockDimZ, unsigned int sharedMemBytes, CUstream hStream, void **kernelParams, void **extra) } */
+    /** {@code CUresult cuLaunchKernel(CUfunction f, unsigned int gridDimX, unsigned int gridDimY, unsigned int gridDimZ, unsigned int blockDimX, unsigned int blockDimY, unsigned int blockDimZ, unsigned int sharedMemBytes, CUstream hStream, void **kernelParams, void **extra)} */
     public static int cuLaunchKernel(MemorySegment f, int gridDimX, int gridDimY, int gridDimZ, int blockDimX, int blockDimY, int blockDimZ, int sharedMemBytes, MemorySegment hStream, MemorySegment kernelParams, MemorySegment extra) {
         var mh$ = cuLaunchKernel.HANDLE;
         try {
@@ -708,17 +708,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuMemAlloc_v2"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t bytesize) } */
+    /** {@code CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t bytesize)} */
     public static FunctionDescriptor cuMemAlloc_v2$descriptor() {
         return cuMemAlloc_v2.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t bytesize) } */
+    /** {@code CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t bytesize)} */
     public static MethodHandle cuMemAlloc_v2$handle() {
         return cuMemAlloc_v2.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t bytesize) } */
+    /** {@code CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t bytesize)} */
     public static int cuMemAlloc_v2(MemorySegment dptr, long bytesize) {
         var mh$ = cuMemAlloc_v2.HANDLE;
         try {
@@ -737,17 +737,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuMemFree_v2"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuMemFree_v2(CUdeviceptr dptr) } */
+    /** {@code CUresult cuMemFree_v2(CUdeviceptr dptr)} */
     public static FunctionDescriptor cuMemFree_v2$descriptor() {
         return cuMemFree_v2.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuMemFree_v2(CUdeviceptr dptr) } */
+    /** {@code CUresult cuMemFree_v2(CUdeviceptr dptr)} */
     public static MethodHandle cuMemFree_v2$handle() {
         return cuMemFree_v2.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuMemFree_v2(CUdeviceptr dptr) } */
+    /** {@code CUresult cuMemFree_v2(CUdeviceptr dptr)} */
     public static int cuMemFree_v2(long dptr) {
         var mh$ = cuMemFree_v2.HANDLE;
         try {
@@ -767,17 +767,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuMemGetInfo_v2"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuMemGetInfo_v2(size_t *free, size_t *total) } */
+    /** {@code CUresult cuMemGetInfo_v2(size_t *free, size_t *total)} */
     public static FunctionDescriptor cuMemGetInfo_v2$descriptor() {
         return cuMemGetInfo_v2.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuMemGetInfo_v2(size_t *free, size_t *total) } */
+    /** {@code CUresult cuMemGetInfo_v2(size_t *free, size_t *total)} */
     public static MethodHandle cuMemGetInfo_v2$handle() {
         return cuMemGetInfo_v2.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuMemGetInfo_v2(size_t *free, size_t *total) } */
+    /** {@code CUresult cuMemGetInfo_v2(size_t *free, size_t *total)} */
     public static int cuMemGetInfo_v2(MemorySegment free, MemorySegment total) {
         var mh$ = cuMemGetInfo_v2.HANDLE;
         try {
@@ -799,17 +799,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuMemcpyHtoDAsync_v2"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dstDevice, const void *srcHost, size_t ByteCount, CUstream hStream) } */
+    /** {@code CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dstDevice, const void *srcHost, size_t ByteCount, CUstream hStream)} */
     public static FunctionDescriptor cuMemcpyHtoDAsync_v2$descriptor() {
         return cuMemcpyHtoDAsync_v2.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dstDevice, const void *srcHost, size_t ByteCount, CUstream hStream) } */
+    /** {@code CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dstDevice, const void *srcHost, size_t ByteCount, CUstream hStream)} */
     public static MethodHandle cuMemcpyHtoDAsync_v2$handle() {
         return cuMemcpyHtoDAsync_v2.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dstDevice, const void *srcHost, size_t ByteCount, CUstream hStream) } */
+    /** {@code CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dstDevice, const void *srcHost, size_t ByteCount, CUstream hStream)} */
     public static int cuMemcpyHtoDAsync_v2(long dstDevice, MemorySegment srcHost, long ByteCount, MemorySegment hStream) {
         var mh$ = cuMemcpyHtoDAsync_v2.HANDLE;
         try {
@@ -831,17 +831,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuMemcpyDtoHAsync_v2"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuMemcpyDtoHAsync_v2(void *dstHost, CUdeviceptr srcDevice, size_t ByteCount, CUstream hStream) } */
+    /** {@code CUresult cuMemcpyDtoHAsync_v2(void *dstHost, CUdeviceptr srcDevice, size_t ByteCount, CUstream hStream)} */
     public static FunctionDescriptor cuMemcpyDtoHAsync_v2$descriptor() {
         return cuMemcpyDtoHAsync_v2.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuMemcpyDtoHAsync_v2(void *dstHost, CUdeviceptr srcDevice, size_t ByteCount, CUstream hStream) } */
+    /** {@code CUresult cuMemcpyDtoHAsync_v2(void *dstHost, CUdeviceptr srcDevice, size_t ByteCount, CUstream hStream)} */
     public static MethodHandle cuMemcpyDtoHAsync_v2$handle() {
         return cuMemcpyDtoHAsync_v2.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuMemcpyDtoHAsync_v2(void *dstHost, CUdeviceptr srcDevice, size_t ByteCount, CUstream hStream) } */
+    /** {@code CUresult cuMemcpyDtoHAsync_v2(void *dstHost, CUdeviceptr srcDevice, size_t ByteCount, CUstream hStream)} */
     public static int cuMemcpyDtoHAsync_v2(MemorySegment dstHost, long srcDevice, long ByteCount, MemorySegment hStream) {
         var mh$ = cuMemcpyDtoHAsync_v2.HANDLE;
         try {
@@ -863,17 +863,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuMemcpyDtoDAsync_v2"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dstDevice, CUdeviceptr srcDevice, size_t ByteCount, CUstream hStream) } */
+    /** {@code CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dstDevice, CUdeviceptr srcDevice, size_t ByteCount, CUstream hStream)} */
     public static FunctionDescriptor cuMemcpyDtoDAsync_v2$descriptor() {
         return cuMemcpyDtoDAsync_v2.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dstDevice, CUdeviceptr srcDevice, size_t ByteCount, CUstream hStream) } */
+    /** {@code CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dstDevice, CUdeviceptr srcDevice, size_t ByteCount, CUstream hStream)} */
     public static MethodHandle cuMemcpyDtoDAsync_v2$handle() {
         return cuMemcpyDtoDAsync_v2.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dstDevice, CUdeviceptr srcDevice, size_t ByteCount, CUstream hStream) } */
+    /** {@code CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dstDevice, CUdeviceptr srcDevice, size_t ByteCount, CUstream hStream)} */
     public static int cuMemcpyDtoDAsync_v2(long dstDevice, long srcDevice, long ByteCount, MemorySegment hStream) {
         var mh$ = cuMemcpyDtoDAsync_v2.HANDLE;
         try {
@@ -895,17 +895,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuMemsetD8Async"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuMemsetD8Async(CUdeviceptr dstDevice, unsigned char uc, size_t N, CUstream hStream) } */
+    /** {@code CUresult cuMemsetD8Async(CUdeviceptr dstDevice, unsigned char uc, size_t N, CUstream hStream)} */
     public static FunctionDescriptor cuMemsetD8Async$descriptor() {
         return cuMemsetD8Async.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuMemsetD8Async(CUdeviceptr dstDevice, unsigned char uc, size_t N, CUstream hStream) } */
+    /** {@code CUresult cuMemsetD8Async(CUdeviceptr dstDevice, unsigned char uc, size_t N, CUstream hStream)} */
     public static MethodHandle cuMemsetD8Async$handle() {
         return cuMemsetD8Async.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuMemsetD8Async(CUdeviceptr dstDevice, unsigned char uc, size_t N, CUstream hStream) } */
+    /** {@code CUresult cuMemsetD8Async(CUdeviceptr dstDevice, unsigned char uc, size_t N, CUstream hStream)} */
     public static int cuMemsetD8Async(long dstDevice, byte uc, long N, MemorySegment hStream) {
         var mh$ = cuMemsetD8Async.HANDLE;
         try {
@@ -925,17 +925,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuGetErrorName"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuGetErrorName(CUresult error, const char **pStr) } */
+    /** {@code CUresult cuGetErrorName(CUresult error, const char **pStr)} */
     public static FunctionDescriptor cuGetErrorName$descriptor() {
         return cuGetErrorName.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuGetErrorName(CUresult error, const char **pStr) } */
+    /** {@code CUresult cuGetErrorName(CUresult error, const char **pStr)} */
     public static MethodHandle cuGetErrorName$handle() {
         return cuGetErrorName.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuGetErrorName(CUresult error, const char **pStr) } */
+    /** {@code CUresult cuGetErrorName(CUresult error, const char **pStr)} */
     public static int cuGetErrorName(int error, MemorySegment pStr) {
         var mh$ = cuGetErrorName.HANDLE;
         try {
@@ -955,17 +955,17 @@ public final class cuda_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("cuGetErrorString"), DESC);
     }
 
-    /** {@snippet lang=c : CUresult cuGetErrorString(CUresult error, const char **pStr) } */
+    /** {@code CUresult cuGetErrorString(CUresult error, const char **pStr)} */
     public static FunctionDescriptor cuGetErrorString$descriptor() {
         return cuGetErrorString.DESC;
     }
 
-    /** {@snippet lang=c : CUresult cuGetErrorString(CUresult error, const char **pStr) } */
+    /** {@code CUresult cuGetErrorString(CUresult error, const char **pStr)} */
     public static MethodHandle cuGetErrorString$handle() {
         return cuGetErrorString.HANDLE;
     }
 
-    /** {@snippet lang=c : CUresult cuGetErrorString(CUresult error, const char **pStr) } */
+    /** {@code CUresult cuGetErrorString(CUresult error, const char **pStr)} */
     public static int cuGetErrorString(int error, MemorySegment pStr) {
         var mh$ = cuGetErrorString.HANDLE;
         try {

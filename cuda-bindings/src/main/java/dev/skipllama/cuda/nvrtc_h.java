@@ -43,14 +43,14 @@ public final class nvrtc_h {
 
     private static final int NVRTC_SUCCESS = (int) 0L;
 
-    /** {@snippet lang=c : NVRTC_SUCCESS = 0 } */
+    /** {@code NVRTC_SUCCESS = 0} */
     public static int NVRTC_SUCCESS() {
         return NVRTC_SUCCESS;
     }
 
     private static final int NVRTC_ERROR_COMPILATION = (int) 6L;
 
-    /** {@snippet lang=c : NVRTC_ERROR_COMPILATION = 6 } */
+    /** {@code NVRTC_ERROR_COMPILATION = 6} */
     public static int NVRTC_ERROR_COMPILATION() {
         return NVRTC_ERROR_COMPILATION;
     }
@@ -63,17 +63,17 @@ public final class nvrtc_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("nvrtcVersion"), DESC);
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcVersion(int *major, int *minor) } */
+    /** {@code nvrtcResult nvrtcVersion(int *major, int *minor)} */
     public static FunctionDescriptor nvrtcVersion$descriptor() {
         return nvrtcVersion.DESC;
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcVersion(int *major, int *minor) } */
+    /** {@code nvrtcResult nvrtcVersion(int *major, int *minor)} */
     public static MethodHandle nvrtcVersion$handle() {
         return nvrtcVersion.HANDLE;
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcVersion(int *major, int *minor) } */
+    /** {@code nvrtcResult nvrtcVersion(int *major, int *minor)} */
     public static int nvrtcVersion(MemorySegment major, MemorySegment minor) {
         var mh$ = nvrtcVersion.HANDLE;
         try {
@@ -92,17 +92,17 @@ public final class nvrtc_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("nvrtcGetErrorString"), DESC);
     }
 
-    /** {@snippet lang=c : const char *nvrtcGetErrorString(nvrtcResult result) } */
+    /** {@code const char *nvrtcGetErrorString(nvrtcResult result)} */
     public static FunctionDescriptor nvrtcGetErrorString$descriptor() {
         return nvrtcGetErrorString.DESC;
     }
 
-    /** {@snippet lang=c : const char *nvrtcGetErrorString(nvrtcResult result) } */
+    /** {@code const char *nvrtcGetErrorString(nvrtcResult result)} */
     public static MethodHandle nvrtcGetErrorString$handle() {
         return nvrtcGetErrorString.HANDLE;
     }
 
-    /** {@snippet lang=c : const char *nvrtcGetErrorString(nvrtcResult result) } */
+    /** {@code const char *nvrtcGetErrorString(nvrtcResult result)} */
     public static MemorySegment nvrtcGetErrorString(int result) {
         var mh$ = nvrtcGetErrorString.HANDLE;
         try {
@@ -126,17 +126,17 @@ public final class nvrtc_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("nvrtcCreateProgram"), DESC);
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcCreateProgram(nvrtcProgram *prog, const char *src, const char *name, int numHeaders, const char * const *headers, const char * const *includeNames) } */
+    /** {@code nvrtcResult nvrtcCreateProgram(nvrtcProgram *prog, const char *src, const char *name, int numHeaders, const char * const *headers, const char * const *includeNames)} */
     public static FunctionDescriptor nvrtcCreateProgram$descriptor() {
         return nvrtcCreateProgram.DESC;
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcCreateProgram(nvrtcProgram *prog, const char *src, const char *name, int numHeaders, const char * const *headers, const char * const *includeNames) } */
+    /** {@code nvrtcResult nvrtcCreateProgram(nvrtcProgram *prog, const char *src, const char *name, int numHeaders, const char * const *headers, const char * const *includeNames)} */
     public static MethodHandle nvrtcCreateProgram$handle() {
         return nvrtcCreateProgram.HANDLE;
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcCreateProgram(nvrtcProgram *prog, const char *src, const char *name, int numHeaders, const char * const *headers, const char * const *includeNames) } */
+    /** {@code nvrtcResult nvrtcCreateProgram(nvrtcProgram *prog, const char *src, const char *name, int numHeaders, const char * const *headers, const char * const *includeNames)} */
     public static int nvrtcCreateProgram(MemorySegment prog, MemorySegment src, MemorySegment name, int numHeaders, MemorySegment headers, MemorySegment includeNames) {
         var mh$ = nvrtcCreateProgram.HANDLE;
         try {
@@ -155,17 +155,17 @@ public final class nvrtc_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("nvrtcDestroyProgram"), DESC);
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcDestroyProgram(nvrtcProgram *prog) } */
+    /** {@code nvrtcResult nvrtcDestroyProgram(nvrtcProgram *prog)} */
     public static FunctionDescriptor nvrtcDestroyProgram$descriptor() {
         return nvrtcDestroyProgram.DESC;
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcDestroyProgram(nvrtcProgram *prog) } */
+    /** {@code nvrtcResult nvrtcDestroyProgram(nvrtcProgram *prog)} */
     public static MethodHandle nvrtcDestroyProgram$handle() {
         return nvrtcDestroyProgram.HANDLE;
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcDestroyProgram(nvrtcProgram *prog) } */
+    /** {@code nvrtcResult nvrtcDestroyProgram(nvrtcProgram *prog)} */
     public static int nvrtcDestroyProgram(MemorySegment prog) {
         var mh$ = nvrtcDestroyProgram.HANDLE;
         try {
@@ -186,17 +186,17 @@ public final class nvrtc_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("nvrtcCompileProgram"), DESC);
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcCompileProgram(nvrtcProgram prog, int numOptions, const char * const *options) } */
+    /** {@code nvrtcResult nvrtcCompileProgram(nvrtcProgram prog, int numOptions, const char * const *options)} */
     public static FunctionDescriptor nvrtcCompileProgram$descriptor() {
         return nvrtcCompileProgram.DESC;
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcCompileProgram(nvrtcProgram prog, int numOptions, const char * const *options) } */
+    /** {@code nvrtcResult nvrtcCompileProgram(nvrtcProgram prog, int numOptions, const char * const *options)} */
     public static MethodHandle nvrtcCompileProgram$handle() {
         return nvrtcCompileProgram.HANDLE;
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcCompileProgram(nvrtcProgram prog, int numOptions, const char * const *options) } */
+    /** {@code nvrtcResult nvrtcCompileProgram(nvrtcProgram prog, int numOptions, const char * const *options)} */
     public static int nvrtcCompileProgram(MemorySegment prog, int numOptions, MemorySegment options) {
         var mh$ = nvrtcCompileProgram.HANDLE;
         try {
@@ -216,17 +216,17 @@ public final class nvrtc_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("nvrtcGetPTXSize"), DESC);
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcGetPTXSize(nvrtcProgram prog, size_t *ptxSizeRet) } */
+    /** {@code nvrtcResult nvrtcGetPTXSize(nvrtcProgram prog, size_t *ptxSizeRet)} */
     public static FunctionDescriptor nvrtcGetPTXSize$descriptor() {
         return nvrtcGetPTXSize.DESC;
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcGetPTXSize(nvrtcProgram prog, size_t *ptxSizeRet) } */
+    /** {@code nvrtcResult nvrtcGetPTXSize(nvrtcProgram prog, size_t *ptxSizeRet)} */
     public static MethodHandle nvrtcGetPTXSize$handle() {
         return nvrtcGetPTXSize.HANDLE;
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcGetPTXSize(nvrtcProgram prog, size_t *ptxSizeRet) } */
+    /** {@code nvrtcResult nvrtcGetPTXSize(nvrtcProgram prog, size_t *ptxSizeRet)} */
     public static int nvrtcGetPTXSize(MemorySegment prog, MemorySegment ptxSizeRet) {
         var mh$ = nvrtcGetPTXSize.HANDLE;
         try {
@@ -246,17 +246,17 @@ public final class nvrtc_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("nvrtcGetPTX"), DESC);
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcGetPTX(nvrtcProgram prog, char *ptx) } */
+    /** {@code nvrtcResult nvrtcGetPTX(nvrtcProgram prog, char *ptx)} */
     public static FunctionDescriptor nvrtcGetPTX$descriptor() {
         return nvrtcGetPTX.DESC;
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcGetPTX(nvrtcProgram prog, char *ptx) } */
+    /** {@code nvrtcResult nvrtcGetPTX(nvrtcProgram prog, char *ptx)} */
     public static MethodHandle nvrtcGetPTX$handle() {
         return nvrtcGetPTX.HANDLE;
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcGetPTX(nvrtcProgram prog, char *ptx) } */
+    /** {@code nvrtcResult nvrtcGetPTX(nvrtcProgram prog, char *ptx)} */
     public static int nvrtcGetPTX(MemorySegment prog, MemorySegment ptx) {
         var mh$ = nvrtcGetPTX.HANDLE;
         try {
@@ -276,17 +276,17 @@ public final class nvrtc_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("nvrtcGetProgramLogSize"), DESC);
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcGetProgramLogSize(nvrtcProgram prog, size_t *logSizeRet) } */
+    /** {@code nvrtcResult nvrtcGetProgramLogSize(nvrtcProgram prog, size_t *logSizeRet)} */
     public static FunctionDescriptor nvrtcGetProgramLogSize$descriptor() {
         return nvrtcGetProgramLogSize.DESC;
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcGetProgramLogSize(nvrtcProgram prog, size_t *logSizeRet) } */
+    /** {@code nvrtcResult nvrtcGetProgramLogSize(nvrtcProgram prog, size_t *logSizeRet)} */
     public static MethodHandle nvrtcGetProgramLogSize$handle() {
         return nvrtcGetProgramLogSize.HANDLE;
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcGetProgramLogSize(nvrtcProgram prog, size_t *logSizeRet) } */
+    /** {@code nvrtcResult nvrtcGetProgramLogSize(nvrtcProgram prog, size_t *logSizeRet)} */
     public static int nvrtcGetProgramLogSize(MemorySegment prog, MemorySegment logSizeRet) {
         var mh$ = nvrtcGetProgramLogSize.HANDLE;
         try {
@@ -306,17 +306,17 @@ public final class nvrtc_h {
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(Lib.LOOKUP.findOrThrow("nvrtcGetProgramLog"), DESC);
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcGetProgramLog(nvrtcProgram prog, char *log) } */
+    /** {@code nvrtcResult nvrtcGetProgramLog(nvrtcProgram prog, char *log)} */
     public static FunctionDescriptor nvrtcGetProgramLog$descriptor() {
         return nvrtcGetProgramLog.DESC;
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcGetProgramLog(nvrtcProgram prog, char *log) } */
+    /** {@code nvrtcResult nvrtcGetProgramLog(nvrtcProgram prog, char *log)} */
     public static MethodHandle nvrtcGetProgramLog$handle() {
         return nvrtcGetProgramLog.HANDLE;
     }
 
-    /** {@snippet lang=c : nvrtcResult nvrtcGetProgramLog(nvrtcProgram prog, char *log) } */
+    /** {@code nvrtcResult nvrtcGetProgramLog(nvrtcProgram prog, char *log)} */
     public static int nvrtcGetProgramLog(MemorySegment prog, MemorySegment log) {
         var mh$ = nvrtcGetProgramLog.HANDLE;
         try {

@@ -52,6 +52,11 @@ public final class SkipMethods {
     private SkipMethods() {
     }
 
+    /** The spec forms of every method, for help texts: {@code full}, {@code exit:E}, … (the same list errors quote). */
+    public static java.util.List<String> specForms() {
+        return java.util.List.of(USAGE.substring("known specs: ".length()).split(", "));
+    }
+
     /**
      * The method a spec describes. Options a method does not know, a missing or out-of-range argument
      * and an unknown name are {@link SkipSpecException}s that quote the spec; a plan file that cannot be

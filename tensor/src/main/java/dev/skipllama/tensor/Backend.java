@@ -96,7 +96,7 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * {@code out[r, i] = x[r, i] / sqrt(mean_j x[r, j]² + eps) · weight[i]} (Zhang & Sennrich 2019).
+     * {@code out[r, i] = x[r, i] / sqrt(mean_j x[r, j]² + eps) · weight[i]} (Zhang &amp; Sennrich 2019).
      * x, out: {@code [rows, d]} F32 (may be the same tensor); weight: {@code [d]} F32.
      */
     void rmsnorm(Tensor x, Tensor weight, float eps, Tensor out);

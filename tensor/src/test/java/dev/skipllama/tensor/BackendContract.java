@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.skipllama.tensor.TestData.Values;
+import dev.skipllama.tensor.quant.QuantizedRow;
 import dev.skipllama.tensor.ref.ReferenceBackend;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -41,6 +42,15 @@ public abstract class BackendContract {
     /** The largest |error| allowed for one matmul output; the default is the summation bound above. */
     protected double matmulBound(DType w, int rows, int nIn, double absSum, double weightAbsSum) {
         return gamma(nIn + 2) * absSum + nIn * 0x1p-149;
+    }
+
+    /**
+     * Whether the backend computes a matmul with quantized weights as the reference defines it, with
+     * the activations quantized to 8-bit blocks ({@link dev.skipllama.tensor.quant.QuantDot}); a backend
+     * that takes float activations (the CUDA kernels) is allowed that quantization's error on top.
+     */
+    protected boolean quantizesActivations() {
+        return true;
     }
 
     /** The largest |error| allowed for a rotated element whose pair is (x0, x1): the CPU's is 0, the same formula. */
@@ -122,14 +132,27 @@ public abstract class BackendContract {
             ref.matmul(w, x, b);
             float[] got = on.get(a);
             float[] wf = Dequantize.toFloats(w), xf = x.toFloatArray();
+            int block = dtype.isQuantized() ? QuantizedRow.blocksFor(dtype).size() : 1;
             for (int r = 0; r < rows; r++) {
                 for (int o = 0; o < nOut; o++) {
-                    double absSum = 0, wSum = 0;
+                    double absSum = 0, wSum = 0, quantization = 0;
                     for (int i = 0; i < nIn; i++) {
                         absSum += Math.abs((double) wf[o * nIn + i] * xf[r * nIn + i]);
                         wSum += Math.abs(wf[o * nIn + i]);
                     }
-                    check(got[r * nOut + o], b.getFloat((long) r * nOut + o), matmulBound(dtype, rows, nIn, absSum, wSum),
+                    if (dtype.isQuantized() && !quantizesActivations()) {
+                        // The definition rounds each activation to its block's step d = max|x| / 127 (F16-rounded
+                        // for 32-blocks): |x − d·q| ≤ d/2 + 127·d·2^-11 < 0.57·d, times |w|, over the row.
+                        for (int b0 = 0; b0 < nIn; b0 += block) {
+                            double max = 0, ws = 0;
+                            for (int i = b0; i < b0 + block; i++) {
+                                max = Math.max(max, Math.abs(xf[r * nIn + i]));
+                                ws += Math.abs(wf[o * nIn + i]);
+                            }
+                            quantization += 0.57 * max / 127 * ws;
+                        }
+                    }
+                    check(got[r * nOut + o], b.getFloat((long) r * nOut + o), matmulBound(dtype, rows, nIn, absSum, wSum) + quantization,
                             what + " " + dtype + " [" + rows + "x" + nIn + "]·[" + nOut + "x" + nIn + "]ᵀ at (" + r + "," + o + ")");
                 }
             }

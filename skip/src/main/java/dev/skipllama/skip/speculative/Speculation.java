@@ -120,6 +120,11 @@ public final class Speculation implements SpeculativeMethod {
         return draftTokens == 0 ? DraftVocabulary.defaultSize(vocabSize) : Math.min(draftTokens, vocabSize);
     }
 
+    /** Whether making a decoder reads a file (a draft vocabulary given as {@code vocab=FILE}). */
+    public boolean readsFile() {
+        return vocabularyFile != null;
+    }
+
     /** The ranking given, if any (null: the model's tokenizer decides). */
     public DraftVocabulary vocabulary() {
         return vocabulary;

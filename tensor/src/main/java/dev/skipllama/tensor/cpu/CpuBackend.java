@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>Quantized weights are rearranged once, by {@link #upload}, into 16-row tiles ({@link Packing})
  * and multiplied in 16-bit integer lanes against activations quantized to 8 bits per block
- * ({@link PackedKernels}) — ggml's definition of a quantized matmul, which the reference backend
+ * ({@link TileGemv} and {@link TileGemm}) — ggml's definition of a quantized matmul, which the reference backend
  * states ({@link dev.skipllama.tensor.quant.QuantDot}) and these kernels equal bit for bit. Float
  * weights (F32, F16, BF16) stay where they are (memory-mapped) and take float activations.
  *
@@ -41,6 +41,8 @@ public final class CpuBackend implements Backend {
     private static final long SMALL_WORK = 1 << 17;
     /** The most F16 weights a matmul chunk decodes to F32 at once (256 KB: within L2). */
     private static final int PANEL_FLOATS = 1 << 16;
+    /** From this many activation rows on, half-precision weights are decoded into a panel (prefill). */
+    private static final int PANEL_ROWS = 16;
 
     private final WorkerPool pool;
     private final float[][] quad;
@@ -49,14 +51,18 @@ public final class CpuBackend implements Backend {
     private final float[][] cos;
     private final float[][] sin;
     private final float[][] rowBuf;
-    /** Per-worker F32 copies of a chunk of F16 weight rows (see matmul); native, as the weights are. */
+    /** Per-worker F32 copies of a chunk of F16/BF16 weight rows (see halfMatmul); native, as the weights are. */
     private final MemorySegment[] panel;
+    /** The activations of a half-precision matmul, deinterleaved (see HalfDot); under {@link #opLock}. */
+    private MemorySegment xd;
     private final Arena panels = Arena.ofShared();
     /** Activations quantized for the packed kernels; one matmul at a time uses it, under {@link #opLock}. */
     private final QuantizedActivations acts;
     /** Per-worker room for the 16 outputs of a row group that runs past the end of the matrix. */
     private final MemorySegment[] groupOut;
     private final ReentrantLock opLock = new ReentrantLock();
+    /** Per-worker accumulators of the packed kernels. */
+    private final TileGemm.Scratch[] scratch;
 
     /** A backend using every available processor. */
     public CpuBackend() {
@@ -73,9 +79,13 @@ public final class CpuBackend implements Backend {
         this.rowBuf = new float[threads][4096];
         this.panel = new MemorySegment[threads];
         this.acts = new QuantizedActivations(threads);
+        this.scratch = new TileGemm.Scratch[threads];
+        for (int i = 0; i < threads; i++) {
+            scratch[i] = new TileGemm.Scratch();
+        }
         this.groupOut = new MemorySegment[threads];
         for (int i = 0; i < threads; i++) {
-            groupOut[i] = panels.allocate(4L * Packing.G, 64);
+            groupOut[i] = panels.allocate(4L * Packing.G * TileGemm.ROWS, 64);
         }
     }
 
@@ -146,7 +156,116 @@ public final class CpuBackend implements Backend {
             }
             return;
         }
+        if (w.dtype() == DType.F16 || w.dtype() == DType.BF16) {
+            opLock.lock();
+            try {
+                halfMatmul(w, x, out);
+            } finally {
+                opLock.unlock();
+            }
+            return;
+        }
         floatMatmul(w, x, out);
+    }
+
+    /**
+     * F16 and BF16 weights ({@link HalfDot}): the activations deinterleaved once into {@link #xd};
+     * up to {@link #PANEL_ROWS} rows decode each weight vector in registers for four rows at a time
+     * (decode is most of the work, so a fourth row costs little), more rows decode a chunk of weight
+     * rows once into an L2-sized F32 panel (same values, same order) and run the F32 tiles over it.
+     */
+    private void halfMatmul(Tensor w, Tensor x, Tensor out) {
+        final int nOut = w.dim(0), nIn = w.dim(1), rows = x.rowCount();
+        final boolean f16 = w.dtype() == DType.F16;
+        final MemorySegment ws = w.segment(), os = out.segment();
+        final long wRow = w.rowBytes(), xRow = 4L * nIn;
+        if (xd == null || xd.byteSize() < xRow * rows) {
+            xd = panels.allocate(Math.max(xRow * rows, 4096), 64);
+        }
+        final MemorySegment xs = xd;
+        HalfDot.deinterleave(x.segment(), xs, rows, nIn);
+        final boolean panelled = rows >= PANEL_ROWS;
+        int chunkRows = (long) nOut * nIn * rows < SMALL_WORK ? nOut : Math.max(1, Math.min(64, nOut / (pool.size() * 8)));
+        if (panelled) {
+            chunkRows = Math.max(2, Math.min(chunkRows, PANEL_FLOATS / nIn)); // the decoded chunk stays in L2
+        }
+        final int chunk = chunkRows;
+        pool.run((nOut + chunk - 1) / chunk, (c, worker) -> {
+            int o0 = c * chunk, end = Math.min(nOut, o0 + chunk);
+            if (!panelled) {
+                float[] q4 = quad[worker];
+                for (int o = o0; o < end; o++) {
+                    int r = 0;
+                    for (; r + 4 <= rows; r += 4) {
+                        if (f16) {
+                            HalfDot.f16x4(ws, o * wRow, xs, r * xRow, xRow, nIn, q4);
+                        } else {
+                            HalfDot.bf16x4(ws, o * wRow, xs, r * xRow, xRow, nIn, q4);
+                        }
+                        for (int k = 0; k < 4; k++) {
+                            os.set(F32, 4L * ((long) (r + k) * nOut + o), q4[k]);
+                        }
+                    }
+                    for (; r < rows; r++) {
+                        float v = f16 ? HalfDot.f16(ws, o * wRow, xs, r * xRow, nIn) : HalfDot.bf16(ws, o * wRow, xs, r * xRow, nIn);
+                        os.set(F32, 4L * ((long) r * nOut + o), v);
+                    }
+                }
+                return;
+            }
+            MemorySegment tw = panel(worker, (end - o0) * nIn);
+            for (int k = o0; k < end; k++) {
+                if (f16) {
+                    HalfDot.f16Panel(ws, k * wRow, tw, 4L * (k - o0) * nIn, nIn);
+                } else {
+                    HalfDot.bf16Panel(ws, k * wRow, tw, 4L * (k - o0) * nIn, nIn);
+                }
+            }
+            floatTiles(tw, o0, end, xs, rows, nIn, nIn / (2 * L) * (2 * L), nOut, os, quad[worker]);
+        });
+    }
+
+    /**
+     * Weight rows o0..end of an F32 panel (row o at {@code (o − o0)·n}) against every activation row:
+     * 2×4 tiles, then the rest. The kernels take the first {@code vecN} values; the values past them
+     * (the rows of half-precision weights past their last whole chunk, see HalfDot) are added one by
+     * one afterwards, as HalfDot's row kernels add them.
+     */
+    private static void floatTiles(MemorySegment tw, int o0, int end, MemorySegment xs, int rows, int nIn, int vecN, int nOut,
+                                   MemorySegment os, float[] q4) {
+        long tRow = 4L * nIn, xRow = 4L * nIn;
+        int pairsEnd = o0 + (end - o0) / 2 * 2;
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            for (int p = o0; p < pairsEnd; p += 2) {
+                long w0 = (p - o0) * tRow;
+                Dot2x4.f32(tw, w0, w0 + tRow, xs, r * xRow, xRow, vecN, q4);
+                for (int k = 0; k < 4; k++) {
+                    os.set(F32, 4L * ((long) (r + k) * nOut + p), tail(q4[k], tw, w0, xs, (r + k) * xRow, vecN, nIn));
+                    os.set(F32, 4L * ((long) (r + k) * nOut + p + 1), tail(q4[4 + k], tw, w0 + tRow, xs, (r + k) * xRow, vecN, nIn));
+                }
+            }
+            for (int o = pairsEnd; o < end; o++) {
+                Dot.f32x4(tw, (o - o0) * tRow, xs, r * xRow, xRow, vecN, q4);
+                for (int k = 0; k < 4; k++) {
+                    os.set(F32, 4L * ((long) (r + k) * nOut + o), tail(q4[k], tw, (o - o0) * tRow, xs, (r + k) * xRow, vecN, nIn));
+                }
+            }
+        }
+        for (; r < rows; r++) {
+            for (int o = o0; o < end; o++) {
+                float v = Dot.f32(tw, (o - o0) * tRow, xs, r * xRow, vecN);
+                os.set(F32, 4L * ((long) r * nOut + o), tail(v, tw, (o - o0) * tRow, xs, r * xRow, vecN, nIn));
+            }
+        }
+    }
+
+    /** {@code s} plus the products of values {@code from..n-1}, one by one. */
+    private static float tail(float s, MemorySegment w, long wOff, MemorySegment x, long xOff, int from, int n) {
+        for (int i = from; i < n; i++) {
+            s += w.get(F32, wOff + 4L * i) * x.get(F32, xOff + 4L * i);
+        }
+        return s;
     }
 
     /**
@@ -213,95 +332,47 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    /** Rows of group g of w against every activation row, slice by slice. */
+    /** Rows of group g of w against every activation row, four rows at a time, slice by slice. */
     private void group(Tensor w, Tensor out, int g, int rows, int worker) {
         DType t = w.dtype();
         int nOut = w.dim(0), nb = w.dim(1) / t.blockSize();
         long g0 = Packing.tile(t, nb, g, 0);
         MemorySegment ws = w.packedSegment(), os = out.segment(), tmp = groupOut[worker];
+        TileGemm.Scratch sc = scratch[worker];
         int valid = Math.min(Packing.G, nOut - g * Packing.G);
-        for (int r = 0; r < rows; r++) {
+        for (int r = 0; r < rows; r += TileGemm.ROWS) {
+            int n = Math.min(TileGemm.ROWS, rows - r);
             long base = 4L * ((long) r * nOut + (long) g * Packing.G);
             for (int slice = 0; slice < Packing.G / L; slice++) {
-                if (valid == Packing.G) {
-                    PackedKernels.dot(t, ws, g0, nb, 4 * L * slice, acts, r, os, base + 4L * L * slice);
+                MemorySegment dst = valid == Packing.G ? os : tmp; // a group past the end of the matrix: through the worker's room
+                long at = valid == Packing.G ? base + 4L * L * slice : 4L * L * slice;
+                if (n == 1) {
+                    TileGemv.dot(t, ws, g0, nb, 4 * L * slice, acts, r, dst, at);
                 } else {
-                    PackedKernels.dot(t, ws, g0, nb, 4 * L * slice, acts, r, tmp, 4L * L * slice);
+                    TileGemm.dot(t, ws, g0, nb, 4 * L * slice, acts, r, n, dst, at, valid == Packing.G ? 4L * nOut : 4L * Packing.G, sc);
                 }
             }
             if (valid < Packing.G) {
-                MemorySegment.copy(tmp, 0, os, base, 4L * valid);
+                for (int k = 0; k < n; k++) {
+                    MemorySegment.copy(tmp, 4L * Packing.G * k, os, base + 4L * nOut * k, 4L * valid);
+                }
             }
         }
     }
 
+    /** F32 weights: 2×4 tiles for four activation rows at a time (two weight rows share every activation load, see Dot2x4). */
     private void floatMatmul(Tensor w, Tensor x, Tensor out) {
         final int nOut = w.dim(0), nIn = w.dim(1), rows = x.rowCount();
-        final DType dt = w.dtype();
         final MemorySegment ws = w.segment(), xs = x.segment(), os = out.segment();
         final long wRow = w.rowBytes(), xRow = 4L * nIn;
         // Enough chunks per worker to even out uneven progress, few enough to keep claiming cheap; a
         // small product runs on the caller alone, since waking the workers costs more than it saves.
-        // F16 weights run the F32 tiles from a decoded panel (below) when there are tiles to run.
-        final boolean panelled = dt == DType.F16 && rows >= 4;
-        int chunkRows = (long) nOut * nIn * rows < SMALL_WORK ? nOut : Math.max(1, Math.min(64, nOut / (pool.size() * 8)));
-        if (panelled) {
-            chunkRows = Math.max(2, Math.min(chunkRows, PANEL_FLOATS / nIn)); // the decoded chunk stays in L2
-        }
-        final int chunk = chunkRows;
+        final int chunk = (long) nOut * nIn * rows < SMALL_WORK ? nOut : Math.max(1, Math.min(64, nOut / (pool.size() * 8)));
         pool.run((nOut + chunk - 1) / chunk, (c, worker) -> {
-            float[] q4 = quad[worker];
-            int o0 = c * chunk, end = Math.min(nOut, o0 + chunk), pairsEnd = o0 + (end - o0) / 2 * 2;
-            int o = o0;
-            if (rows >= 4) {
-                // 2×4 tiles: two weight rows share every activation load (see Dot2x4). Token groups
-                // outside, weight pairs inside: the group's four activation rows stay in L1 while the
-                // chunk's weights come from L2, instead of every pair streaming all the activations.
-                DType tdt = dt;
-                MemorySegment tw = ws;
-                long tRow = wRow, tBase = o0 * wRow;
-                if (panelled) {
-                    // Decoded once per chunk rather than once per group of four token rows: the F32
-                    // tiles then add the same exact products in Dot.f16's order, so the sums are unchanged.
-                    tw = panel(worker, (end - o0) * nIn);
-                    for (int k = o0; k < end; k++) {
-                        Decode.f16Row(ws, k * wRow, tw, 4L * (k - o0) * nIn, nIn);
-                    }
-                    tdt = DType.F32;
-                    tRow = 4L * nIn;
-                    tBase = 0;
-                }
-                int r = 0;
-                for (; r + 4 <= rows; r += 4) {
-                    for (int p = o0; p < pairsEnd; p += 2) {
-                        long w0 = tBase + (p - o0) * tRow;
-                        dot2x4(tdt, tw, w0, w0 + tRow, xs, r * xRow, xRow, nIn, q4);
-                        for (int k = 0; k < 4; k++) {
-                            os.set(F32, 4L * ((long) (r + k) * nOut + p), q4[k]);
-                            os.set(F32, 4L * ((long) (r + k) * nOut + p + 1), q4[4 + k]);
-                        }
-                    }
-                }
-                for (; r < rows; r++) {
-                    for (int p = o0; p < pairsEnd; p++) {
-                        os.set(F32, 4L * ((long) r * nOut + p), dot(tdt, tw, tBase + (p - o0) * tRow, xs, r * xRow, nIn));
-                    }
-                }
-                o = pairsEnd;
-            }
-            for (; o < end; o++) {
-                long wOff = o * wRow;
-                int r = 0;
-                for (; r + 4 <= rows; r += 4) {
-                    dot4(dt, ws, wOff, xs, r * xRow, xRow, nIn, q4);
-                    for (int k = 0; k < 4; k++) {
-                        os.set(F32, 4L * ((long) (r + k) * nOut + o), q4[k]);
-                    }
-                }
-                for (; r < rows; r++) {
-                    os.set(F32, 4L * ((long) r * nOut + o), dot(dt, ws, wOff, xs, r * xRow, nIn));
-                }
-            }
+            int o0 = c * chunk, end = Math.min(nOut, o0 + chunk);
+            // Token groups outside, weight pairs inside: the group's four activation rows stay in L1
+            // while the chunk's weights come from L2. The F32 weights are their own panel.
+            floatTiles(ws.asSlice(o0 * wRow), o0, end, xs, rows, nIn, nIn, nOut, os, quad[worker]);
         });
     }
 
@@ -314,43 +385,6 @@ public final class CpuBackend implements Backend {
             }
         }
         return p;
-    }
-
-    private static float dot(DType dt, MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
-        return switch (dt) {
-            case F32 -> Dot.f32(w, wOff, x, xOff, n);
-            case F16 -> Dot.f16(w, wOff, x, xOff, n);
-            case BF16 -> Dot.bf16(w, wOff, x, xOff, n);
-            case Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q5_K, Q6_K -> throw new IllegalStateException(dt + " weights are packed");
-        };
-    }
-
-    /**
-     * Weight rows at {@code w0} and {@code w1} against four activation rows. F16 uses two 1×4 calls:
-     * written as a 2×4 tile its decoding exceeds C2's node budget while parsing
-     * (NodeCountInliningCutoff: loads left as calls, every live vector spilled, 5× slower). F16 weights
-     * in batches normally run the F32 tile from a decoded panel instead (see floatMatmul).
-     */
-    private static void dot2x4(DType dt, MemorySegment w, long w0, long w1, MemorySegment x, long xOff, long xStride, int n, float[] out) {
-        switch (dt) {
-            case F32 -> Dot2x4.f32(w, w0, w1, x, xOff, xStride, n, out);
-            case BF16 -> Dot2x4.bf16(w, w0, w1, x, xOff, xStride, n, out);
-            case F16 -> {
-                dot4(dt, w, w1, x, xOff, xStride, n, out);
-                System.arraycopy(out, 0, out, 4, 4);
-                dot4(dt, w, w0, x, xOff, xStride, n, out);
-            }
-            case Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q5_K, Q6_K -> throw new IllegalStateException(dt + " weights are packed");
-        }
-    }
-
-    private static void dot4(DType dt, MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
-        switch (dt) {
-            case F32 -> Dot.f32x4(w, wOff, x, xOff, xStride, n, out);
-            case F16 -> Dot.f16x4(w, wOff, x, xOff, xStride, n, out);
-            case BF16 -> Dot.bf16x4(w, wOff, x, xOff, xStride, n, out);
-            case Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q5_K, Q6_K -> throw new IllegalStateException(dt + " weights are packed");
-        }
     }
 
     // ---- row-wise ops ---------------------------------------------------------------------
@@ -377,19 +411,17 @@ public final class CpuBackend implements Backend {
         final MemorySegment xs = x.segment(), ws = weight.segment(), os = out.segment();
         forRows(x.rowCount(), d, (r, worker) -> {
             long base = 4L * r * d;
-            FloatVector ss = FloatVector.zero(F);
-            int i = 0;
-            for (int bound = F.loopBound(d); i < bound; i += L) {
-                FloatVector v = Decode.f32(xs, base + 4L * i);
-                ss = v.fma(v, ss);
-            }
-            float sum = VMath.sum(ss);
-            for (; i < d; i++) {
+            // As ggml computes it: float squares summed in double, in order, then the scale in float. On
+            // quantized models the next matmul rounds these values to 8 bits, so an ulp here can flip a
+            // rounding there; the same arithmetic as llama.cpp keeps greedy text the same as its.
+            double sum = 0;
+            for (int i = 0; i < d; i++) {
                 float v = xs.get(F32, base + 4L * i);
                 sum += v * v;
             }
-            float scale = (float) (1.0 / Math.sqrt(sum / d + eps));
-            i = 0;
+            float mean = (float) (sum / d);
+            float scale = 1f / (float) Math.sqrt(mean + eps);
+            int i = 0;
             for (int bound = F.loopBound(d); i < bound; i += L) {
                 Decode.f32(xs, base + 4L * i).mul(scale).mul(Decode.f32(ws, 4L * i))
                         .intoMemorySegment(os, base + 4L * i, Decode.LE);

@@ -8,8 +8,8 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Dot products of one float weight row (F32, F16, BF16; decoded in registers) with one or four F32
- * activation rows (quantized weights have their own integer kernels, {@link PackedKernels}). The four-row forms decode each weight vector once for four tokens, which is what makes
+ * Dot products of one F32 weight row with one or four F32 activation rows (half-precision weights
+ * have {@link HalfDot}, quantized ones their own integer kernels, {@link TileGemv}). The four-row forms decode each weight vector once for four tokens, which is what makes
  * batched prefill and speculative verification cheaper per token than decoding one at a time.
  *
  * <p><b>Batch invariance.</b> The one-row and four-row forms accumulate each row in exactly the same
@@ -31,7 +31,10 @@ final class Dot {
         for (int bound = n - L; i <= bound; i += L) {
             a0 = Decode.f32(w, wOff + 4L * i).fma(Decode.f32(x, xOff + 4L * i), a0);
         }
-        float s = VMath.sum(a0);
+        float s = 0f; // VMath.sum's order, written here (see f32x4)
+        for (int k = 0; k < L; k++) {
+            s += a0.lane(k);
+        }
         for (; i < n; i++) {
             s += w.get(F32, wOff + 4L * i) * x.get(F32, xOff + 4L * i);
         }
@@ -49,90 +52,30 @@ final class Dot {
             a2 = wv.fma(Decode.f32(x, xi + 2 * xStride), a2);
             a3 = wv.fma(Decode.f32(x, xi + 3 * xStride), a3);
         }
-        reduce4(a0, a1, a2, a3, out);
+        // Lane sums written here in VMath.sum's order: a helper of ours taking vectors could be left a
+        // call past C2's inlining budget, and its arguments boxed.
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int k = 0; k < L; k++) {
+            s0 += a0.lane(k);
+            s1 += a1.lane(k);
+            s2 += a2.lane(k);
+            s3 += a3.lane(k);
+        }
+        out[0] = s0;
+        out[1] = s1;
+        out[2] = s2;
+        out[3] = s3;
         for (; i < n; i++) {
             tail4(w.get(F32, wOff + 4L * i), x, xOff + 4L * i, xStride, out);
         }
     }
 
-    // ---- F16 / BF16 -----------------------------------------------------------------------
-
-    static float f16(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
-        FloatVector a0 = FloatVector.zero(F);
-        int i = 0;
-        for (int bound = n - L; i <= bound; i += L) {
-            a0 = Decode.f16(w, wOff + 2L * i).fma(Decode.f32(x, xOff + 4L * i), a0);
-        }
-        float s = VMath.sum(a0);
-        for (; i < n; i++) {
-            s += Float.float16ToFloat(w.get(Decode.I16, wOff + 2L * i)) * x.get(F32, xOff + 4L * i);
-        }
-        return s;
-    }
-
-    static void f16x4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int i = 0;
-        for (int bound = n - L; i <= bound; i += L) {
-            FloatVector wv = Decode.f16(w, wOff + 2L * i);
-            long xi = xOff + 4L * i;
-            a0 = wv.fma(Decode.f32(x, xi), a0);
-            a1 = wv.fma(Decode.f32(x, xi + xStride), a1);
-            a2 = wv.fma(Decode.f32(x, xi + 2 * xStride), a2);
-            a3 = wv.fma(Decode.f32(x, xi + 3 * xStride), a3);
-        }
-        reduce4(a0, a1, a2, a3, out);
-        for (; i < n; i++) {
-            tail4(Float.float16ToFloat(w.get(Decode.I16, wOff + 2L * i)), x, xOff + 4L * i, xStride, out);
-        }
-    }
-
-    static float bf16(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
-        FloatVector a0 = FloatVector.zero(F);
-        int i = 0;
-        for (int bound = n - L; i <= bound; i += L) {
-            a0 = Decode.bf16(w, wOff + 2L * i).fma(Decode.f32(x, xOff + 4L * i), a0);
-        }
-        float s = VMath.sum(a0);
-        for (; i < n; i++) {
-            s += bf16Scalar(w, wOff + 2L * i) * x.get(F32, xOff + 4L * i);
-        }
-        return s;
-    }
-
-    static void bf16x4(MemorySegment w, long wOff, MemorySegment x, long xOff, long xStride, int n, float[] out) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int i = 0;
-        for (int bound = n - L; i <= bound; i += L) {
-            FloatVector wv = Decode.bf16(w, wOff + 2L * i);
-            long xi = xOff + 4L * i;
-            a0 = wv.fma(Decode.f32(x, xi), a0);
-            a1 = wv.fma(Decode.f32(x, xi + xStride), a1);
-            a2 = wv.fma(Decode.f32(x, xi + 2 * xStride), a2);
-            a3 = wv.fma(Decode.f32(x, xi + 3 * xStride), a3);
-        }
-        reduce4(a0, a1, a2, a3, out);
-        for (; i < n; i++) {
-            tail4(bf16Scalar(w, wOff + 2L * i), x, xOff + 4L * i, xStride, out);
-        }
-    }
-
     // ---- helpers --------------------------------------------------------------------------
 
-    static void reduce4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] out) {
-        out[0] = VMath.sum(a0);
-        out[1] = VMath.sum(a1);
-        out[2] = VMath.sum(a2);
-        out[3] = VMath.sum(a3);
-    }
 
     private static void tail4(float wi, MemorySegment x, long xi, long xStride, float[] out) {
         for (int r = 0; r < 4; r++) {
             out[r] += wi * x.get(F32, xi + r * xStride);
         }
-    }
-
-    private static float bf16Scalar(MemorySegment w, long at) {
-        return Float.intBitsToFloat((w.get(Decode.I16, at) & 0xffff) << 16);
     }
 }

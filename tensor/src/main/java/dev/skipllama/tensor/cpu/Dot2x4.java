@@ -40,46 +40,31 @@ final class Dot2x4 {
             b2 = v.fma(x2, b2);
             b3 = v.fma(x3, b3);
         }
-        reduce8(a0, a1, a2, a3, b0, b1, b2, b3, out);
+        // Lane sums in VMath.sum's order, written here (see Dot.f32x4).
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+        for (int k = 0; k < L; k++) {
+            s0 += a0.lane(k);
+            s1 += a1.lane(k);
+            s2 += a2.lane(k);
+            s3 += a3.lane(k);
+            t0 += b0.lane(k);
+            t1 += b1.lane(k);
+            t2 += b2.lane(k);
+            t3 += b3.lane(k);
+        }
+        out[0] = s0;
+        out[1] = s1;
+        out[2] = s2;
+        out[3] = s3;
+        out[4] = t0;
+        out[5] = t1;
+        out[6] = t2;
+        out[7] = t3;
         for (; i < n; i++) {
             tail8(w.get(F32, w0 + 4L * i), w.get(F32, w1 + 4L * i), x, xOff + 4L * i, xStride, out);
         }
     }
 
-    static void bf16(MemorySegment w, long w0, long w1, MemorySegment x, long xOff, long xStride, int n, float[] out) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        int i = 0;
-        for (int bound = n - L; i <= bound; i += L) {
-            FloatVector u = Decode.bf16(w, w0 + 2L * i), v = Decode.bf16(w, w1 + 2L * i);
-            long xi = xOff + 4L * i;
-            FloatVector x0 = Decode.f32(x, xi), x1 = Decode.f32(x, xi + xStride);
-            FloatVector x2 = Decode.f32(x, xi + 2 * xStride), x3 = Decode.f32(x, xi + 3 * xStride);
-            a0 = u.fma(x0, a0);
-            a1 = u.fma(x1, a1);
-            a2 = u.fma(x2, a2);
-            a3 = u.fma(x3, a3);
-            b0 = v.fma(x0, b0);
-            b1 = v.fma(x1, b1);
-            b2 = v.fma(x2, b2);
-            b3 = v.fma(x3, b3);
-        }
-        reduce8(a0, a1, a2, a3, b0, b1, b2, b3, out);
-        for (; i < n; i++) {
-            tail8(bf16Scalar(w, w0 + 2L * i), bf16Scalar(w, w1 + 2L * i), x, xOff + 4L * i, xStride, out);
-        }
-    }
-
-    private static void reduce8(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
-                                FloatVector b0, FloatVector b1, FloatVector b2, FloatVector b3, float[] out) {
-        out[0] = VMath.sum(a0);
-        out[1] = VMath.sum(a1);
-        out[2] = VMath.sum(a2);
-        out[3] = VMath.sum(a3);
-        out[4] = VMath.sum(b0);
-        out[5] = VMath.sum(b1);
-        out[6] = VMath.sum(b2);
-        out[7] = VMath.sum(b3);
-    }
 
     private static void tail8(float u, float v, MemorySegment x, long xi, long xStride, float[] out) {
         for (int r = 0; r < 4; r++) {
@@ -87,9 +72,5 @@ final class Dot2x4 {
             out[r] += u * xr;
             out[4 + r] += v * xr;
         }
-    }
-
-    private static float bf16Scalar(MemorySegment w, long at) {
-        return Float.intBitsToFloat((w.get(Decode.I16, at) & 0xffff) << 16);
     }
 }

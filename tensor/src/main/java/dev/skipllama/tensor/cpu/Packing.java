@@ -13,11 +13,11 @@ import java.lang.foreign.ValueLayout;
  * a group each block (32 or 256 values) of the 16 rows stored together as one <em>tile</em>, laid out
  * so that a vector lane holds one row. A kernel then computes 16 outputs at once, each lane summing
  * one row's products in 16-bit integers, with no horizontal sums and no widening shuffles (see
- * {@link PackedKernels}). Made once at load time by {@link CpuBackend#upload}; a tile holds the
+ * {@link TileGemv} and {@link TileGemm}). Made once at load time by {@link CpuBackend#upload}; a tile holds the
  * bytes of its 16 GGUF blocks, rearranged (rows past the end of the matrix are zero), except that the
  * K-quants' packed 6-bit scales are stored unpacked and their super-block scales as F32 (5% more
  * bytes for Q4_K and Q5_K), and Q6_K's six-bit quants as signed bytes (31% more): each in exchange for
- * a kernel that C2 compiles whole and that does less work per weight (see {@link PackedKernels}).
+ * a kernel that C2 compiles whole and that does less work per weight (see {@link TileGemv} and {@link TileGemm}).
  *
  * <p><b>Quant vectors.</b> A 64-byte quant vector holds 4 bytes for each of the 16 rows (row j at
  * bytes 4j..4j+3). For 4-bit quants a 32-bit lane holds eight nibbles of a 32-value unit: bytes
@@ -40,10 +40,11 @@ import java.lang.foreign.ValueLayout;
  *       2176; d as 16 × F32 at 2304, dmin at 2368.</li>
  *   <li>Q5_K (2944): as Q4_K, plus each sub-block's complemented fifth bits (16 × int32) at 2048 + 64j;
  *       scales at 2560, mins at 2688, d at 2816, dmin at 2880.</li>
- *   <li>Q6_K (4416): for each unit u of 32 values (sub-blocks 2u, 2u+1), 8 quant vectors at 512u holding
- *       {@code q − 32} as signed bytes, laid out as Q8_0's (so a lane's low half meets sub-block 2u, its
- *       high half sub-block 2u + 1); the 16 int8 scales of each row as four vectors at 4096; d as
- *       16 × F32 at 4352.</li>
+ *   <li>Q6_K (4416): for each unit u of 32 values (sub-blocks 2u, 2u+1), sixteen 32-byte halves at
+ *       512u + 32s, one per slot s, holding {@code q − 32} as signed bytes: row j's bytes 2j and 2j + 1
+ *       are values s and 16 + s, so one sign-extending conversion gives 16-bit lanes whose low half
+ *       meets sub-block 2u and high half sub-block 2u + 1; the 16 int8 scales of each row as four vectors
+ *       at 4096; d as 16 × F32 at 4352.</li>
  * </ul>
  */
 final class Packing {
@@ -188,13 +189,10 @@ final class Packing {
                     dst.set(I32, tile + 4096 + 64L * k + 4L * j, intAt(blk, 192 + 4 * k));
                 }
                 for (int u = 0; u < 8; u++) {
-                    for (int m = 0; m < 8; m++) {
-                        long at = tile + 512L * u + 64L * m + 4L * j;
-                        int u0 = 32 * u;
-                        dst.set(I8, at, (byte) (dev.skipllama.tensor.quant.QuantDot.q6(b, 0, u0 + 2 * m) - 32));
-                        dst.set(I8, at + 1, (byte) (dev.skipllama.tensor.quant.QuantDot.q6(b, 0, u0 + 2 * m + 1) - 32));
-                        dst.set(I8, at + 2, (byte) (dev.skipllama.tensor.quant.QuantDot.q6(b, 0, u0 + 16 + 2 * m) - 32));
-                        dst.set(I8, at + 3, (byte) (dev.skipllama.tensor.quant.QuantDot.q6(b, 0, u0 + 17 + 2 * m) - 32));
+                    for (int slot = 0; slot < 16; slot++) { // quant vector slot / 2, its half slot % 2
+                        long at = tile + 512L * u + 32L * slot + 2L * j;
+                        dst.set(I8, at, (byte) (dev.skipllama.tensor.quant.QuantDot.q6(b, 0, 32 * u + slot) - 32));
+                        dst.set(I8, at + 1, (byte) (dev.skipllama.tensor.quant.QuantDot.q6(b, 0, 32 * u + 16 + slot) - 32));
                     }
                 }
             }
@@ -271,13 +269,10 @@ final class Packing {
                 }
                 java.util.Arrays.fill(blk, 0, 192, (byte) 0);
                 for (int u = 0; u < 8; u++) {
-                    for (int m = 0; m < 8; m++) {
-                        long at = tile + 512L * u + 64L * m + 4L * j;
-                        int u0 = 32 * u;
-                        setQ6(blk, u0 + 2 * m, src.get(I8, at) + 32);
-                        setQ6(blk, u0 + 2 * m + 1, src.get(I8, at + 1) + 32);
-                        setQ6(blk, u0 + 16 + 2 * m, src.get(I8, at + 2) + 32);
-                        setQ6(blk, u0 + 17 + 2 * m, src.get(I8, at + 3) + 32);
+                    for (int slot = 0; slot < 16; slot++) {
+                        long at = tile + 512L * u + 32L * slot + 2L * j;
+                        setQ6(blk, 32 * u + slot, src.get(I8, at) + 32);
+                        setQ6(blk, 32 * u + 16 + slot, src.get(I8, at + 1) + 32);
                     }
                 }
             }

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The float species is the machine's preferred one, capped at 512 bits (a Q8_0/Q4_0 block is 32
  * values, and wider vectors would straddle blocks). The system property
- * {@code skipllama.simd.bits} (64, 128, 256 or 512) picks another width, which is how the tests run
+ * {@code skipllama.simd.bits} (128, 256 or 512) picks another width, which is how the tests run
  * every kernel with lane counts other than the machine's.
  */
 final class Simd {
@@ -26,6 +26,8 @@ final class Simd {
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(Math.max(64, L * 16)));
     /** Shorts filling a whole vector ({@code 2L} lanes): the 16-bit integer lanes of the quantized kernels. */
     static final VectorSpecies<Short> SW = VectorSpecies.of(short.class, F.vectorShape());
+    /** Bytes filling half a vector ({@code 2L} lanes): sign-extended to {@link #SW} by one conversion. */
+    static final VectorSpecies<Byte> BH = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 16));
     /** Bytes with at least {@link #L} lanes (quantized weights); wider than L only when L &lt; 8. */
     static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
 
@@ -46,11 +48,10 @@ final class Simd {
         String prop = System.getProperty("skipllama.simd.bits");
         int bits = prop == null ? Math.min(512, FloatVector.SPECIES_PREFERRED.vectorBitSize()) : Integer.parseInt(prop.trim());
         return switch (bits) {
-            case 64 -> FloatVector.SPECIES_64;
             case 128 -> FloatVector.SPECIES_128;
             case 256 -> FloatVector.SPECIES_256;
             case 512 -> FloatVector.SPECIES_512;
-            default -> throw new IllegalArgumentException("skipllama.simd.bits must be 64, 128, 256 or 512, got " + bits);
+            default -> throw new IllegalArgumentException("skipllama.simd.bits must be 128, 256 or 512, got " + bits);
         };
     }
 

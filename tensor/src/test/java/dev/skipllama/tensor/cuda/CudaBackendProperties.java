@@ -69,7 +69,7 @@ class CudaBackendProperties extends BackendContract {
     @Override
     protected double matmulBound(DType w, int rows, int nIn, double absSum, double weightAbsSum) {
         double kernel = super.matmulBound(w, rows, nIn, absSum, weightAbsSum);
-        boolean kQuant = w == DType.Q4_K || w == DType.Q6_K; // uploaded as F32
+        boolean kQuant = w == DType.Q4_1 || w == DType.Q5_0 || w == DType.Q4_K || w == DType.Q5_K || w == DType.Q6_K; // uploaded as F32
         if (!cuda.batchesToCublas(kQuant ? DType.F32 : w, rows, nIn)) {
             return kernel;
         }
@@ -78,6 +78,12 @@ class CudaBackendProperties extends BackendContract {
             case BF16 -> 2 * kernel + 0x1p-8 * absSum + 0x1p-133 * weightAbsSum;
             default -> 2 * kernel;
         };
+    }
+
+    /** The CUDA kernels multiply quantized weights with float activations. */
+    @Override
+    protected boolean quantizesActivations() {
+        return false;
     }
 
     @Override

@@ -28,9 +28,14 @@ abstract sealed class BaseTokenizer implements Tokenizer permits SentencePieceTo
     private volatile byte[][] pieceBytes;
 
     BaseTokenizer(Vocabulary vocab, boolean addBos) {
+        this(vocab, addBos, Set.of());
+    }
+
+    /** @param rstripAfter special tokens after which whitespace in the text is dropped (llama.cpp's RSTRIP attribute) */
+    BaseTokenizer(Vocabulary vocab, boolean addBos, Set<Integer> rstripAfter) {
         this.vocab = vocab;
         this.index = vocab.index();
-        this.splitter = new SpecialTokenSplitter(vocab);
+        this.splitter = new SpecialTokenSplitter(vocab, rstripAfter);
         this.addBos = addBos;
         if (vocab.eos() >= 0) {
             endOfGeneration.add(vocab.eos());

@@ -49,7 +49,37 @@ public final class GgufTokenizerLoader {
         return new SentencePieceTokenizer(vocab,
                 gguf.getBoolean(P + "add_space_prefix", true),
                 gguf.getBoolean(P + "remove_extra_whitespaces", false),
-                gguf.getBoolean(P + "add_bos_token", true));
+                gguf.getBoolean(P + "add_bos_token", true),
+                rstripAfter(gguf, vocab));
+    }
+
+    /**
+     * llama.cpp gives Phi-3's special tokens (found by the model's name, as llama.cpp finds them) the
+     * RSTRIP attribute: the whitespace after them in a prompt is dropped, so {@code <|user|>\nHi}
+     * tokenizes as {@code <|user|> Hi}. BOS, unknown and {@code <|endoftext|>} keep it.
+     */
+    private static Set<Integer> rstripAfter(GgufFile gguf, Vocabulary vocab) {
+        String name = gguf.getString("general.name", "").toLowerCase(java.util.Locale.ROOT);
+        if (!name.contains("phi-3") && !name.contains("phi3")) {
+            return Set.of();
+        }
+        Set<Integer> ids = new java.util.HashSet<>();
+        for (int id = 0; id < vocab.size(); id++) {
+            TokenType t = vocab.type(id);
+            if (t == TokenType.CONTROL || t == TokenType.USER_DEFINED || t == TokenType.UNKNOWN) {
+                ids.add(id);
+            }
+        }
+        java.util.Map<String, Integer> index = vocab.index();
+        if (index.containsKey("</s>")) {
+            ids.add(index.get("</s>"));
+        }
+        for (String keep : List.of("<unk>", "<s>", "<|endoftext|>")) {
+            if (index.containsKey(keep)) {
+                ids.remove(index.get(keep));
+            }
+        }
+        return Set.copyOf(ids);
     }
 
     private static ByteLevelBpeTokenizer byteLevelBpe(GgufFile gguf, String source) {

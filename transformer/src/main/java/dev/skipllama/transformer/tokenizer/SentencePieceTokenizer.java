@@ -33,7 +33,13 @@ public final class SentencePieceTokenizer extends BaseTokenizer {
      * @param addBos                 whether the model wants BOS on prompts ({@code add_bos_token})
      */
     public SentencePieceTokenizer(Vocabulary vocab, boolean addDummyPrefix, boolean removeExtraWhitespaces, boolean addBos) {
-        super(vocab, addBos);
+        this(vocab, addDummyPrefix, removeExtraWhitespaces, addBos, java.util.Set.of());
+    }
+
+    /** @param rstripAfter special tokens that swallow the whitespace after them in the text (llama.cpp's RSTRIP, set for Phi-3) */
+    SentencePieceTokenizer(Vocabulary vocab, boolean addDummyPrefix, boolean removeExtraWhitespaces, boolean addBos,
+                           java.util.Set<Integer> rstripAfter) {
+        super(vocab, addBos, rstripAfter);
         this.addDummyPrefix = addDummyPrefix;
         this.removeExtraWhitespaces = removeExtraWhitespaces;
         // Merges may only form normal and user-defined pieces; like sentencepiece, control, unknown,

@@ -10,7 +10,8 @@ import java.util.List;
  * every remaining plain-text fragment, leftmost occurrences first. (Longest-first over the whole
  * text, not a left-to-right scan, decides overlaps such as "ab"/"bcd" in "abcd" exactly as
  * llama.cpp does.) User-defined tokens are always matched; control and unknown tokens only when
- * asked to parse specials.
+ * asked to parse specials. A token with llama.cpp's RSTRIP attribute swallows the whitespace that
+ * follows it (Phi-3's vocabulary: {@code <|user|>\nHi} is {@code <|user|>} then {@code Hi}).
  */
 final class SpecialTokenSplitter {
 
@@ -24,8 +25,13 @@ final class SpecialTokenSplitter {
     private final int[] ids;       // candidate ids, longest text first
     private final String[] texts;
     private final boolean[] special; // control/unknown: only with parseSpecial
+    private final boolean[] rstrip;
 
     SpecialTokenSplitter(Vocabulary vocab) {
+        this(vocab, java.util.Set.of());
+    }
+
+    SpecialTokenSplitter(Vocabulary vocab, java.util.Set<Integer> rstripAfter) {
         List<Integer> candidates = new ArrayList<>();
         for (int id = 0; id < vocab.size(); id++) {
             TokenType t = vocab.type(id);
@@ -38,10 +44,12 @@ final class SpecialTokenSplitter {
         ids = new int[candidates.size()];
         texts = new String[ids.length];
         special = new boolean[ids.length];
+        rstrip = new boolean[ids.length];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = candidates.get(i);
             texts[i] = vocab.piece(ids[i]);
             special[i] = vocab.type(ids[i]).isSpecial();
+            rstrip[i] = rstripAfter.contains(ids[i]);
         }
     }
 
@@ -59,12 +67,12 @@ final class SpecialTokenSplitter {
             if (text.indexOf(texts[i]) < 0) {
                 continue;
             }
-            fragments = splitAll(fragments, texts[i], ids[i]);
+            fragments = splitAll(fragments, texts[i], ids[i], rstrip[i]);
         }
         return fragments;
     }
 
-    private static List<Fragment> splitAll(List<Fragment> in, String needle, int id) {
+    private static List<Fragment> splitAll(List<Fragment> in, String needle, int id, boolean rstrip) {
         List<Fragment> out = new ArrayList<>(in.size() + 2);
         for (Fragment f : in) {
             if (!f.isText()) {
@@ -80,6 +88,9 @@ final class SpecialTokenSplitter {
                 }
                 out.add(new Fragment(needle, id));
                 from = at + needle.length();
+                while (rstrip && from < s.length() && " \t\n\r\f\u000b".indexOf(s.charAt(from)) >= 0) { // C's isspace
+                    from++;
+                }
             }
             if (from < s.length()) {
                 out.add(new Fragment(from == 0 ? s : s.substring(from), -1));

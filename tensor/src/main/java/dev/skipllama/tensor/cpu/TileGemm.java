@@ -1,0 +1,367 @@
+package dev.skipllama.tensor.cpu;
+
+import static dev.skipllama.tensor.cpu.Simd.BH;
+import static dev.skipllama.tensor.cpu.Simd.F;
+import static dev.skipllama.tensor.cpu.Simd.I;
+import static dev.skipllama.tensor.cpu.Simd.L;
+import static dev.skipllama.tensor.cpu.Simd.S;
+import static dev.skipllama.tensor.cpu.Simd.SW;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2S;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
+import dev.skipllama.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
+/**
+ * The integer kernels over {@link Packing}'s tiles for batches: one call computes one slice
+ * ({@link Simd#L} rows) of a 16-row group against two to four quantized activation rows (one row has
+ * its own kernels, {@link TileGemv}), and stores L results per row.
+ *
+ * <p><b>How a lane sums a block.</b> Each 32-bit lane is one weight row. Its low 16 bits meet values
+ * 0..15 of a 32-value unit and its high 16 bits values 16..31; an activation pair (see
+ * {@link QuantizedActivations}) broadcast to every lane multiplies both halves at once
+ * ({@code vpmullw}) and 16-bit additions collect the products. Every product and partial sum is an
+ * integer whose true total fits in 16 bits (bounds below), so even where an intermediate addition
+ * wraps, the final 16-bit sum is exact. One sign-extending split then gives the lane's 32-bit block
+ * sum — no horizontal sums and no lane-crossing conversions, which is what limited the float kernels —
+ * and the block's float scaling follows {@link dev.skipllama.tensor.quant.QuantDot} operation by
+ * operation, so results equal the reference bit for bit at every vector width and batch size.
+ *
+ * <p>Bounds per 16-bit lane: 4-bit quants 16 · 15 · 127 = 30480; Q5_0/Q5_K as signed {@code q − 16},
+ * 16 · 16 · 127 = 32512; Q6_K's {@code q − 32} eight products, 8 · 32 · 127 = 32512; Q8_0 two
+ * products, 2 · 128 · 127 = 32512 — all within ±32767.
+ *
+ * <p><b>Several rows.</b> With {@code n} activation rows (prompt prefill, speculative verification)
+ * each quant vector is loaded and its nibbles extracted once, then multiplied into one accumulator per
+ * row; per row the operations and their order are those of a single row, so a row's result does not
+ * depend on the batch. Per-row float accumulators live in the worker's {@link Scratch}.
+ *
+ * <p><b>How the code is written, and why.</b> C2 inlines calls while it parses a method until the
+ * nodes it has created pass a budget; past it, only the Vector API's own {@code @ForceInline} methods
+ * are still inlined, and a helper of ours that takes or returns a vector becomes a real call on boxed
+ * vectors (3-10x slower; it happened to every kernel written with small helpers). So the kernels call
+ * the Vector API directly, helpers of ours pass only memory and scalars, and a result is stored by
+ * the kernel rather than returned.
+ */
+final class TileGemm {
+    private TileGemm() {
+    }
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Rows one call handles at most. */
+    static final int ROWS = 4;
+
+    /** Per-worker memory for the row accumulators of a call. */
+    static final class Scratch {
+        final float[] acc = new float[ROWS * L];
+        final int[] isum = new int[ROWS * L];
+        final int[] msum = new int[ROWS * L];
+    }
+
+    /**
+     * Slice of a group ({@code lane}: byte offset of the slice's lanes in a 64-byte quant vector) times
+     * activation rows {@code r .. r+n-1} of {@code a}, stored as L floats per row at
+     * {@code at + k·stride} of {@code out}.
+     *
+     * @param g0 byte offset of the group's first tile
+     * @param nb blocks per row (of 32, or of 256 for the K-quants)
+     */
+    static void dot(DType t, MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, int n,
+                    MemorySegment out, long at, long stride, Scratch s) {
+        Arrays.fill(s.acc, 0, n * L, 0f);
+        switch (t) {
+            case Q8_0 -> q8_0(w, g0, nb, lane, a, r, n, s);
+            case Q4_0 -> q4(w, g0, nb, lane, a, r, n, s, 288, 256, false);
+            case Q5_0 -> q4(w, g0, nb, lane, a, r, n, s, 352, 320, true);
+            case Q4_1 -> q4_1(w, g0, nb, lane, a, r, n, s);
+            case Q4_K -> kQuant(w, g0, nb, lane, a, r, n, s, false);
+            case Q5_K -> kQuant(w, g0, nb, lane, a, r, n, s, true);
+            case Q6_K -> q6_K(w, g0, nb, lane, a, r, n, s);
+            case F32, F16, BF16 -> throw new IllegalArgumentException(t + " has no packed kernel");
+        }
+        for (int k = 0; k < n; k++) {
+            FloatVector.fromArray(F, s.acc, k * L).intoMemorySegment(out, at + k * stride, LE);
+        }
+    }
+
+    // ---- 32-value blocks ---------------------------------------------------------------------
+
+    private static void q8_0(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc) {
+        int[] pairs = a.pairs;
+        float[] d = a.d, acc = sc.acc;
+        int pp = a.pairsPerRow(), bp = a.blocksPerRow();
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + 544L * b;
+            IntVector i0 = IntVector.zero(I), i1 = i0, i2 = i0, i3 = i0;
+            for (int m = 0; m < 8; m++) {
+                ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
+                ShortVector even = q.lanewise(LSHL, 8).lanewise(ASHR, 8), odd = q.lanewise(ASHR, 8);
+                for (int k = 0, p = r * pp + 16 * b + 2 * m; k < n; k++, p += pp) {
+                    // Two products per half: at most 2 · 128 · 127, so each step is widened at once.
+                    IntVector v = even.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
+                            .add(odd.mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                    IntVector sum = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16));
+                    switch (k) {
+                        case 0 -> i0 = i0.add(sum);
+                        case 1 -> i1 = i1.add(sum);
+                        case 2 -> i2 = i2.add(sum);
+                        default -> i3 = i3.add(sum);
+                    }
+                }
+            }
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 512 + lane / 2, LE).convertShape(S2I, I, 0);
+            FloatVector dw = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            for (int k = 0; k < n; k++) {
+                IntVector sumi = switch (k) {
+                    case 0 -> i0;
+                    case 1 -> i1;
+                    case 2 -> i2;
+                    default -> i3;
+                };
+                ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[(r + k) * bp + b]), FloatVector.fromArray(F, acc, k * L))
+                        .intoArray(acc, k * L);
+            }
+        }
+    }
+
+    /**
+     * Q4_0 (tiles of 288: d at 256) or, with {@code five}, Q5_0 (tiles of 352: complemented fifth bits
+     * at 256, d at 320, value {@code nibble − 16·h̄ = q − 16}). Q4_0 sums the unsigned nibbles and
+     * subtracts 8·Σy afterwards.
+     */
+    private static void q4(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc,
+                           long tileBytes, long dAt, boolean five) {
+        int[] pairs = a.pairs, sum = a.sum;
+        float[] d = a.d, acc = sc.acc;
+        int pp = a.pairsPerRow(), bp = a.blocksPerRow();
+        ShortVector mask = ShortVector.broadcast(SW, (short) 0xf), zero = ShortVector.zero(SW);
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + tileBytes * b;
+            IntVector hbar = five ? IntVector.fromMemorySegment(I, w, t + 256 + lane, LE) : IntVector.zero(I);
+            ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+            for (int m = 0; m < 4; m++) {
+                ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
+                ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 4).and(mask);
+                ShortVector n2 = q.lanewise(LSHR, 8).and(mask), n3 = q.lanewise(LSHR, 12);
+                if (five) { // 16 in a half whose fifth-bit complement is set: bit 4m + t of the half
+                    n0 = n0.sub(hbar.lanewise(LSHR, 4 * m).and(0x00010001).lanewise(LSHL, 4).reinterpretAsShorts());
+                    n1 = n1.sub(hbar.lanewise(LSHR, 4 * m + 1).and(0x00010001).lanewise(LSHL, 4).reinterpretAsShorts());
+                    n2 = n2.sub(hbar.lanewise(LSHR, 4 * m + 2).and(0x00010001).lanewise(LSHL, 4).reinterpretAsShorts());
+                    n3 = n3.sub(hbar.lanewise(LSHR, 4 * m + 3).and(0x00010001).lanewise(LSHL, 4).reinterpretAsShorts());
+                }
+                for (int k = 0, p = r * pp + 16 * b + 4 * m; k < n; k++, p += pp) {
+                    ShortVector v = n0.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
+                            .add(n1.mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
+                            .add(n2.mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()))
+                            .add(n3.mul(IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts()));
+                    switch (k) {
+                        case 0 -> s0 = s0.add(v);
+                        case 1 -> s1 = s1.add(v);
+                        case 2 -> s2 = s2.add(v);
+                        default -> s3 = s3.add(v);
+                    }
+                }
+            }
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + dAt + lane / 2, LE).convertShape(S2I, I, 0);
+            FloatVector dw = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            for (int k = 0; k < n; k++) {
+                IntVector v = (switch (k) {
+                    case 0 -> s0;
+                    case 1 -> s1;
+                    case 2 -> s2;
+                    default -> s3;
+                }).reinterpretAsInts();
+                int i = (r + k) * bp + b;
+                IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16));
+                if (!five) {
+                    sumi = sumi.sub(8 * sum[i]); // Σ (q − 8)·y = Σ q·y − 8·Σy
+                }
+                ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[i]), FloatVector.fromArray(F, acc, k * L)).intoArray(acc, k * L);
+            }
+        }
+    }
+
+    /** Q4_1 (tiles of 320: d at 256, m at 288): {@code acc + fma(Σq·y, d·d_x, m·s_x)}. */
+    private static void q4_1(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc) {
+        int[] pairs = a.pairs;
+        float[] d = a.d, sx = a.s, acc = sc.acc;
+        int pp = a.pairsPerRow(), bp = a.blocksPerRow();
+        ShortVector mask = ShortVector.broadcast(SW, (short) 0xf), zero = ShortVector.zero(SW);
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + 320L * b;
+            ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+            for (int m = 0; m < 4; m++) {
+                ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
+                ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 4).and(mask);
+                ShortVector n2 = q.lanewise(LSHR, 8).and(mask), n3 = q.lanewise(LSHR, 12);
+                for (int k = 0, p = r * pp + 16 * b + 4 * m; k < n; k++, p += pp) {
+                    ShortVector v = n0.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
+                            .add(n1.mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
+                            .add(n2.mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()))
+                            .add(n3.mul(IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts()));
+                    switch (k) {
+                        case 0 -> s0 = s0.add(v);
+                        case 1 -> s1 = s1.add(v);
+                        case 2 -> s2 = s2.add(v);
+                        default -> s3 = s3.add(v);
+                    }
+                }
+            }
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 256 + lane / 2, LE).convertShape(S2I, I, 0);
+            FloatVector dw = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            IntVector hm = (IntVector) ShortVector.fromMemorySegment(S, w, t + 288 + lane / 2, LE).convertShape(S2I, I, 0);
+            FloatVector mw = hm.and(0x7fff).lanewise(LSHL, 13).or(hm.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            for (int k = 0; k < n; k++) {
+                IntVector v = (switch (k) {
+                    case 0 -> s0;
+                    case 1 -> s1;
+                    case 2 -> s2;
+                    default -> s3;
+                }).reinterpretAsInts();
+                int i = (r + k) * bp + b;
+                IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16));
+                FloatVector prev = FloatVector.fromArray(F, acc, k * L);
+                prev.add(((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[i]), mw.mul(sx[i]))).intoArray(acc, k * L);
+            }
+        }
+    }
+
+    // ---- 256-value super-blocks --------------------------------------------------------------
+
+    /**
+     * Q4_K (tiles of 2432) or, with {@code five}, Q5_K (tiles of 2944: fifth bits at 2048 + 64j, the
+     * rest 512 further on). Per sub-block j the 16-bit sums are widened, times the sub-block's scale
+     * byte, into 32-bit sums per row ({@link Scratch#isum}); the mins into {@link Scratch#msum}.
+     */
+    private static void kQuant(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc,
+                               boolean five) {
+        int[] pairs = a.pairs, sum = a.sum, isum = sc.isum, msum = sc.msum;
+        float[] d = a.d, acc = sc.acc;
+        int pp = a.pairsPerRow(), bp = a.blocksPerRow(), gp = a.groupsPerRow();
+        long tileBytes = five ? 2944 : 2432, head = five ? 2560 : 2048;
+        ShortVector mask = ShortVector.broadcast(SW, (short) 0xf), zero = ShortVector.zero(SW);
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + tileBytes * b;
+            Arrays.fill(isum, 0, n * L, 0);
+            Arrays.fill(msum, 0, n * L, 0);
+            for (int j = 0; j < 8; j++) {
+                IntVector hbar = five ? IntVector.fromMemorySegment(I, w, t + 2048 + 64L * j + lane, LE) : IntVector.zero(I);
+                ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+                for (int m = 0; m < 4; m++) {
+                    ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 256L * j + 64L * m + lane, LE);
+                    ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 4).and(mask);
+                    ShortVector n2 = q.lanewise(LSHR, 8).and(mask), n3 = q.lanewise(LSHR, 12);
+                    if (five) {
+                        n0 = n0.sub(hbar.lanewise(LSHR, 4 * m).and(0x00010001).lanewise(LSHL, 4).reinterpretAsShorts());
+                        n1 = n1.sub(hbar.lanewise(LSHR, 4 * m + 1).and(0x00010001).lanewise(LSHL, 4).reinterpretAsShorts());
+                        n2 = n2.sub(hbar.lanewise(LSHR, 4 * m + 2).and(0x00010001).lanewise(LSHL, 4).reinterpretAsShorts());
+                        n3 = n3.sub(hbar.lanewise(LSHR, 4 * m + 3).and(0x00010001).lanewise(LSHL, 4).reinterpretAsShorts());
+                    }
+                    for (int k = 0, p = r * pp + 16 * (8 * b + j) + 4 * m; k < n; k++, p += pp) {
+                        ShortVector v = n0.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
+                                .add(n1.mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
+                                .add(n2.mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()))
+                                .add(n3.mul(IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts()));
+                        switch (k) {
+                            case 0 -> s0 = s0.add(v);
+                            case 1 -> s1 = s1.add(v);
+                            case 2 -> s2 = s2.add(v);
+                            default -> s3 = s3.add(v);
+                        }
+                    }
+                }
+                // sc_j is byte j & 3 of the lane in the scale vector j / 4, m_j the same 128 bytes on.
+                long scales = t + head + 64L * (j >> 2) + lane;
+                IntVector scj = IntVector.fromMemorySegment(I, w, scales, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff);
+                IntVector mj = IntVector.fromMemorySegment(I, w, scales + 128, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff);
+                for (int k = 0; k < n; k++) {
+                    IntVector v = (switch (k) {
+                        case 0 -> s0;
+                        case 1 -> s1;
+                        case 2 -> s2;
+                        default -> s3;
+                    }).reinterpretAsInts();
+                    int ysum = sum[(r + k) * gp + 8 * b + j];
+                    IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16));
+                    if (five) {
+                        sumi = sumi.add(16 * ysum); // Σ q·y = Σ (q − 16)·y + 16·Σy
+                    }
+                    IntVector.fromArray(I, isum, k * L).add(sumi.mul(scj)).intoArray(isum, k * L);
+                    IntVector.fromArray(I, msum, k * L).add(mj.mul(ysum)).intoArray(msum, k * L);
+                }
+            }
+            FloatVector dw = FloatVector.fromMemorySegment(F, w, t + head + 256 + lane, LE);
+            FloatVector dmin = FloatVector.fromMemorySegment(F, w, t + head + 320 + lane, LE);
+            for (int k = 0; k < n; k++) {
+                float dx = d[(r + k) * bp + b];
+                FloatVector is = (FloatVector) IntVector.fromArray(I, isum, k * L).convert(I2F, 0);
+                FloatVector ms = (FloatVector) IntVector.fromArray(I, msum, k * L).convert(I2F, 0);
+                FloatVector v = is.fma(dw.mul(dx), FloatVector.fromArray(F, acc, k * L));
+                ms.neg().fma(dmin.mul(dx), v).intoArray(acc, k * L);
+            }
+        }
+    }
+
+    /**
+     * Q6_K from its signed-byte tiles (4416): per 32-value unit the Q8_0 scheme, but each 16-bit half
+     * collects eight products of at most 32 · 127 before it is widened (quant vectors 0-3, then 4-7),
+     * and the low halves (sub-block 2u) and high halves (sub-block 2u + 1) take their own scales.
+     */
+    private static void q6_K(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc) {
+        int[] pairs = a.pairs, isum = sc.isum;
+        float[] d = a.d, acc = sc.acc;
+        int pp = a.pairsPerRow(), bp = a.blocksPerRow();
+        ShortVector zero = ShortVector.zero(SW);
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + 4416L * b;
+            Arrays.fill(isum, 0, n * L, 0);
+            for (int u = 0; u < 8; u++) {
+                IntVector scales = IntVector.fromMemorySegment(I, w, t + 4096 + 64L * (u >> 1) + lane, LE);
+                int byteA = 2 * (u & 1); // signed scale bytes of sub-blocks 2u and 2u + 1
+                IntVector scA = scales.lanewise(LSHL, 24 - 8 * byteA).lanewise(ASHR, 24);
+                IntVector scB = scales.lanewise(LSHL, 16 - 8 * byteA).lanewise(ASHR, 24);
+                for (int h = 0; h < 2; h++) {
+                    ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+                    for (int slot = 8 * h; slot < 8 * h + 8; slot++) {
+                        ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BH, w, t + 512L * u + 32L * slot + lane / 2, LE)
+                                .convertShape(B2S, SW, 0);
+                        for (int k = 0, p = r * pp + 16 * (8 * b + u) + slot; k < n; k++, p += pp) {
+                            ShortVector v = q.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts());
+                            switch (k) {
+                                case 0 -> s0 = s0.add(v);
+                                case 1 -> s1 = s1.add(v);
+                                case 2 -> s2 = s2.add(v);
+                                default -> s3 = s3.add(v);
+                            }
+                        }
+                    }
+                    for (int k = 0; k < n; k++) {
+                        IntVector v = (switch (k) {
+                            case 0 -> s0;
+                            case 1 -> s1;
+                            case 2 -> s2;
+                            default -> s3;
+                        }).reinterpretAsInts();
+                        IntVector lo = v.lanewise(LSHL, 16).lanewise(ASHR, 16), hi = v.lanewise(ASHR, 16);
+                        IntVector.fromArray(I, isum, k * L).add(lo.mul(scA)).add(hi.mul(scB)).intoArray(isum, k * L);
+                    }
+                }
+            }
+            FloatVector dw = FloatVector.fromMemorySegment(F, w, t + 4352 + lane, LE);
+            for (int k = 0; k < n; k++) {
+                FloatVector is = (FloatVector) IntVector.fromArray(I, isum, k * L).convert(I2F, 0);
+                is.fma(dw.mul(d[(r + k) * bp + b]), FloatVector.fromArray(F, acc, k * L)).intoArray(acc, k * L);
+            }
+        }
+    }
+}

@@ -1,0 +1,291 @@
+package dev.skipllama.tensor.cpu;
+
+import static dev.skipllama.tensor.cpu.Simd.BH;
+import static dev.skipllama.tensor.cpu.Simd.F;
+import static dev.skipllama.tensor.cpu.Simd.I;
+import static dev.skipllama.tensor.cpu.Simd.S;
+import static dev.skipllama.tensor.cpu.Simd.SW;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2S;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
+import dev.skipllama.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
+/**
+ * One activation row against one slice of a 16-row group of {@link Packing}'s tiles: token
+ * generation, the case that streams every weight once per token and so must keep up with memory.
+ * The arithmetic and its order per row are {@link TileGemm}'s (see there for how a lane sums a
+ * block and why the code is written out rather than split into helpers); this is the same with the
+ * per-row bookkeeping of a batch left out, which costs a single row up to half its speed.
+ */
+final class TileGemv {
+    private TileGemv() {
+    }
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /**
+     * Slice of a group ({@code lane}: byte offset of the slice's lanes in a 64-byte quant vector) times
+     * activation row {@code r} of {@code a}, stored as L floats at {@code at} of {@code out}.
+     *
+     * @param g0 byte offset of the group's first tile
+     * @param nb blocks per row (of 32, or of 256 for the K-quants)
+     */
+    static void dot(DType t, MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, MemorySegment out, long at) {
+        switch (t) {
+            case Q8_0 -> q8_0(w, g0, nb, lane, a, r, out, at);
+            case Q4_0 -> q4_0(w, g0, nb, lane, a, r, out, at);
+            case Q4_1 -> q4_1(w, g0, nb, lane, a, r, out, at);
+            case Q5_0 -> q5_0(w, g0, nb, lane, a, r, out, at);
+            case Q4_K -> q4_K(w, g0, nb, lane, a, r, out, at);
+            case Q5_K -> q5_K(w, g0, nb, lane, a, r, out, at);
+            case Q6_K -> q6_K(w, g0, nb, lane, a, r, out, at);
+            case F32, F16, BF16 -> throw new IllegalArgumentException(t + " has no packed kernel");
+        }
+    }
+
+    private static void q8_0(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, MemorySegment out, long at) {
+        int[] pairs = a.pairs;
+        float[] d = a.d;
+        int p0 = r * a.pairsPerRow(), b0 = r * a.blocksPerRow();
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + 544L * b;
+            int p = p0 + 16 * b;
+            IntVector sumi = IntVector.zero(I);
+            for (int m = 0; m < 8; m++) {
+                ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
+                ShortVector even = q.lanewise(LSHL, 8).lanewise(ASHR, 8), odd = q.lanewise(ASHR, 8);
+                IntVector v = even.mul(IntVector.broadcast(I, pairs[p + 2 * m]).reinterpretAsShorts())
+                        .add(odd.mul(IntVector.broadcast(I, pairs[p + 2 * m + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                sumi = sumi.add(v.lanewise(LSHL, 16).lanewise(ASHR, 16)).add(v.lanewise(ASHR, 16));
+            }
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 512 + lane / 2, LE).convertShape(S2I, I, 0);
+            FloatVector dw = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[b0 + b]), acc);
+        }
+        acc.intoMemorySegment(out, at, LE);
+    }
+
+    private static void q4_0(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, MemorySegment out, long at) {
+        int[] pairs = a.pairs, sum = a.sum;
+        float[] d = a.d;
+        int p0 = r * a.pairsPerRow(), b0 = r * a.blocksPerRow();
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + 288L * b;
+            ShortVector s = ShortVector.zero(SW);
+            for (int m = 0; m < 4; m++) {
+                ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
+                int p = p0 + 16 * b + 4 * m;
+                s = s.add(q.and((short) 0xf).mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 4).and((short) 0xf).mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 8).and((short) 0xf).mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 12).mul(IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts()));
+            }
+            IntVector v = s.reinterpretAsInts();
+            IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).sub(8 * sum[b0 + b]); // Σ (q − 8)·y
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 256 + lane / 2, LE).convertShape(S2I, I, 0);
+            FloatVector dw = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[b0 + b]), acc);
+        }
+        acc.intoMemorySegment(out, at, LE);
+    }
+
+    private static void q4_1(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, MemorySegment out, long at) {
+        int[] pairs = a.pairs;
+        float[] d = a.d, sx = a.s;
+        int p0 = r * a.pairsPerRow(), b0 = r * a.blocksPerRow();
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + 320L * b;
+            ShortVector s = ShortVector.zero(SW);
+            for (int m = 0; m < 4; m++) {
+                ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
+                int p = p0 + 16 * b + 4 * m;
+                s = s.add(q.and((short) 0xf).mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 4).and((short) 0xf).mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 8).and((short) 0xf).mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 12).mul(IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts()));
+            }
+            IntVector v = s.reinterpretAsInts();
+            IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16));
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 256 + lane / 2, LE).convertShape(S2I, I, 0);
+            FloatVector dw = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            IntVector hm = (IntVector) ShortVector.fromMemorySegment(S, w, t + 288 + lane / 2, LE).convertShape(S2I, I, 0);
+            FloatVector mw = hm.and(0x7fff).lanewise(LSHL, 13).or(hm.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            acc = acc.add(((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[b0 + b]), mw.mul(sx[b0 + b])));
+        }
+        acc.intoMemorySegment(out, at, LE);
+    }
+
+    private static void q5_0(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, MemorySegment out, long at) {
+        int[] pairs = a.pairs;
+        float[] d = a.d;
+        int p0 = r * a.pairsPerRow(), b0 = r * a.blocksPerRow();
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + 352L * b;
+            IntVector hbar = IntVector.fromMemorySegment(I, w, t + 256 + lane, LE);
+            ShortVector s = ShortVector.zero(SW);
+            ShortVector hb = hbar.reinterpretAsShorts(); // h̄ of slot 4m + k at bit 4m + k of each half
+            for (int m = 0; m < 4; m++, hb = hb.lanewise(LSHR, 4)) {
+                ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
+                int p = p0 + 16 * b + 4 * m;
+                // nibble − 16·h̄ = q − 16, with h̄ of slot k moved from bit k to bit 4
+                s = s.add(q.and((short) 0xf).sub(hb.lanewise(LSHL, 4).and((short) 0x10))
+                                .mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 4).and((short) 0xf).sub(hb.lanewise(LSHL, 3).and((short) 0x10))
+                                .mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 8).and((short) 0xf).sub(hb.lanewise(LSHL, 2).and((short) 0x10))
+                                .mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 12).sub(hb.lanewise(LSHL, 1).and((short) 0x10))
+                                .mul(IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts()));
+            }
+            IntVector v = s.reinterpretAsInts();
+            IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16));
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 320 + lane / 2, LE).convertShape(S2I, I, 0);
+            FloatVector dw = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[b0 + b]), acc);
+        }
+        acc.intoMemorySegment(out, at, LE);
+    }
+
+    private static void q4_K(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, MemorySegment out, long at) {
+        int[] pairs = a.pairs, sum = a.sum;
+        float[] d = a.d;
+        int p0 = r * a.pairsPerRow(), b0 = r * a.blocksPerRow(), s0 = r * a.groupsPerRow();
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + 2432L * b;
+            IntVector isum = IntVector.zero(I), msum = IntVector.zero(I);
+            for (int j = 0; j < 8; j++) {
+                int p = p0 + 16 * (8 * b + j);
+                ShortVector s = ShortVector.zero(SW);
+                for (int m = 0; m < 4; m++) {
+                    ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 256L * j + 64L * m + lane, LE);
+                    int pm = p + 4 * m;
+                    s = s.add(q.and((short) 0xf).mul(IntVector.broadcast(I, pairs[pm]).reinterpretAsShorts()))
+                            .add(q.lanewise(LSHR, 4).and((short) 0xf).mul(IntVector.broadcast(I, pairs[pm + 1]).reinterpretAsShorts()))
+                            .add(q.lanewise(LSHR, 8).and((short) 0xf).mul(IntVector.broadcast(I, pairs[pm + 2]).reinterpretAsShorts()))
+                            .add(q.lanewise(LSHR, 12).mul(IntVector.broadcast(I, pairs[pm + 3]).reinterpretAsShorts()));
+                }
+                long scales = t + 2048 + 64L * (j >> 2) + lane; // sc_j: byte j & 3 of the lane; m_j 128 bytes on
+                IntVector v = s.reinterpretAsInts();
+                IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16));
+                isum = isum.add(sumi.mul(IntVector.fromMemorySegment(I, w, scales, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff)));
+                msum = msum.add(IntVector.fromMemorySegment(I, w, scales + 128, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff)
+                        .mul(sum[s0 + 8 * b + j]));
+            }
+            float dx = d[b0 + b];
+            acc = ((FloatVector) isum.convert(I2F, 0)).fma(FloatVector.fromMemorySegment(F, w, t + 2304 + lane, LE).mul(dx), acc);
+            acc = ((FloatVector) msum.convert(I2F, 0)).neg().fma(FloatVector.fromMemorySegment(F, w, t + 2368 + lane, LE).mul(dx), acc);
+        }
+        acc.intoMemorySegment(out, at, LE);
+    }
+
+    private static void q5_K(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, MemorySegment out, long at) {
+        int[] pairs = a.pairs, sum = a.sum;
+        float[] d = a.d;
+        int p0 = r * a.pairsPerRow(), b0 = r * a.blocksPerRow(), s0 = r * a.groupsPerRow();
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + 2944L * b;
+            IntVector isum = IntVector.zero(I), msum = IntVector.zero(I);
+            for (int j = 0; j < 8; j++) {
+                int p = p0 + 16 * (8 * b + j), ysum = sum[s0 + 8 * b + j];
+                ShortVector hb = ShortVector.fromMemorySegment(SW, w, t + 2048 + 64L * j + lane, LE);
+                ShortVector s = ShortVector.zero(SW);
+                for (int m = 0; m < 4; m++, hb = hb.lanewise(LSHR, 4)) {
+                    ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 256L * j + 64L * m + lane, LE);
+                    int pm = p + 4 * m;
+                    s = s.add(q.and((short) 0xf).sub(hb.lanewise(LSHL, 4).and((short) 0x10))
+                                    .mul(IntVector.broadcast(I, pairs[pm]).reinterpretAsShorts()))
+                            .add(q.lanewise(LSHR, 4).and((short) 0xf).sub(hb.lanewise(LSHL, 3).and((short) 0x10))
+                                    .mul(IntVector.broadcast(I, pairs[pm + 1]).reinterpretAsShorts()))
+                            .add(q.lanewise(LSHR, 8).and((short) 0xf).sub(hb.lanewise(LSHL, 2).and((short) 0x10))
+                                    .mul(IntVector.broadcast(I, pairs[pm + 2]).reinterpretAsShorts()))
+                            .add(q.lanewise(LSHR, 12).sub(hb.lanewise(LSHL, 1).and((short) 0x10))
+                                    .mul(IntVector.broadcast(I, pairs[pm + 3]).reinterpretAsShorts()));
+                }
+                long scales = t + 2560 + 64L * (j >> 2) + lane;
+                IntVector v = s.reinterpretAsInts();
+                IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).add(16 * ysum); // + 16·Σy
+                isum = isum.add(sumi.mul(IntVector.fromMemorySegment(I, w, scales, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff)));
+                msum = msum.add(IntVector.fromMemorySegment(I, w, scales + 128, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff).mul(ysum));
+            }
+            float dx = d[b0 + b];
+            acc = ((FloatVector) isum.convert(I2F, 0)).fma(FloatVector.fromMemorySegment(F, w, t + 2816 + lane, LE).mul(dx), acc);
+            acc = ((FloatVector) msum.convert(I2F, 0)).neg().fma(FloatVector.fromMemorySegment(F, w, t + 2880 + lane, LE).mul(dx), acc);
+        }
+        acc.intoMemorySegment(out, at, LE);
+    }
+
+    private static void q6_K(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, MemorySegment out, long at) {
+        int[] pairs = a.pairs;
+        float[] d = a.d;
+        int p0 = r * a.pairsPerRow(), b0 = r * a.blocksPerRow();
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + 4416L * b;
+            IntVector isum = IntVector.zero(I);
+            for (int u = 0; u < 8; u++) {
+                int p = p0 + 16 * (8 * b + u);
+                IntVector scales = IntVector.fromMemorySegment(I, w, t + 4096 + 64L * (u >> 1) + lane, LE);
+                int byteA = 2 * (u & 1); // signed scale bytes of sub-blocks 2u and 2u + 1
+                IntVector scA = scales.lanewise(LSHL, 24 - 8 * byteA).lanewise(ASHR, 24);
+                IntVector scB = scales.lanewise(LSHL, 16 - 8 * byteA).lanewise(ASHR, 24);
+                // Slots 0-7, then 8-15 (eight products per half each), written out: as loops C2 keeps them
+                // loops. A byte-to-short conversion per slot sign-extends; shifts would cost three.
+                long q0 = t + 512L * u + lane / 2;
+                ShortVector s = ((ShortVector) ByteVector.fromMemorySegment(BH, w, q0, LE).convertShape(B2S, SW, 0))
+                        .mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
+                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 32, LE).convertShape(B2S, SW, 0))
+                                .mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
+                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 64, LE).convertShape(B2S, SW, 0))
+                                .mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()))
+                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 96, LE).convertShape(B2S, SW, 0))
+                                .mul(IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts()))
+                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 128, LE).convertShape(B2S, SW, 0))
+                                .mul(IntVector.broadcast(I, pairs[p + 4]).reinterpretAsShorts()))
+                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 160, LE).convertShape(B2S, SW, 0))
+                                .mul(IntVector.broadcast(I, pairs[p + 5]).reinterpretAsShorts()))
+                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 192, LE).convertShape(B2S, SW, 0))
+                                .mul(IntVector.broadcast(I, pairs[p + 6]).reinterpretAsShorts()))
+                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 224, LE).convertShape(B2S, SW, 0))
+                                .mul(IntVector.broadcast(I, pairs[p + 7]).reinterpretAsShorts()));
+                ShortVector s2 = ((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 256, LE).convertShape(B2S, SW, 0))
+                        .mul(IntVector.broadcast(I, pairs[p + 8]).reinterpretAsShorts())
+                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 288, LE).convertShape(B2S, SW, 0))
+                                .mul(IntVector.broadcast(I, pairs[p + 9]).reinterpretAsShorts()))
+                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 320, LE).convertShape(B2S, SW, 0))
+                                .mul(IntVector.broadcast(I, pairs[p + 10]).reinterpretAsShorts()))
+                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 352, LE).convertShape(B2S, SW, 0))
+                                .mul(IntVector.broadcast(I, pairs[p + 11]).reinterpretAsShorts()))
+                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 384, LE).convertShape(B2S, SW, 0))
+                                .mul(IntVector.broadcast(I, pairs[p + 12]).reinterpretAsShorts()))
+                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 416, LE).convertShape(B2S, SW, 0))
+                                .mul(IntVector.broadcast(I, pairs[p + 13]).reinterpretAsShorts()))
+                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 448, LE).convertShape(B2S, SW, 0))
+                                .mul(IntVector.broadcast(I, pairs[p + 14]).reinterpretAsShorts()))
+                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 480, LE).convertShape(B2S, SW, 0))
+                                .mul(IntVector.broadcast(I, pairs[p + 15]).reinterpretAsShorts()));
+                IntVector v = s.reinterpretAsInts(), v2 = s2.reinterpretAsInts();
+                IntVector lo = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v2.lanewise(LSHL, 16).lanewise(ASHR, 16));
+                IntVector hi = v.lanewise(ASHR, 16).add(v2.lanewise(ASHR, 16));
+                isum = isum.add(lo.mul(scA)).add(hi.mul(scB));
+            }
+            acc = ((FloatVector) isum.convert(I2F, 0)).fma(FloatVector.fromMemorySegment(F, w, t + 4352 + lane, LE).mul(d[b0 + b]), acc);
+        }
+        acc.intoMemorySegment(out, at, LE);
+    }
+}
