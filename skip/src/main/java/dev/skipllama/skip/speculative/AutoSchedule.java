@@ -23,13 +23,17 @@ import java.util.Locale;
  *       <em>optimistic</em> estimate (s + 1)/(s + f + 1) promises the most (at least a 5% speed-up),
  *       within a budget of 1% of the decoding time (plus a quarter of a token at the start), and
  *       once every 64 full steps whatever they promise.</li>
- *   <li><b>Choice</b>: every step, the best (E, d) among layers with at least two observations by
- *       predicted time per token; a round when it beats full decoding by 2%, else a full step. A
+ *   <li><b>Choice</b>: every step, a round when the best (E, d) among layers with at least two
+ *       observations, by predicted time per token, beats full decoding by 2%, else a full step. The
+ *       round's layer is the one whose <em>upper confidence bound</em> on the acceptance promises the
+ *       most (a bandit: a layer seen once or twice gets a few rounds before it is judged), its draft
+ *       length the best for that layer's estimate. A
  *       guard against the model's errors (noise, costs it does not see): a layer whose recent rounds
  *       have <em>really</em> cost more per token than full steps is not chosen until a probe of it
- *       refreshes the evidence. Every 16th round goes to the other layer whose optimistic estimate
- *       is best, if it beats the chosen one, and the evidence about layers not in use fades (2% per
- *       round), so a layer dismissed on an unlucky streak is tried again.</li>
+ *       refreshes the evidence. The evidence about layers not in use fades (2% per round), so a
+ *       layer dismissed on an unlucky streak is tried again. Every 4th round tries a
+ *       draft length next to the chosen one whose verification pass has not been timed (ρ need not
+ *       be linear: a kernel for four rows can make four cheaper than three).</li>
  * </ul>
  * On a model whose drafts are never accepted this costs a few probes (each candidate fails twice and
  * is then probed rarely): within a few percent of full decoding. Output is never affected: every
@@ -46,8 +50,7 @@ final class AutoSchedule implements Schedule {
     private static final int MIN_OBSERVATIONS = 2;
     private static final double REALIZED_TOKENS = 6; // tokens of recent rounds before their realized speed counts
     private static final double REALIZED_DECAY = 0.85;
-    private static final int EXPLORE = 16;            // rounds between rounds at the most promising other layer
-    private static final double FORGET = 0.98;        // per round, for the evidence about layers not in use
+    private static final double FORGET = 0.995;       // per round, for the evidence about layers not in use
 
     private final int layers;
     private final int maxDraft;
@@ -108,57 +111,54 @@ final class AutoSchedule implements Schedule {
         }
         CostModel costs = costs();
         double fullTime = costs.fullCost() + fullOverheadSec / layerSec;
+        int cap = Math.min(maxDraft, room);
+        // Whether to speculate at all: on the estimates themselves, so that only evidence starts rounds.
         double bestTime = Double.POSITIVE_INFINITY;
-        int bestExit = 0, bestDrafts = 0;
         for (int i = 0; i < exits.length; i++) {
-            if (successes[i] + failures[i] < MIN_OBSERVATIONS || Double.isNaN(draftHeadSec)) {
-                continue;
-            }
-            if (roundTokens[i] >= REALIZED_TOKENS && !(roundSec[i] / roundTokens[i] < fullSecPerToken * (1 - MARGIN))) {
-                continue; // whatever the model predicts, rounds at this layer have not been paying
-            }
-            double a = estimate(i);
-            int d = bestDrafts(costs, a, exits[i], Math.min(maxDraft, room));
-            double t = perToken(costs, a, exits[i], d);
-            if (t < bestTime) {
-                bestTime = t;
-                bestExit = exits[i];
-                bestDrafts = d;
+            if (eligible(i, MIN_OBSERVATIONS)) {
+                double a = estimate(i);
+                bestTime = Math.min(bestTime, perToken(costs, a, exits[i], bestDrafts(costs, a, exits[i], cap)));
             }
         }
-        if (bestExit > 0 && bestTime < fullTime * (1 - MARGIN)) {
-            if (++roundsSinceExplore >= EXPLORE) { // now and then a round where the optimistic estimate is best
-                roundsSinceExplore = 0;
-                int other = mostPromising(costs, room, bestTime, bestExit);
-                if (other > 0) {
-                    int i = indexOf(other);
-                    roundSec[i] *= 0.5;
-                    roundTokens[i] *= 0.5;
-                    double a = (successes[i] + 1) / (successes[i] + failures[i] + 1);
-                    return Plan.round(other, bestDrafts(costs, a, other, Math.min(maxDraft, room)));
+        if (!(bestTime < fullTime * (1 - MARGIN))) {
+            return Plan.full(probeChoice(room, false));
+        }
+        // Where: the layer whose upper confidence bound promises the most (a layer seen once or twice, or
+        // whose evidence has faded, gets a few rounds before it is judged); how far: the best draft length
+        // for its estimate.
+        double bestBound = Double.POSITIVE_INFINITY;
+        int exit = 0;
+        for (int i = 0; i < exits.length; i++) {
+            if (eligible(i, 0)) {
+                double n = successes[i] + failures[i], a = estimate(i);
+                double upper = Math.min(1, a + Math.sqrt(a * (1 - a) / (n + 1)) + 1 / (n + 1));
+                double t = perToken(costs, upper, exits[i], bestDrafts(costs, upper, exits[i], cap));
+                if (t < bestBound) {
+                    bestBound = t;
+                    exit = exits[i];
                 }
             }
-            return Plan.round(bestExit, bestDrafts);
         }
-        return Plan.full(probeChoice(room, false));
+        int i = indexOf(exit);
+        int d = bestDrafts(costs, estimate(i), exit, cap);
+        if (++roundsSinceExplore % 4 == 0) { // now and then a draft length next to it whose pass is not timed yet
+            if (d + 1 <= cap && Double.isNaN(rho[d + 2])) {
+                return Plan.round(exit, d + 1);
+            }
+            if (d >= 2 && Double.isNaN(rho[d])) {
+                return Plan.round(exit, d - 1);
+            }
+        }
+        return Plan.round(exit, d);
     }
 
-    /** Another layer whose optimistic estimate beats {@code bestTime}, the best such, or 0. */
-    private int mostPromising(CostModel costs, int room, double bestTime, int bestExit) {
-        int best = 0;
-        double t = bestTime;
-        for (int i = 0; i < exits.length; i++) {
-            if (exits[i] == bestExit) {
-                continue;
-            }
-            double optimistic = (successes[i] + 1) / (successes[i] + failures[i] + 1);
-            double ti = perToken(costs, optimistic, exits[i], bestDrafts(costs, optimistic, exits[i], Math.min(maxDraft, room)));
-            if (ti < t) {
-                t = ti;
-                best = exits[i];
-            }
+    /** Whether layer i may get rounds: enough observations, and its recent rounds (if any) paid. */
+    private boolean eligible(int i, double observations) {
+        if (successes[i] + failures[i] < observations || Double.isNaN(draftHeadSec)) {
+            return false;
         }
-        return best;
+        // whatever the model predicts, rounds at this layer that have not been paying are not repeated
+        return roundTokens[i] < REALIZED_TOKENS || roundSec[i] / roundTokens[i] < fullSecPerToken * (1 - MARGIN);
     }
 
     /** The exit layer worth probing on this full step, or 0. */
@@ -230,6 +230,8 @@ final class AutoSchedule implements Schedule {
             if (j != i) { // what is known about layers not in use fades, so that they are tried again some day
                 successes[j] *= FORGET;
                 failures[j] *= FORGET;
+                roundSec[j] *= FORGET;
+                roundTokens[j] *= FORGET;
             }
         }
         roundSec[i] = roundSec[i] * REALIZED_DECAY + t.total / 1e9;

@@ -63,7 +63,7 @@ class AutoScheduleTest {
         for (int e = 1; e < 16; e++) {
             acceptance[e] = e >= 4 ? 0.85 + 0.01 * (e - 4) : 0.3;
         }
-        for (long seed = 1; seed <= 5; seed++) {
+        for (long seed = 1; seed <= 10; seed++) {
             AutoSchedule s = new AutoSchedule(16, 8, 32064, 128256);
             int[] counts = new int[3];
             double perToken = simulate(s, acceptance, 2000, seed, counts);
