@@ -42,6 +42,16 @@ public interface Backend extends AutoCloseable {
         return hostWeight;
     }
 
+    /**
+     * {@link #upload} for a weight that only {@link #matmul} will read (a linear layer's matrix, the LM
+     * head): a backend may arrange it for its matmul kernels alone. The CPU backend packs F32 matrices
+     * into row-interleaved tiles here, which {@code upload} does not do since any op may read an F32
+     * tensor. The caller closes the result when it is not the same object as {@code hostWeight}.
+     */
+    default Tensor uploadForMatmul(Tensor hostWeight) {
+        return upload(hostWeight);
+    }
+
     /** Copies {@code src} (this backend's) into the host tensor {@code hostDst} of the same dtype and size. */
     default void toHost(Tensor src, Tensor hostDst) {
         copyBytes("toHost", src, hostDst);

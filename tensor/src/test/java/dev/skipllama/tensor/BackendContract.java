@@ -76,6 +76,15 @@ public abstract class BackendContract {
             return t;
         }
 
+        /** The backend's copy of a matmul weight ({@link Backend#uploadForMatmul}: the CPU packs F32 matrices too). */
+        public Tensor weight(Tensor host) {
+            Tensor t = backend().uploadForMatmul(host);
+            if (t != host) {
+                owned.add(t);
+            }
+            return t;
+        }
+
         public Tensor out(DType dtype, int... shape) {
             Tensor t = backend().allocate(dtype, shape);
             owned.add(t);
@@ -128,7 +137,7 @@ public abstract class BackendContract {
              Tensor b = Tensor.allocate(DType.F32, rows, nOut);
              On on = new On()) {
             Tensor a = on.out(DType.F32, rows, nOut);
-            backend().matmul(on.in(w), on.in(x), a);
+            backend().matmul(on.weight(w), on.in(x), a);
             ref.matmul(w, x, b);
             float[] got = on.get(a);
             float[] wf = Dequantize.toFloats(w), xf = x.toFloatArray();
@@ -172,7 +181,7 @@ public abstract class BackendContract {
         try (Tensor w = TestData.tensor(rnd, dtype, Values.NORMAL, nOut, nIn);
              Tensor x = TestData.tensor(rnd, DType.F32, Values.NORMAL, rows, nIn);
              On on = new On()) {
-            Tensor wd = on.in(w), xd = on.in(x), all = on.out(DType.F32, rows, nOut), one = on.out(DType.F32, 1, nOut);
+            Tensor wd = on.weight(w), xd = on.in(x), all = on.out(DType.F32, rows, nOut), one = on.out(DType.F32, 1, nOut);
             backend().matmul(wd, xd, all);
             float[] batch = on.get(all);
             for (int r = 0; r < rows; r++) {

@@ -61,6 +61,8 @@ public final class CpuBackend implements Backend {
     /** Per-worker room for the 16 outputs of a row group that runs past the end of the matrix. */
     private final MemorySegment[] groupOut;
     private final ReentrantLock opLock = new ReentrantLock();
+    /** The activations of the packed matmul in progress (under {@link #opLock}); F32 tiles read them as they are. */
+    private Tensor current;
     /** Per-worker accumulators of the packed kernels. */
     private final TileGemm.Scratch[] scratch;
 
@@ -108,9 +110,23 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor upload(Tensor hostWeight) {
         Checks.on(Location.HOST, "upload", hostWeight);
+        if (hostWeight.isPacked() || hostWeight.rank() != 2 || !hostWeight.dtype().isQuantized()) {
+            return hostWeight;
+        }
+        return pack(hostWeight);
+    }
+
+    /** As {@link #upload}, and F32 matrices are packed too: only matmul reads them, from tiles. */
+    @Override
+    public Tensor uploadForMatmul(Tensor hostWeight) {
+        Checks.on(Location.HOST, "upload", hostWeight);
         if (hostWeight.isPacked() || hostWeight.rank() != 2 || !Packing.packs(hostWeight.dtype())) {
             return hostWeight;
         }
+        return pack(hostWeight);
+    }
+
+    private Tensor pack(Tensor hostWeight) {
         String bad = Packing.firstNonFiniteScale(hostWeight);
         if (bad != null) {
             throw new IllegalArgumentException("the " + hostWeight.dtype() + " weight " + hostWeight
@@ -140,13 +156,26 @@ public final class CpuBackend implements Backend {
     public void matmul(Tensor w, Tensor x, Tensor out) {
         Checks.on(Location.HOST, "matmul", w, x, out);
         Checks.matmul(w, x, out);
+        if (w.isPacked() && w.dtype() == DType.F32) {
+            opLock.lock();
+            try {
+                current = x;
+                packedMatmul(List.of(w), List.of(out), x.rowCount());
+            } finally {
+                current = null;
+                opLock.unlock();
+            }
+            return;
+        }
         if (w.dtype().isQuantized()) {
             if (w.isPacked()) {
                 opLock.lock();
                 try {
                     quantizeActivations(w.dtype(), x);
+                    current = x;
                     packedMatmul(List.of(w), List.of(out), x.rowCount());
                 } finally {
+                    current = null;
                     opLock.unlock();
                 }
             } else {
@@ -289,9 +318,13 @@ public final class CpuBackend implements Backend {
         }
         opLock.lock();
         try {
-            quantizeActivations(ws.get(0).dtype(), x);
+            if (ws.get(0).dtype().isQuantized()) {
+                quantizeActivations(ws.get(0).dtype(), x);
+            }
+            current = x;
             packedMatmul(ws, outs, x.rowCount());
         } finally {
+            current = null;
             opLock.unlock();
         }
     }
@@ -327,9 +360,26 @@ public final class CpuBackend implements Backend {
                 while (g >= groupStart[i + 1]) {
                     i++;
                 }
-                group(ws.get(i), outs.get(i), g - groupStart[i], rows, worker);
+                Tensor w = ws.get(i);
+                int local = g - groupStart[i];
+                if (rows == 1 && w.dtype() == DType.F32 && g + 4 <= end && (local + 4) * Packing.G <= w.dim(0)) {
+                    f32Groups(w, outs.get(i), local); // four whole groups of one matrix at once
+                    g += 3;
+                } else {
+                    group(w, outs.get(i), local, rows, worker);
+                }
             }
         });
+    }
+
+    /** Groups g..g+3 of an F32 matrix against the single activation row, slice by slice. */
+    private void f32Groups(Tensor w, Tensor out, int g) {
+        int nIn = w.dim(1);
+        long gBytes = 64L * nIn;
+        MemorySegment ws = w.packedSegment(), xs = current.segment(), os = out.segment();
+        for (int slice = 0; slice < Packing.G / L; slice++) {
+            TileGemv.f32x4(ws, g * gBytes, gBytes, nIn, 4 * L * slice, xs, 0, os, 4L * g * Packing.G + 4L * L * slice);
+        }
     }
 
     /** Rows of group g of w against every activation row, four rows at a time, slice by slice. */
@@ -338,6 +388,8 @@ public final class CpuBackend implements Backend {
         int nOut = w.dim(0), nb = w.dim(1) / t.blockSize();
         long g0 = Packing.tile(t, nb, g, 0);
         MemorySegment ws = w.packedSegment(), os = out.segment(), tmp = groupOut[worker];
+        MemorySegment xs = current.segment();
+        long xRow = 4L * w.dim(1);
         TileGemm.Scratch sc = scratch[worker];
         int valid = Math.min(Packing.G, nOut - g * Packing.G);
         for (int r = 0; r < rows; r += TileGemm.ROWS) {
@@ -346,10 +398,17 @@ public final class CpuBackend implements Backend {
             for (int slice = 0; slice < Packing.G / L; slice++) {
                 MemorySegment dst = valid == Packing.G ? os : tmp; // a group past the end of the matrix: through the worker's room
                 long at = valid == Packing.G ? base + 4L * L * slice : 4L * L * slice;
-                if (n == 1) {
+                long stride = valid == Packing.G ? 4L * nOut : 4L * Packing.G;
+                if (t == DType.F32) {
+                    if (n == 1) {
+                        TileGemv.f32(ws, g0, nb, 4 * L * slice, xs, r * xRow, dst, at);
+                    } else {
+                        TileGemm.f32(ws, g0, nb, 4 * L * slice, xs, r * xRow, xRow, n, dst, at, stride);
+                    }
+                } else if (n == 1) {
                     TileGemv.dot(t, ws, g0, nb, 4 * L * slice, acts, r, dst, at);
                 } else {
-                    TileGemm.dot(t, ws, g0, nb, 4 * L * slice, acts, r, n, dst, at, valid == Packing.G ? 4L * nOut : 4L * Packing.G, sc);
+                    TileGemm.dot(t, ws, g0, nb, 4 * L * slice, acts, r, n, dst, at, stride, sc);
                 }
             }
             if (valid < Packing.G) {

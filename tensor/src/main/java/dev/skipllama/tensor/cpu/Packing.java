@@ -30,6 +30,9 @@ import java.lang.foreign.ValueLayout;
  *
  * <p><b>Tiles</b> (byte offsets; "16 × f16" is one half per row, row j at 2j):
  * <ul>
+ *   <li>F32 (64): value k of the 16 rows, row j at 4j — a group is the transposed 16-row strip, so a
+ *       row's sum runs down a lane with no horizontal sum at the end (which, for the small matrices of
+ *       small models, cost as much as the products).</li>
  *   <li>Q8_0 (544): 8 quant vectors, d: 16 × f16 at 512.</li>
  *   <li>Q4_0 (288): 4 quant vectors, d at 256.</li>
  *   <li>Q4_1 (320): 4 quant vectors, d at 256, m at 288.</li>
@@ -61,7 +64,7 @@ final class Packing {
     }
 
     static boolean packs(DType t) {
-        return t.isQuantized();
+        return t.isQuantized() || t == DType.F32;
     }
 
     /** Bytes of one tile: 16 blocks. */
@@ -70,8 +73,8 @@ final class Packing {
             case Q4_K -> 2432;
             case Q5_K -> 2944;
             case Q6_K -> 4416;
-            case Q8_0, Q4_0, Q4_1, Q5_0 -> (long) G * t.blockBytes();
-            case F32, F16, BF16 -> throw new IllegalArgumentException(t + " is not packed");
+            case F32, Q8_0, Q4_0, Q4_1, Q5_0 -> (long) G * t.blockBytes();
+            case F16, BF16 -> throw new IllegalArgumentException(t + " is not packed");
         };
     }
 
@@ -93,6 +96,17 @@ final class Packing {
             MemorySegment dst = arena.allocate(Math.max(1, groups(rows) * (long) nb * tileBytes(t)), 64);
             MemorySegment src = w.segment();
             long rowBytes = w.rowBytes();
+            if (t == DType.F32) { // a transposition of 16-row strips, value by value
+                pool.run(groups(rows), (g, worker) -> {
+                    for (int j = 0; j < G && g * G + j < rows; j++) {
+                        long from = (g * G + j) * rowBytes, to = (long) g * cols * 64 + 4L * j;
+                        for (int k = 0; k < cols; k++) {
+                            dst.set(F32, to + 64L * k, src.get(F32, from + 4L * k));
+                        }
+                    }
+                });
+                return Tensor.packed(NAME, dst, t, arena, rows, cols);
+            }
             // Groups are independent; the pool's chunks write disjoint tiles.
             pool.run(groups(rows), (g, worker) -> {
                 byte[] blk = new byte[t.blockBytes()];
@@ -117,6 +131,12 @@ final class Packing {
         DType t = packed.dtype();
         int nb = packed.dim(1) / t.blockSize();
         MemorySegment src = packed.packedSegment();
+        if (t == DType.F32) {
+            for (int k = 0; k < nb; k++) {
+                out.set(F32, at + 4L * k, src.get(F32, (long) (r / G) * nb * 64 + 64L * k + 4L * (r % G)));
+            }
+            return;
+        }
         byte[] blk = new byte[t.blockBytes()];
         int[] v = new int[256];
         for (int b = 0; b < nb; b++) {
@@ -196,7 +216,7 @@ final class Packing {
                     }
                 }
             }
-            case F32, F16, BF16 -> throw new IllegalArgumentException(t + " is not packed");
+            case F32, F16, BF16 -> throw new IllegalArgumentException(t + " is not packed block by block");
         }
     }
 
@@ -276,7 +296,7 @@ final class Packing {
                     }
                 }
             }
-            case F32, F16, BF16 -> throw new IllegalArgumentException(t + " is not packed");
+            case F32, F16, BF16 -> throw new IllegalArgumentException(t + " is not packed block by block");
         }
     }
 
@@ -354,6 +374,9 @@ final class Packing {
     /** Whether every F16 scale of a row-major quantized weight is finite (the kernels' fast F16 decode needs it). */
     static String firstNonFiniteScale(Tensor w) {
         DType t = w.dtype();
+        if (!t.isQuantized()) {
+            return null;
+        }
         int[] scaleOffsets = switch (t) {
             case Q8_0, Q4_0, Q5_0 -> new int[]{0};
             case Q4_1, Q4_K, Q5_K -> new int[]{0, 2};

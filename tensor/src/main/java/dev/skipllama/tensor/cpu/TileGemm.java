@@ -94,6 +94,33 @@ final class TileGemm {
         }
     }
 
+    /**
+     * F32 tiles against two to four activation rows at {@code xOff + k·xStride}: each weight vector
+     * loaded once for them; per row the operations of {@link TileGemv#f32}.
+     */
+    static void f32(MemorySegment w, long g0, int nIn, int lane, MemorySegment x, long xOff, long xStride, int n,
+                    MemorySegment out, long at, long stride) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        long x1 = xOff + (n > 1 ? xStride : 0), x2 = xOff + (n > 2 ? 2 * xStride : 0), x3 = xOff + (n > 3 ? 3 * xStride : 0);
+        for (int k = 0; k < nIn; k++) {
+            FloatVector v = FloatVector.fromMemorySegment(F, w, g0 + 64L * k + lane, LE);
+            a0 = v.fma(FloatVector.broadcast(F, x.get(Decode.F32, xOff + 4L * k)), a0);
+            a1 = v.fma(FloatVector.broadcast(F, x.get(Decode.F32, x1 + 4L * k)), a1);
+            a2 = v.fma(FloatVector.broadcast(F, x.get(Decode.F32, x2 + 4L * k)), a2);
+            a3 = v.fma(FloatVector.broadcast(F, x.get(Decode.F32, x3 + 4L * k)), a3);
+        }
+        a0.intoMemorySegment(out, at, LE); // rows past n repeat row 0..: computed, not stored
+        if (n > 1) {
+            a1.intoMemorySegment(out, at + stride, LE);
+        }
+        if (n > 2) {
+            a2.intoMemorySegment(out, at + 2 * stride, LE);
+        }
+        if (n > 3) {
+            a3.intoMemorySegment(out, at + 3 * stride, LE);
+        }
+    }
+
     // ---- 32-value blocks ---------------------------------------------------------------------
 
     private static void q8_0(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc) {

@@ -53,6 +53,39 @@ final class TileGemv {
         }
     }
 
+    /**
+     * F32 tiles (value k of 16 rows in each 64-byte vector) times one activation row at byte
+     * {@code xOff} of {@code x}: per row one fused multiply-add per value, in order, down its lane.
+     */
+    static void f32(MemorySegment w, long g0, int n, int lane, MemorySegment x, long xOff, MemorySegment out, long at) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int k = 0; k < n; k++) {
+            acc = FloatVector.fromMemorySegment(F, w, g0 + 64L * k + lane, LE).fma(FloatVector.broadcast(F, x.get(Decode.F32, xOff + 4L * k)), acc);
+        }
+        acc.intoMemorySegment(out, at, LE);
+    }
+
+    /**
+     * {@link #f32} for four consecutive groups at once (tiles {@code gBytes} apart, outputs 64 bytes
+     * apart): the same operations per row, but four independent chains of fused multiply-adds, so the
+     * four-cycle latency of each no longer bounds the speed (a row group of a small model is short).
+     */
+    static void f32x4(MemorySegment w, long g0, long gBytes, int n, int lane, MemorySegment x, long xOff, MemorySegment out, long at) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int k = 0; k < n; k++) {
+            FloatVector xk = FloatVector.broadcast(F, x.get(Decode.F32, xOff + 4L * k));
+            long t = g0 + 64L * k + lane;
+            a0 = FloatVector.fromMemorySegment(F, w, t, LE).fma(xk, a0);
+            a1 = FloatVector.fromMemorySegment(F, w, t + gBytes, LE).fma(xk, a1);
+            a2 = FloatVector.fromMemorySegment(F, w, t + 2 * gBytes, LE).fma(xk, a2);
+            a3 = FloatVector.fromMemorySegment(F, w, t + 3 * gBytes, LE).fma(xk, a3);
+        }
+        a0.intoMemorySegment(out, at, LE);
+        a1.intoMemorySegment(out, at + 64, LE);
+        a2.intoMemorySegment(out, at + 128, LE);
+        a3.intoMemorySegment(out, at + 192, LE);
+    }
+
     private static void q8_0(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, MemorySegment out, long at) {
         int[] pairs = a.pairs;
         float[] d = a.d;

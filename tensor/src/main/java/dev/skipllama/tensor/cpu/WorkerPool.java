@@ -9,9 +9,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * taking part as worker 0. Threads are created once: a decode step issues hundreds of small jobs,
  * and creating or handing work to an executor for each would cost more than the work.
  *
- * <p>Workers spin briefly after a job (the next op usually follows within microseconds) and then
- * park. Jobs from several caller threads are serialised by a lock; a task must not submit a job
- * itself.
+ * <p><b>Waiting.</b> A small model's token is ~150 jobs of a few microseconds each, so how a job
+ * starts and ends decides its speed (as ggml's pool, which spins on an atomic barrier between ops).
+ * Idle workers spin for {@link #SPIN_NANOS} before they park, so between the jobs of a token they are
+ * always spinning; the caller wakes only workers that have parked (a handshake on {@code parked},
+ * below, so that no wake-up is lost), and waits for the job's last chunk by spinning, since the
+ * others are running it. Jobs from several caller threads are serialised by a lock; a task must not
+ * submit a job itself.
  */
 public final class WorkerPool implements AutoCloseable {
 
@@ -21,10 +25,13 @@ public final class WorkerPool implements AutoCloseable {
         void run(int chunk, int worker);
     }
 
-    private static final int SPIN_ITERATIONS = 2_000;
+    /** How long an idle worker spins before it parks: longer than the gap between two tokens' jobs. */
+    private static final long SPIN_NANOS = 2_000_000;
+    /** How long the caller spins for the last chunks before it parks between checks (an oversubscribed machine). */
+    private static final long CALLER_SPIN_NANOS = 10_000_000;
 
     private final int size;
-    private final Thread[] threads;
+    private final Worker[] workers;
     private final ReentrantLock submitLock = new ReentrantLock();
     private volatile Job job;
     private volatile boolean closed;
@@ -33,19 +40,17 @@ public final class WorkerPool implements AutoCloseable {
     private static final class Job {
         final Task task;
         final int chunks;
-        final Thread caller;
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger done = new AtomicInteger();
         volatile Throwable failure;
 
-        Job(Task task, int chunks, Thread caller) {
+        Job(Task task, int chunks) {
             this.task = task;
             this.chunks = chunks;
-            this.caller = caller;
         }
 
         void work(int worker) {
-            int c;
+            int c, finished = 0;
             while ((c = next.getAndIncrement()) < chunks) {
                 try {
                     task.run(c, worker);
@@ -54,8 +59,48 @@ public final class WorkerPool implements AutoCloseable {
                         failure = t;
                     }
                 }
-                if (done.incrementAndGet() == chunks) {
-                    LockSupport.unpark(caller);
+                finished++;
+            }
+            if (finished > 0) {
+                done.addAndGet(finished); // once per worker, not per chunk: the counter's cache line is shared
+            }
+        }
+    }
+
+    private final class Worker implements Runnable {
+        final int index;
+        final Thread thread;
+        /** Set before parking and re-checked against {@link #job}: the submitter unparks when it sees it set. */
+        volatile boolean parked;
+
+        Worker(int index) {
+            this.index = index;
+            this.thread = Thread.ofPlatform().daemon().name("skipllama-worker-" + index).unstarted(this);
+        }
+
+        @Override
+        public void run() {
+            Job last = null;
+            long idleSince = System.nanoTime();
+            int spins = 0;
+            while (!closed) {
+                Job j = job;
+                if (j != null && j != last) {
+                    last = j;
+                    j.work(index);
+                    idleSince = System.nanoTime();
+                    spins = 0;
+                } else if (++spins < 1024 || System.nanoTime() - idleSince < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    parked = true;
+                    Job again = job; // a job published before the flag was seen: run it instead of sleeping
+                    if (again == null || again == last) {
+                        LockSupport.park(this);
+                    }
+                    parked = false;
+                    idleSince = System.nanoTime();
+                    spins = 0;
                 }
             }
         }
@@ -67,11 +112,10 @@ public final class WorkerPool implements AutoCloseable {
             throw new IllegalArgumentException("a worker pool needs at least 1 thread, got " + size);
         }
         this.size = size;
-        this.threads = new Thread[size - 1];
-        for (int i = 0; i < threads.length; i++) {
-            int worker = i + 1;
-            threads[i] = Thread.ofPlatform().daemon().name("skipllama-worker-" + worker).unstarted(() -> loop(worker));
-            threads[i].start();
+        this.workers = new Worker[size - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(i + 1);
+            workers[i].thread.start();
         }
     }
 
@@ -87,8 +131,8 @@ public final class WorkerPool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("worker pool is closed");
         }
-        for (Thread t : threads) {
-            if (t == Thread.currentThread()) {
+        for (Worker w : workers) {
+            if (w.thread == Thread.currentThread()) {
                 throw new IllegalStateException("a worker task submitted a job to its own pool");
             }
         }
@@ -100,18 +144,23 @@ public final class WorkerPool implements AutoCloseable {
                 }
                 return;
             }
-            Job j = new Job(task, chunks, Thread.currentThread());
+            Job j = new Job(task, chunks);
             job = j;
-            for (Thread t : threads) {
-                LockSupport.unpark(t);
+            for (Worker w : workers) {
+                if (w.parked) {
+                    LockSupport.unpark(w.thread);
+                }
             }
             j.work(0);
-            int spins = 0;
+            long start = 0;
             while (j.done.get() < chunks) {
-                if (++spins < SPIN_ITERATIONS) {
+                if (start == 0) {
+                    start = System.nanoTime();
+                }
+                if (System.nanoTime() - start < CALLER_SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
-                    LockSupport.parkNanos(this, 50_000);
+                    LockSupport.parkNanos(this, 20_000);
                 }
             }
             Throwable f = j.failure;
@@ -128,28 +177,11 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private void loop(int worker) {
-        Job last = null;
-        int idle = 0;
-        while (!closed) {
-            Job j = job;
-            if (j != null && j != last) {
-                last = j;
-                idle = 0;
-                j.work(worker);
-            } else if (++idle < SPIN_ITERATIONS) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.park(this);
-            }
-        }
-    }
-
     @Override
     public void close() {
         closed = true;
-        for (Thread t : threads) {
-            LockSupport.unpark(t);
+        for (Worker w : workers) {
+            LockSupport.unpark(w.thread);
         }
     }
 }

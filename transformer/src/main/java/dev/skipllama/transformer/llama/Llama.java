@@ -69,13 +69,13 @@ public final class Llama implements AutoCloseable {
             for (int i = 0; i < w.layers().size(); i++) {
                 LlamaWeights.Layer l = w.layers().get(i);
                 String p = "layer " + i + " ";
-                layers.add(new LlamaWeights.Layer(u.up(l.attnNorm(), p + "attention norm"), u.up(l.wq(), p + "wq"),
-                        u.up(l.wk(), p + "wk"), u.up(l.wv(), p + "wv"), u.up(l.wo(), p + "wo"),
-                        u.up(l.ffnNorm(), p + "ffn norm"), u.up(l.wGate(), p + "w_gate"), u.up(l.wUp(), p + "w_up"),
-                        u.up(l.wDown(), p + "w_down")));
+                layers.add(new LlamaWeights.Layer(u.up(l.attnNorm(), p + "attention norm"), u.matrix(l.wq(), p + "wq"),
+                        u.matrix(l.wk(), p + "wk"), u.matrix(l.wv(), p + "wv"), u.matrix(l.wo(), p + "wo"),
+                        u.up(l.ffnNorm(), p + "ffn norm"), u.matrix(l.wGate(), p + "w_gate"), u.matrix(l.wUp(), p + "w_up"),
+                        u.matrix(l.wDown(), p + "w_down")));
             }
             Tensor embedding = backend.location().isHost() ? w.tokenEmbedding() : u.up(w.tokenEmbedding(), "token embedding");
-            return new LlamaWeights(embedding, layers, u.up(w.finalNorm(), "final norm"), u.up(w.output(), "output (LM head)"));
+            return new LlamaWeights(embedding, layers, u.up(w.finalNorm(), "final norm"), u.matrix(w.output(), "output (LM head)"));
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -103,10 +103,19 @@ public final class Llama implements AutoCloseable {
 
         /** The backend's copy of {@code host}; a refusal (a corrupt weight, say) names the weight's role. */
         Tensor up(Tensor host, String role) {
+            return copy(host, role, false);
+        }
+
+        /** The same for a matrix only matmul reads ({@link Backend#uploadForMatmul}). */
+        Tensor matrix(Tensor host, String role) {
+            return copy(host, role, true);
+        }
+
+        private Tensor copy(Tensor host, String role, boolean matmulOnly) {
             Tensor t = done.get(host);
             if (t == null) {
                 try {
-                    t = backend.upload(host);
+                    t = matmulOnly ? backend.uploadForMatmul(host) : backend.upload(host);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException(role + ": " + e.getMessage(), e);
                 }
