@@ -13,8 +13,9 @@ import java.util.Arrays;
  * The draft's LM head: the shared final norm and the LM head's rows of the {@link DraftVocabulary}'s
  * most frequent tokens only (FR-Spec), or the whole head. The rows are gathered once per model
  * ({@link Rows}, kept by {@link Llama#derived} and shared by every session) into a {@code [N, dim]}
- * weight of the head's own dtype, which goes through {@link Backend#upload} like any weight (the CPU
- * packs it for its kernels, a GPU copies it). Each decoder has one of these for its buffers.
+ * weight of the head's own dtype, which goes through {@link Backend#uploadForMatmul} like the head
+ * itself (the CPU packs it for its kernels, a GPU copies it). Each decoder has one of these for its
+ * buffers.
  */
 final class DraftHead implements AutoCloseable {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -154,7 +155,7 @@ final class DraftHead implements AutoCloseable {
                 for (int j = 0; j < ids.length; j++) {
                     MemorySegment.copy(src, ids[j] * rb, dst, j * rb, rb);
                 }
-                Tensor up = model.backend().upload(host);
+                Tensor up = model.backend().uploadForMatmul(host);
                 if (up != host) {
                     host.close(); // the backend made its own copy (packed tiles, device memory)
                     return new Rows(ids.clone(), up, up);
