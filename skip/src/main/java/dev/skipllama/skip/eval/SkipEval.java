@@ -166,7 +166,7 @@ public final class SkipEval {
         List<java.util.function.DoubleSupplier> timers = new ArrayList<>();
         List<double[]> quality = new ArrayList<>(); // agreement, perplexity
         List<SkipMethod> methods = new ArrayList<>();
-        List<long[]> work = new ArrayList<>();      // speculation: layer rows, generated, accepted, verify passes, drafted
+        List<long[]> work = new ArrayList<>();      // speculation: layer rows, generated, accepted, verify passes, drafted, round tokens
         FullModel fullModel = new FullModel(layers);
         names.add("full");
         timers.add(() -> timeGreedy(llama, fullModel, prompts, tokens, null));
@@ -191,7 +191,7 @@ public final class SkipEval {
         settings.add(Speculation.auto());
         for (Speculation sp : settings) {
             Speculation s = sp.withDraftVocabulary(draftVocabulary);
-            long[] w = new long[5];
+            long[] w = new long[6];
             log.accept(s.name() + "...");
             names.add(s.isAuto() ? "self-spec auto" : "self-spec E=" + s.exitLayer() + " d=" + s.draftLength());
             timers.add(() -> timeSpeculative(llama, s, prompts, tokens, fullOut, w));
@@ -227,7 +227,7 @@ public final class SkipEval {
             if (w != null) {
                 lpt = (double) w[0] / w[1];
                 acceptance = (double) w[2] / Math.max(1, w[4]);
-                perVerify = (double) w[1] / Math.max(1, w[3]);
+                perVerify = w[3] == 0 ? Double.NaN : (double) w[5] / w[3];
             } else {
                 lpt = i == 0 ? layers : methods.get(i).stats().generated().layersPerToken();
             }
@@ -284,6 +284,7 @@ public final class SkipEval {
                 work[2] += st.acceptedTokens();
                 work[3] += st.verifyPasses();
                 work[4] += st.draftedTokens();
+                work[5] += dec.lastRun().acceptedSum() + dec.lastRun().rounds(); // tokens the rounds yielded (auto also decodes fully)
             }
             int[] want = fullOut.get(i);
             int[] have = got.stream().mapToInt(Integer::intValue).toArray();
