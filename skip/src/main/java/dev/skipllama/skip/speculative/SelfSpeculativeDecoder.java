@@ -492,6 +492,11 @@ public final class SelfSpeculativeDecoder implements TokenDecoder {
         return q;
     }
 
+    /** Whether any vocabulary-sized buffer was made (greedy decoding without a penalty needs none). */
+    boolean madeVocabularyBuffers() {
+        return row != null || p != null || residual != null || scattered != null || q != null;
+    }
+
     /** The settings: exit layer and draft length, or auto, and the draft head. */
     public Speculation speculation() {
         return speculation;

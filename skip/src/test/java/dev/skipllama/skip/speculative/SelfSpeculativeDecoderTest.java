@@ -137,6 +137,17 @@ class SelfSpeculativeDecoderTest {
         }
     }
 
+    /** Greedy verification reads each row's argmax in place: no vocabulary-sized array is made or copied. */
+    @Test
+    void greedyDecodingCopiesNoVocabularySizedRow() {
+        for (Speculation s : List.of(Speculation.fixed(2, 4), Speculation.fixed(2, 4).withDraftTokens(20), Speculation.auto())) {
+            try (SelfSpeculativeDecoder d = new SelfSpeculativeDecoder(earlyExitFriendly, s, SamplingConfig.GREEDY, 256)) {
+                d.generate(new int[]{1, 2, 3}, 60, t -> true);
+                assertTrue(!d.madeVocabularyBuffers(), s.name());
+            }
+        }
+    }
+
     @Test
     void acceptsMostDraftsWhenTheEarlyExitAgrees() {
         try (SelfSpeculativeDecoder d = new SelfSpeculativeDecoder(earlyExitFriendly, Speculation.fixed(2, 4), SamplingConfig.GREEDY, 256)) {
