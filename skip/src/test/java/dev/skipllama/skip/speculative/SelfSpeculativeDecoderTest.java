@@ -159,20 +159,6 @@ class SelfSpeculativeDecoderTest {
     }
 
     /**
-     * On this tiny model a verification pass costs nearly as many single-row passes as it has rows (the
-     * work is per-op overhead, not reading weights), so auto must find that rounds do not pay and decode
-     * fully, probing sparingly. (Where rounds pay is {@link AutoScheduleTest}'s, on simulated costs.)
-     */
-    @Test
-    void autoDecodesFullyWhereRoundsDoNotPay() {
-        try (SelfSpeculativeDecoder d = new SelfSpeculativeDecoder(model, Speculation.auto(), SamplingConfig.GREEDY, 256)) {
-            d.generate(new int[]{1, 2, 3}, 120, t -> true);
-            SelfSpeculativeDecoder.Run r = d.lastRun();
-            assertTrue(r.fullSteps() > 90, "a model whose exits disagree is decoded fully: " + r);
-        }
-    }
-
-    /**
      * The decoder keeps within the context it is given, like full decoding: a prompt plus a token
      * budget that fill it exactly generate to the end, with the full model's output.
      */
