@@ -11,7 +11,7 @@
  *   ./mvnw -q -DskipTests package          # once: builds cli/target/skipllama.jar
  *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *        -cp cli/target/skipllama.jar demo/SkipLlamaDemo.java [MODEL] [--prompt TEXT] [--tokens N]
- *        [--skip SPEC [--calibration TEXT] | --speculate E,D] [--color | --no-color]
+ *        [--skip SPEC [--calibration TEXT] | --speculate E,D|auto] [--color | --no-color]
  *
  * or with jbang, which reads the //DEPS, //JAVA and //*_OPTIONS lines above (the artifacts come from
  * the local Maven repository: run ./mvnw install once first):
@@ -28,7 +28,7 @@
 import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.calibration.Calibration;
 import dev.skipllama.skip.SkipMethods;
-import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
+import dev.skipllama.skip.speculative.Speculation;
 import dev.skipllama.tensor.cpu.CpuBackend;
 import dev.skipllama.transformer.generate.StandardDecoder;
 import dev.skipllama.transformer.model.Generation;
@@ -79,14 +79,13 @@ void main(String[] args) throws Exception {
                     throw new java.io.UncheckedIOException(e);
                 }
             };
-            SkipMethod m = SkipMethods.parse(opt.get("--skip"), model.llama(), calibration);
-            options = options.withDecoder((llama, sampling, n) -> new StandardDecoder(llama, sampling, m.asStepHooks(), n));
+            SkipMethod m = SkipMethods.parse(opt.get("--skip"), model, calibration);
+            options = options.withSkip(m);                       // each session runs its own instance of the method
             method = m;
         } else if (opt.containsKey("--speculate")) {
-            // Draft d tokens with the first e layers, verify them with the rest in one batched pass.
-            String[] ed = opt.get("--speculate").split(",");
-            int e = Integer.parseInt(ed[0].trim()), d = Integer.parseInt(ed[1].trim());
-            options = options.withDecoder((llama, sampling, n) -> new SelfSpeculativeDecoder(llama, e, d, false, sampling, n + d + 1));
+            // Draft d tokens with the first e layers, verify them with the rest in one batched pass
+            // ("auto": e and d chosen as it goes, full decoding where drafts do not pay).
+            options = options.withSpeculation(Speculation.parse(opt.get("--speculate")));
         }
 
         System.out.print(prompt);

@@ -43,12 +43,21 @@ public final class RandomGguf {
     }
 
     public static void write(Path out, Shape s, DType dtype, Path vocabFrom) throws IOException {
+        write(out, s, dtype, vocabFrom, null);
+    }
+
+    /**
+     * The same, or with {@code synthetic} non-null a {@link SyntheticGguf}: the output projections of the
+     * layers from its exit on scaled by ε, the LM head's rows scaled by token rank.
+     */
+    static void write(Path out, Shape s, DType dtype, Path vocabFrom, SyntheticGguf.Spec synthetic) throws IOException {
         try (GgufFile vocab = GgufFile.open(vocabFrom)) {
             int nVocab = vocab.getStringArray("tokenizer.ggml.tokens").size();
             int headDim = s.dim() / s.heads();
             GgufWriter w = new GgufWriter()
                     .put("general.architecture", "llama")
-                    .put("general.name", "random " + s.name() + " " + dtype)
+                    .put("general.name", synthetic == null ? "random " + s.name() + " " + dtype
+                            : "SYNTHETIC " + s.name() + " " + dtype + " (" + synthetic + "; random weights, a speed model, no language)")
                     .put("general.file_type", GgufValue.uint32(HfToGguf.llamaFileType(dtype)))
                     .put("llama.context_length", GgufValue.uint32(s.context()))
                     .put("llama.embedding_length", GgufValue.uint32(s.dim()))
@@ -68,7 +77,9 @@ public final class RandomGguf {
             long seed = 1;
             w.addTensor("token_embd.weight", dtype, new int[]{nVocab, s.dim()}, lazy(dtype, nVocab, s.dim(), seed++));
             w.addTensor("output_norm.weight", ones(s.dim()));
-            w.addTensor("output.weight", dtype, new int[]{nVocab, s.dim()}, lazy(dtype, nVocab, s.dim(), seed++));
+            long headSeed = seed++;
+            w.addTensor("output.weight", dtype, new int[]{nVocab, s.dim()}, synthetic == null ? lazy(dtype, nVocab, s.dim(), headSeed)
+                    : () -> Weights.random(dtype, nVocab, s.dim(), headSeed, synthetic::headScale));
             int kvDim = s.kvHeads() * headDim;
             for (int l = 0; l < s.layers(); l++) {
                 String p = "blk." + l + ".";
@@ -76,11 +87,16 @@ public final class RandomGguf {
                 w.addTensor(p + "attn_q.weight", dtype, new int[]{s.dim(), s.dim()}, lazy(dtype, s.dim(), s.dim(), seed++));
                 w.addTensor(p + "attn_k.weight", dtype, new int[]{kvDim, s.dim()}, lazy(dtype, kvDim, s.dim(), seed++));
                 w.addTensor(p + "attn_v.weight", dtype, new int[]{kvDim, s.dim()}, lazy(dtype, kvDim, s.dim(), seed++));
-                w.addTensor(p + "attn_output.weight", dtype, new int[]{s.dim(), s.dim()}, lazy(dtype, s.dim(), s.dim(), seed++));
+                float damp = synthetic != null && l >= synthetic.exitLayer() ? synthetic.epsilon() : 1f;
+                long oSeed = seed++;
+                w.addTensor(p + "attn_output.weight", dtype, new int[]{s.dim(), s.dim()},
+                        () -> Weights.random(dtype, s.dim(), s.dim(), oSeed, r -> damp));
                 w.addTensor(p + "ffn_norm.weight", ones(s.dim()));
                 w.addTensor(p + "ffn_gate.weight", dtype, new int[]{s.ffn(), s.dim()}, lazy(dtype, s.ffn(), s.dim(), seed++));
                 w.addTensor(p + "ffn_up.weight", dtype, new int[]{s.ffn(), s.dim()}, lazy(dtype, s.ffn(), s.dim(), seed++));
-                w.addTensor(p + "ffn_down.weight", dtype, new int[]{s.dim(), s.ffn()}, lazy(dtype, s.dim(), s.ffn(), seed++));
+                long dSeed = seed++;
+                w.addTensor(p + "ffn_down.weight", dtype, new int[]{s.dim(), s.ffn()},
+                        () -> Weights.random(dtype, s.dim(), s.ffn(), dSeed, r -> damp));
             }
             w.write(out);
         }

@@ -12,6 +12,11 @@ final class Weights {
 
     /** {@code [rows, cols]} of {@code dtype}, values ~ N(0, 0.02²) like an initialised linear layer. */
     static Tensor random(DType dtype, int rows, int cols, long seed) {
+        return random(dtype, rows, cols, seed, r -> 1);
+    }
+
+    /** The same with row r scaled by {@code rowScale(r)} (the same random numbers before scaling). */
+    static Tensor random(DType dtype, int rows, int cols, long seed, java.util.function.IntToDoubleFunction rowScale) {
         SplittableRandom rnd = new SplittableRandom(seed);
         // Fill and convert a block of rows at a time so the F32 staging copy stays small.
         Tensor out = Tensor.allocate(dtype, rows, cols);
@@ -23,6 +28,12 @@ final class Weights {
                 vals[i] = (float) (0.02 * gaussian(rnd));
             }
             for (int r = 0; r < n; r++) {
+                double f = rowScale.applyAsDouble(r0 + r);
+                if (f != 1) {
+                    for (int i = r * cols; i < (r + 1) * cols; i++) {
+                        vals[i] = (float) (vals[i] * f);
+                    }
+                }
                 Quantize.row(vals, r * cols, cols, out.segment(), (long) (r0 + r) * out.rowBytes(), dtype);
             }
         }

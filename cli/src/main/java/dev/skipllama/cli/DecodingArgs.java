@@ -4,8 +4,8 @@ import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.SkipMethods;
 import dev.skipllama.skip.SkipSpecException;
 import dev.skipllama.skip.calibration.Calibration;
-import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
-import dev.skipllama.transformer.generate.StandardDecoder;
+import dev.skipllama.skip.speculative.DraftVocabulary;
+import dev.skipllama.skip.speculative.Speculation;
 import dev.skipllama.transformer.io.TextFiles;
 import dev.skipllama.transformer.model.Model;
 import dev.skipllama.transformer.model.SessionOptions;
@@ -31,8 +31,11 @@ final class DecodingArgs {
                 .opt("--stop", "TEXT", "end the generation at this text (repeatable)", null).repeatable("--stop")
                 .opt("--skip", "SPEC", "a layer-skipping method, one of: " + String.join(", ", SkipMethods.specForms())
                         + " (see the README's table)", null)
-                .opt("--calibration", "FILE", "text, one passage per line, for the planners that rank layers (shortgpt, attn-drop, ffn-drop)", null)
-                .opt("--speculate", "E,D", "self-speculative decoding: draft with the first E layers, D tokens per round", null);
+                .opt("--calibration", "FILE", "text, one passage per line, for the planners that rank layers (shortgpt, attn-drop, ffn-drop); "
+                        + "with --speculate, the token frequencies that choose the draft head's tokens", null)
+                .opt("--speculate", "SPEC", "self-speculative decoding, the full model's output: auto (exit layer and draft length chosen "
+                        + "as it goes, full decoding where drafts do not pay) or E,D (draft D tokens with the first E layers); "
+                        + "options ,tokens=N|all (the draft head's most frequent tokens), ,vocab=FILE, ,max=D (auto)", null);
     }
 
     /** Calibration text is read whole (every line is a passage); more than this would take hours to calibrate on. */
@@ -51,7 +54,7 @@ final class DecodingArgs {
         }
         checkSkip(p);
         if (speculate != null) {
-            speculation(speculate, Integer.MAX_VALUE);
+            speculation(speculate);
         }
     }
 
@@ -67,8 +70,8 @@ final class DecodingArgs {
         }
     }
 
-    /** The parsed choice: the session options to use, and the skipping method when there is one (for its statistics). */
-    record Decoding(SessionOptions options, SkipMethod method, int[] speculation, String label) {
+    /** The parsed choice: the session options to use, and the skipping method or speculation when there is one (for reports). */
+    record Decoding(SessionOptions options, SkipMethod method, Speculation speculation, String label) {
     }
 
     /** --temperature, --top-k, --top-p, --min-p, --repeat-penalty and --seed, checked. */
@@ -100,32 +103,40 @@ final class DecodingArgs {
         }
         if (skip != null) {
             SkipMethod m = parse(skip, model, calibration(p, model, "--skip " + skip));
-            // asStepHooks gives each session (decoder) its own per-sequence state; m.stats() counts them all
-            return new Decoding(options.withDecoder((llama, s, n) -> new StandardDecoder(llama, s, m.asStepHooks(), n)), m, null, m.name());
+            // withSkip gives each session (decoder) its own per-sequence state; m.stats() counts them all
+            return new Decoding(options.withSkip(m), m, null, m.name());
         }
         if (speculate != null) {
-            int[] ed = speculation(speculate, model.config().layers());
-            int e = ed[0], d = ed[1];
-            return new Decoding(options.withDecoder((llama, s, n) -> new SelfSpeculativeDecoder(llama, e, d, false, s, n + d + 1)),
-                    null, ed, "self-speculation E=" + e + " d=" + d);
+            Speculation s = speculation(speculate);
+            int layers = model.config().layers();
+            if (!s.isAuto() && s.exitLayer() >= layers) {
+                throw new UsageException("--speculate " + speculate + ": the exit layer E must be in [1, " + (layers - 1)
+                        + "] for this " + layers + "-layer model");
+            }
+            if (p.has("--calibration")) {
+                s = s.withDraftVocabulary(DraftVocabulary.fromText(model.tokenizer(), calibrationText(p)));
+            }
+            return new Decoding(options.withSpeculation(s), null, s, s.name());
         }
         return new Decoding(options, null, null, "full model");
     }
 
-    static int[] speculation(String spec, int layers) {
-        String[] ed = spec.split(",");
+    static Speculation speculation(String spec) {
         try {
-            if (ed.length == 2) {
-                int e = Integer.parseInt(ed[0].trim()), d = Integer.parseInt(ed[1].trim());
-                if (e >= 1 && e < layers && d >= 1 && d <= 32) {
-                    return new int[]{e, d};
-                }
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below with the expected form
+            return Speculation.parse(spec);
+        } catch (SkipSpecException e) {
+            throw new UsageException(e.getMessage());
         }
-        throw new UsageException("--speculate expects E,D with 1 <= E < " + (layers == Integer.MAX_VALUE ? "the model's layers"
-                : layers + " (the model's layers)") + " and 1 <= D <= 32, got '" + spec + "'");
+    }
+
+    /** The lines of --calibration's text, bounded and strict (an error names the file). */
+    static List<String> calibrationText(Options.Parsed p) {
+        Path file = p.path("--calibration");
+        try {
+            return TextFiles.readLines(file, MAX_CALIBRATION_BYTES, "calibration text");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
     }
 
     /** SkipMethods.parse, with a spec the model rules out (an exit past its depth) as a usage error. */

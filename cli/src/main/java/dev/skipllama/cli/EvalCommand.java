@@ -31,6 +31,7 @@ final class EvalCommand {
                 .flag("--table", "measure every method instead (the README's headline table)")
                 .opt("--prompts", "N", "--table: prompts to generate from", "8")
                 .opt("--tokens", "N", "--table: greedy tokens per prompt", "48")
+                .opt("--rounds", "N", "--table: interleaved timing rounds (speed is their median, with the spread)", String.valueOf(SkipEval.ROUNDS))
                 .flag("--speed-only", "--table: only layers/token and speed (for random-weight models, where quality means nothing)")
                 .opt("--out", "DIR", "--table: where to write skip-eval.md and skip-eval.svg", ".")
                 .flag("--json", "print the result as JSON (with --table: an array of rows) instead of text");
@@ -88,21 +89,22 @@ final class EvalCommand {
     }
 
     private static int table(Options.Parsed p, Io io, ModelArgs.Loaded m, Path text) throws Exception {
-        int prompts = p.getInt("--prompts", 1, 1000), tokens = p.getInt("--tokens", 1, 4096);
+        int prompts = p.getInt("--prompts", 1, 1000), tokens = p.getInt("--tokens", 1, 4096), rounds = p.getInt("--rounds", 1, 1000);
         int pplTokens = p.getInt("--max-tokens", 2, Integer.MAX_VALUE);
         List<String> lines = TextFiles.readLines(text, SkipEval.MAX_TEXT_BYTES, "evaluation text").stream()
                 .filter(l -> !l.isBlank()).toList();
         boolean speedOnly = p.has("--speed-only");
         List<SkipEval.Row> rows;
         try (Progress bar = new Progress("evaluating", "methods")) {
-            int total = SkipEval.rows(m.model().config().layers());
+            int total = SkipEval.rows(m.model().config().layers()) + rounds + 1; // methods measured, then the timing rounds
             int[] done = {0};
-            rows = SkipEval.run(m.model(), lines, prompts, tokens, Math.min(pplTokens, 1024), speedOnly,
+            rows = SkipEval.run(m.model(), lines, prompts, tokens, Math.min(pplTokens, 1024), speedOnly, rounds,
                     what -> bar.progress(done[0]++, total));
             bar.progress(total, total);
         }
         String title = "Skip methods on " + Path.of(m.model().source()).getFileName() + " (" + m.model().config().layers()
-                + " layers), " + prompts + " prompts × " + tokens + " greedy tokens";
+                + " layers), " + prompts + " prompts × " + tokens + " greedy tokens, " + p.get("--threads") + " threads, medians of "
+                + rounds + " interleaved rounds";
         if (p.has("--json")) {
             List<Object> out = new java.util.ArrayList<>();
             for (SkipEval.Row row : rows) {
@@ -111,6 +113,8 @@ final class EvalCommand {
                 j.put("layers_per_token", row.layersPerToken());
                 j.put("tokens_per_second", row.tokensPerSecond());
                 j.put("speed_up", row.speedUp());
+                j.put("speed_up_min", row.speedUpMin());
+                j.put("speed_up_max", row.speedUpMax());
                 j.put("agreement", row.agreement());
                 j.put("perplexity", row.perplexity());
                 j.put("acceptance", row.acceptance());

@@ -70,7 +70,13 @@ class CliTest {
         assertTrue(r.err().contains("--tokens needs a value"), r.err());
         r = run("generate", "--model", MODEL, "--speculate", "40,3", "--tokens", "2");
         assertEquals(2, r.status());
-        assertTrue(r.err().contains("1 <= E < 12"), r.err());
+        assertTrue(r.err().contains("E must be in [1, 11]"), r.err());
+        r = run("generate", "--model", MODEL, "--speculate", "4", "--tokens", "2");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("expected auto or E,D"), r.err());
+        r = run("generate", "--model", MODEL, "--speculate", "auto,tokens=x", "--tokens", "2");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("option tokens must be an integer"), r.err());
         r = run("generate", "--model", MODEL, "--skip", "exit:3", "--speculate", "3,3");
         assertEquals(2, r.status());
         r = run("quantize", "a.gguf", "b.gguf", "--type", "Q5_1");
@@ -107,6 +113,9 @@ class CliTest {
         assertEquals(0, spec.status(), spec.err());
         assertEquals(full.out(), spec.out());
         assertTrue(spec.err().contains("acceptance"), spec.err());
+        Run auto = run("generate", "--model", MODEL, "--tokens", "12", "--threads", "2", "--speculate", "auto", "--color", "never");
+        assertEquals(0, auto.status(), auto.err());
+        assertEquals(full.out(), auto.out());
     }
 
     @Test
@@ -121,6 +130,28 @@ class CliTest {
         assertTrue(m.find(), "a second turn: " + r.err());
         int second = Integer.parseInt(m.group(1));
         assertTrue(second < first + 16, "the second turn processes only what is new: " + first + " then " + second);
+    }
+
+    /** chat --speculate at its defaults: the full model's replies, only the new turn processed each time. */
+    @Test
+    void chatSpeculatesAtItsDefaults() {
+        String turns = "Tell me a story.\nAnd then?\nWhat happened next?\n/exit\n";
+        Run full = chat(turns, "chat", "--model", MODEL, "--tokens", "24", "--threads", "2", "--temperature", "0");
+        for (String spec : List.of("auto", "6,3")) {
+            Run r = chat(turns, "chat", "--model", MODEL, "--tokens", "24", "--threads", "2", "--temperature", "0", "--speculate", spec);
+            assertEquals(0, r.status(), r.err());
+            assertEquals(full.out(), r.out(), spec);
+            var m = Pattern.compile("\\[(\\d+) new prompt tokens").matcher(r.err());
+            int turnsSeen = 0, last = Integer.MAX_VALUE;
+            while (m.find()) {
+                turnsSeen++;
+                last = Integer.parseInt(m.group(1));
+            }
+            assertEquals(3, turnsSeen, r.err());
+            assertTrue(last < 40, "the last turn processes only what is new: " + r.err());
+        }
+        Run sampled = chat(turns, "chat", "--model", MODEL, "--tokens", "24", "--threads", "2", "--speculate", "auto");
+        assertEquals(0, sampled.status(), sampled.err());
     }
 
     @Test

@@ -2,9 +2,8 @@ package com.example;
 
 import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.SkipMethods;
-import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
+import dev.skipllama.skip.speculative.Speculation;
 import dev.skipllama.tensor.cpu.CpuBackend;
-import dev.skipllama.transformer.generate.StandardDecoder;
 import dev.skipllama.transformer.model.Generation;
 import dev.skipllama.transformer.model.Model;
 import dev.skipllama.transformer.model.Session;
@@ -22,9 +21,9 @@ public final class App {
     public static String[] threeWays(Path modelPath, String prompt, int tokens, int exitLayer) throws IOException {
         try (CpuBackend cpu = new CpuBackend(2); Model model = Model.load(modelPath, cpu)) {
             SessionOptions base = SessionOptions.defaults(128).withSampling(SamplingConfig.GREEDY);
-            SkipMethod exit = SkipMethods.parse("exit:" + exitLayer, model.llama(), null);
-            SessionOptions early = base.withDecoder((llama, s, n) -> new StandardDecoder(llama, s, exit.asStepHooks(), n));
-            SessionOptions speculative = base.withDecoder((llama, s, n) -> new SelfSpeculativeDecoder(llama, exitLayer, 3, false, s, n + 4));
+            SkipMethod exit = SkipMethods.parse("exit:" + exitLayer, model, null);
+            SessionOptions early = base.withSkip(exit);
+            SessionOptions speculative = base.withSpeculation(Speculation.fixed(exitLayer, 3));
             String[] out = new String[3];
             SessionOptions[] options = {base, early, speculative};
             for (int i = 0; i < 3; i++) {

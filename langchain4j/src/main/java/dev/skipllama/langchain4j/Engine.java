@@ -13,10 +13,9 @@ import dev.langchain4j.model.output.TokenUsage;
 import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.SkipMethods;
 import dev.skipllama.skip.calibration.Calibration;
-import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
+import dev.skipllama.skip.speculative.Speculation;
 import dev.skipllama.transformer.chat.ChatTemplate;
 import dev.skipllama.transformer.chat.ChatTemplate.Message;
-import dev.skipllama.transformer.generate.StandardDecoder;
 import dev.skipllama.transformer.model.Generation;
 import dev.skipllama.transformer.model.Model;
 import dev.skipllama.transformer.model.Session;
@@ -67,8 +66,7 @@ final class Engine {
         }
         int[] prompt = template.encode(model.tokenizer(), messages(request.messages()));
         int context = options.context() > 0 ? options.context() : model.config().contextLength();
-        int d = options.speculateExit() > 0 ? options.speculateDraft() + 1 : 0; // a verification pass's extra rows
-        int room = context - d - prompt.length;
+        int room = context - prompt.length; // self-speculation needs no positions beyond the context
         if (room < 1) {
             throw new IllegalArgumentException("the conversation is " + prompt.length + " tokens; the context of " + context
                     + " leaves no room for an answer");
@@ -76,12 +74,11 @@ final class Engine {
         int maxTokens = Math.min(room, request.maxOutputTokens() != null ? request.maxOutputTokens() : options.maxTokens());
         List<String> stops = new ArrayList<>(template.stopStrings());
         stops.addAll(request.stopSequences() != null ? request.stopSequences() : options.stop());
-        SessionOptions so = SessionOptions.defaults(context - d).withSampling(sampling(request)).withStopStrings(stops);
+        SessionOptions so = SessionOptions.defaults(context).withSampling(sampling(request)).withStopStrings(stops);
         if (method != null) {
-            so = so.withDecoder((llama, s, n) -> new StandardDecoder(llama, s, method.asStepHooks(), n));
+            so = so.withSkip(method);
         } else if (options.speculateExit() > 0) {
-            int e = options.speculateExit(), draft = options.speculateDraft();
-            so = so.withDecoder((llama, s, n) -> new SelfSpeculativeDecoder(llama, e, draft, false, s, n + draft + 1));
+            so = so.withSpeculation(Speculation.fixed(options.speculateExit(), options.speculateDraft()));
         }
         Generation g;
         try (Session session = model.newSession(so)) {

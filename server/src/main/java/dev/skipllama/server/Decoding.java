@@ -4,8 +4,7 @@ import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.SkipMethods;
 import dev.skipllama.skip.SkipSpecException;
 import dev.skipllama.skip.calibration.Calibration;
-import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
-import dev.skipllama.transformer.generate.StandardDecoder;
+import dev.skipllama.skip.speculative.Speculation;
 import dev.skipllama.transformer.model.Model;
 import dev.skipllama.transformer.model.SessionOptions;
 import dev.skipllama.transformer.sampling.SamplingConfig;
@@ -16,8 +15,8 @@ import java.util.function.Supplier;
 
 /**
  * How a request decodes: the full model, a skipping method ({@code skip}, any {@code --skip} spec) or
- * self-speculation ({@code speculate}: "E,d"). Methods are built once per spec and shared (each
- * session gets its own per-sequence instance through {@code asStepHooks()}): a router or a
+ * self-speculation ({@code speculate}: "E,d" or "auto"). Methods are built once per spec and shared (each
+ * session gets its own per-sequence instance through {@code SessionOptions.withSkip}): a router or a
  * calibrated plan is trained or measured on the first request that names it, not on every one.
  */
 final class Decoding {
@@ -56,16 +55,11 @@ final class Decoding {
         String key = samplingKey(p.sampling()) + "|" + context + "|" + stops;
         if (p.skip() != null) {
             SkipMethod m = method(planInDir(p.skip()));
-            return new Choice(key + "|skip=" + p.skip(), m.name(),
-                    base.withDecoder((llama, s, n) -> new StandardDecoder(llama, s, m.asStepHooks(), n)));
+            return new Choice(key + "|skip=" + p.skip(), m.name(), base.withSkip(m));
         }
         if (p.speculate() != null) {
-            int[] ed = speculation(p.speculate());
-            int e = ed[0], d = ed[1];
-            // a verification pass holds d + 1 rows beyond the text: the session gets that much less of the context
-            SessionOptions room = SessionOptions.defaults(context - d - 1).withSampling(p.sampling()).withStopStrings(stops);
-            return new Choice(key + "|speculate=" + e + "," + d, "self-speculation E=" + e + " d=" + d,
-                    room.withDecoder((llama, s, n) -> new SelfSpeculativeDecoder(llama, e, d, false, s, n + d + 1)));
+            Speculation s = speculation(p.speculate()); // the decoder needs no positions beyond the context
+            return new Choice(key + "|speculate=" + s.name(), s.name(), base.withSpeculation(s));
         }
         return new Choice(key, "full", base);
     }
@@ -116,20 +110,21 @@ final class Decoding {
         }
     }
 
-    private int[] speculation(String spec) {
+    private Speculation speculation(String spec) {
         int layers = model.config().layers();
-        String[] ed = spec.split(",");
+        Speculation s;
         try {
-            if (ed.length == 2) {
-                int e = Integer.parseInt(ed[0].trim()), d = Integer.parseInt(ed[1].trim());
-                if (e >= 1 && e < layers && d >= 1 && d <= 32) {
-                    return new int[]{e, d};
-                }
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below with the expected form
+            s = Speculation.parse(spec);
+        } catch (SkipSpecException e) {
+            throw ApiError.badRequest("speculate", "'speculate': " + e.getMessage());
         }
-        throw ApiError.badRequest("speculate", "'speculate' must be \"E,d\" with 1 <= E < " + layers
-                + " (the model's layers) and 1 <= d <= 32, got \"" + spec + "\"");
+        if (s.readsFile()) {
+            throw ApiError.badRequest("speculate", "'speculate' \"" + spec + "\": a request cannot make the server read a file (vocab=)");
+        }
+        if (!s.isAuto() && s.exitLayer() >= layers) {
+            throw ApiError.badRequest("speculate", "'speculate' \"" + spec + "\": the exit layer E must be in [1, " + (layers - 1)
+                    + "] for this " + layers + "-layer model");
+        }
+        return s;
     }
 }

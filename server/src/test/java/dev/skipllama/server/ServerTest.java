@@ -181,7 +181,9 @@ class ServerTest {
         assertError(s.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"skip\":\"plan:/etc/passwd\"}"),
                 400, "skip", "reads no plan files");
         assertError(s.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"speculate\":\"12,3\"}"), 400,
-                "speculate", "1 <= E < 12");
+                "speculate", "E must be in [1, 11]");
+        assertError(s.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"speculate\":\"auto,vocab=/etc/passwd\"}"),
+                400, "speculate", "cannot make the server read a file");
         assertError(s.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"robot\",\"content\":\"hi\"}]}"), 400,
                 "messages[0].role", "chat role must be");
         assertError(s.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":\"hot\"}"), 400,

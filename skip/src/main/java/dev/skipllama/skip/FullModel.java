@@ -17,12 +17,12 @@ public final class FullModel implements SkipMethod {
 
     @Override
     public ForwardHooks prefill(int position, int tokens) {
-        return stats.track(ForwardHooks.FULL, SkipStats.Phase.PROMPT, tokens);
+        return ForwardHooks.FULL;
     }
 
     @Override
     public ForwardHooks hooks(int step, int position) {
-        return stats.track(ForwardHooks.FULL, SkipStats.Phase.GENERATED, 1);
+        return ForwardHooks.FULL;
     }
 
     /** No per-sequence state: every session may share this instance. */

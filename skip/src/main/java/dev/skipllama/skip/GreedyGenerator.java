@@ -1,6 +1,7 @@
 package dev.skipllama.skip;
 
 import dev.skipllama.tensor.Tensor;
+import dev.skipllama.transformer.generate.StepHooks;
 import dev.skipllama.transformer.llama.KvCache;
 import dev.skipllama.transformer.llama.Llama;
 import dev.skipllama.transformer.llama.NonFinite;
@@ -10,7 +11,8 @@ import dev.skipllama.transformer.sampling.Sampler;
 /**
  * Greedy generation (and teacher-forced scoring) driven by a {@link SkipMethod}, following its calling convention: reset, one
  * prefill forward (generated token 0 is the argmax of its last row), then one single-token forward
- * per further token with {@link SkipMethod#hooks}. The method's stats count every forward.
+ * per further token with {@link SkipMethod#hooks}. The method's stats count every forward (wired in
+ * here, through {@link StepHooks#counted}).
  */
 public final class GreedyGenerator {
     private GreedyGenerator() {
@@ -43,7 +45,7 @@ public final class GreedyGenerator {
         method.reset();
         try (KvCache cache = model.kvCache(prompt.length + newTokens - 1);
              Workspace ws = model.workspace(prompt.length, 1)) {
-            Tensor l = model.forward(prompt, cache, ws, method.prefill(0, prompt.length), 1);
+            Tensor l = model.forward(prompt, cache, ws, StepHooks.counted(method, 0, 0, prompt.length), 1);
             for (int step = 0; ; step++) {
                 logits[step] = l.toFloatArray();
                 NonFinite.requireFinite(logits[step], cache.length() - 1, null);
@@ -53,7 +55,7 @@ public final class GreedyGenerator {
                 }
                 int position = cache.length();
                 int next = forced == null ? out[step] : forced[step];
-                l = model.forward(new int[]{next}, cache, ws, method.hooks(step + 1, position), 1);
+                l = model.forward(new int[]{next}, cache, ws, StepHooks.counted(method, step + 1, position, 1), 1);
             }
         }
         return new Result(out, logits);

@@ -19,6 +19,7 @@ import dev.skipllama.skip.planners.ShortGpt;
 import dev.skipllama.skip.planners.UnifiedLayerSkipping;
 import dev.skipllama.transformer.ProgressListener;
 import dev.skipllama.transformer.llama.Llama;
+import dev.skipllama.transformer.model.Model;
 import java.nio.file.Path;
 import java.util.function.Supplier;
 
@@ -66,6 +67,11 @@ public final class SkipMethods {
      */
     public static SkipMethod parse(String specText, Llama model, Supplier<Calibration> calibration) {
         return build(new Spec(specText), model, model.config().layers(), calibration);
+    }
+
+    /** The same for a loaded {@link Model}, e.g. {@code SessionOptions.defaults(256).withSkip(SkipMethods.parse("exit:6", model, null))}. */
+    public static SkipMethod parse(String specText, Model model, Supplier<Calibration> calibration) {
+        return parse(specText, model.llama(), calibration);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.skipllama.skip;
 
+import dev.skipllama.transformer.generate.StepCounter;
 import dev.skipllama.transformer.llama.DelegatingHooks;
 import dev.skipllama.transformer.llama.ForwardHooks;
 import dev.skipllama.transformer.llama.LayerAction;
@@ -8,12 +9,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Counts what a {@link SkipMethod}'s forwards executed, per layer and per token row, separately for
- * prompt prefill and generated tokens. It is fed by {@link #track}, a decorator around the method's
- * hooks that records each {@link ForwardHooks#action} the forward asked for (the forward asks exactly
- * once per layer it reaches) and each {@link ForwardHooks#fillSkippedKv} it answered yes to (the
- * forward asks exactly when it would fill), so the counts are what ran, not what was intended.
+ * prompt prefill and generated tokens. The decoder that runs a forward feeds it through
+ * {@link #counting} (it is the method's {@link StepCounter}): a decorator around the method's hooks
+ * that records each {@link ForwardHooks#action} the forward asked for (the forward asks exactly once
+ * per layer it reaches) and each {@link ForwardHooks#fillSkippedKv} it answered yes to (the forward
+ * asks exactly when it would fill), so the counts are what ran, not what was intended.
  */
-public final class SkipStats {
+public final class SkipStats implements StepCounter {
     /** Prompt prefill or generation. */
     public enum Phase { PROMPT, GENERATED }
 
@@ -45,6 +47,12 @@ public final class SkipStats {
     /** Records one extra evaluation of the final norm + LM head on {@code rows} rows (confidence exits). */
     public void headProbe(Phase phase, int rows) {
         of(phase).headProbes.addAndGet(rows);
+    }
+
+    /** Step 0 is the prompt, every later step a generated token. */
+    @Override
+    public ForwardHooks counting(ForwardHooks hooks, int step, int rows) {
+        return track(hooks, step == 0 ? Phase.PROMPT : Phase.GENERATED, rows);
     }
 
     /** {@code hooks}, counting one forward over {@code rows} token rows into {@code phase}. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.skipllama.skip.calibration.Calibration;
 import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
+import dev.skipllama.skip.speculative.Speculation;
 import dev.skipllama.tensor.cpu.CpuBackend;
 import dev.skipllama.tensor.cuda.CudaBackend;
 import dev.skipllama.transformer.model.Model;
@@ -62,7 +63,7 @@ class CudaSkipMethodsTest {
         int[] full = GreedyGenerator.generate(onCuda.llama(), SkipMethods.parse("full", onCuda.llama(), null), prompt, 32).tokens();
         for (int[] ed : new int[][]{{3, 3}, {6, 4}, {9, 6}}) {
             List<Integer> got = new ArrayList<>();
-            try (SelfSpeculativeDecoder d = new SelfSpeculativeDecoder(onCuda.llama(), ed[0], ed[1], false, SamplingConfig.GREEDY, 64)) {
+            try (SelfSpeculativeDecoder d = new SelfSpeculativeDecoder(onCuda.llama(), Speculation.fixed(ed[0], ed[1]), SamplingConfig.GREEDY, 64)) {
                 d.generate(prompt, 32, got::add);
             }
             assertArrayEquals(full, got.stream().mapToInt(Integer::intValue).toArray(), "E=" + ed[0] + " d=" + ed[1]);

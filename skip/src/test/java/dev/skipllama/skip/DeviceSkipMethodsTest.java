@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.skipllama.skip.calibration.Calibration;
 import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
+import dev.skipllama.skip.speculative.Speculation;
 import dev.skipllama.tensor.SimulatedDevice;
 import dev.skipllama.tensor.cpu.CpuBackend;
 import dev.skipllama.transformer.model.Model;
@@ -70,11 +71,14 @@ class DeviceSkipMethodsTest {
     void selfSpeculationEqualsFullGreedyDecoding() {
         int[] prompt = onCpu.tokenizer().encode("Once upon a time", true);
         int[] full = GreedyGenerator.generate(onCpu.llama(), SkipMethods.parse("full", onCpu.llama(), null), prompt, 24).tokens();
-        List<Integer> got = new ArrayList<>();
-        try (SelfSpeculativeDecoder d = new SelfSpeculativeDecoder(onSim.llama(), 6, 4, false, SamplingConfig.GREEDY, 64)) {
-            d.generate(prompt, 24, got::add);
+        // the whole head, a reduced one gathered and uploaded to the device, and auto
+        for (Speculation s : List.of(Speculation.fixed(6, 4), Speculation.fixed(6, 4).withDraftTokens(1024), Speculation.auto())) {
+            List<Integer> got = new ArrayList<>();
+            try (SelfSpeculativeDecoder d = new SelfSpeculativeDecoder(onSim.llama(), s, SamplingConfig.GREEDY, 64)) {
+                d.generate(prompt, 24, got::add);
+            }
+            assertEquals(full.length, got.size());
+            assertArrayEquals(full, got.stream().mapToInt(Integer::intValue).toArray(), s.name());
         }
-        assertEquals(full.length, got.size());
-        assertArrayEquals(full, got.stream().mapToInt(Integer::intValue).toArray());
     }
 }

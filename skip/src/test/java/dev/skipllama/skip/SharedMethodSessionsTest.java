@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.skipllama.tensor.cpu.CpuBackend;
-import dev.skipllama.transformer.generate.StandardDecoder;
 import dev.skipllama.transformer.model.Generation;
 import dev.skipllama.transformer.model.Model;
 import dev.skipllama.transformer.model.Session;
@@ -45,7 +44,7 @@ class SharedMethodSessionsTest {
     }
 
     static SessionOptions options(SkipMethod m) {
-        return SessionOptions.defaults(96).withDecoder((llama, s, n) -> new StandardDecoder(llama, s, m.asStepHooks(), n));
+        return SessionOptions.defaults(96).withSkip(m);
     }
 
     @Test

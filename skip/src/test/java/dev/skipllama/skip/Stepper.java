@@ -1,5 +1,6 @@
 package dev.skipllama.skip;
 
+import dev.skipllama.transformer.generate.StepHooks;
 import dev.skipllama.transformer.llama.KvCache;
 import dev.skipllama.transformer.llama.Llama;
 import dev.skipllama.transformer.llama.LlamaWeights;
@@ -41,8 +42,8 @@ public final class Stepper {
                 int position = cache.length();
                 long[][] before = snapshot(model, counting);
                 float[] logits = step == 0
-                        ? model.forward(prompt, cache, ws, method.prefill(0, prompt.length), 1).toFloatArray()
-                        : model.forward(new int[]{tokens[step - 1]}, cache, ws, method.hooks(step, position), 1).toFloatArray();
+                        ? model.forward(prompt, cache, ws, StepHooks.counted(method, 0, 0, prompt.length), 1).toFloatArray()
+                        : model.forward(new int[]{tokens[step - 1]}, cache, ws, StepHooks.counted(method, step, position, 1), 1).toFloatArray();
                 long[][] now = snapshot(model, counting);
                 for (int k = 0; k < 3; k++) {
                     for (int l = 0; l < now[k].length; l++) {

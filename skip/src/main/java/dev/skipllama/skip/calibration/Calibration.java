@@ -6,6 +6,7 @@ import dev.skipllama.transformer.ProgressListener;
 import dev.skipllama.transformer.llama.ForwardHooks;
 import dev.skipllama.transformer.llama.KvCache;
 import dev.skipllama.transformer.llama.Llama;
+import dev.skipllama.transformer.model.Model;
 import dev.skipllama.transformer.llama.Workspace;
 import dev.skipllama.transformer.tokenizer.Tokenizer;
 import java.util.Arrays;
@@ -89,6 +90,11 @@ public record Calibration(long tokens, double[] layerCosine, double[] attentionC
     }
 
     /** Runs {@code sequences} (token ids, each at most the model's context length) through the full model. */
+    /** Statistics on calibration text, one passage per line, for a loaded {@link Model}. */
+    public static Calibration measure(Model model, List<String> lines) {
+        return measure(model.llama(), passages(model.tokenizer(), lines, model.config().contextLength()));
+    }
+
     public static Calibration measure(Llama model, List<int[]> sequences) {
         return measure(model, sequences, CHUNK);
     }

@@ -89,7 +89,7 @@ public final class AdaSkip implements SkipMethod {
     public ForwardHooks prefill(int position, int tokens) {
         LayerAction[] all = new LayerAction[layers];
         Arrays.fill(all, LayerAction.RUN);
-        return stats.track(new Observer(all), SkipStats.Phase.PROMPT, tokens);
+        return new Observer(all);
     }
 
     @Override
@@ -100,7 +100,7 @@ public final class AdaSkip implements SkipMethod {
             boolean ffn = scope != SublayerScope.ATTENTION && decide(2 * l + 1);
             actions[l] = scope.action(attn, ffn);
         }
-        return stats.track(new Observer(actions), SkipStats.Phase.GENERATED, 1);
+        return new Observer(actions);
     }
 
     /** Whether to skip sublayer {@code s} for this token; updates the refresh counter. */

@@ -70,13 +70,13 @@ public final class DepthDecay implements SkipMethod {
 
     @Override
     public ForwardHooks prefill(int position, int tokens) {
-        return stats.track(ForwardHooks.FULL, SkipStats.Phase.PROMPT, tokens);
+        return ForwardHooks.FULL;
     }
 
     @Override
     public ForwardHooks hooks(int step, int position) {
         depth = Math.min(depth, layersAt(step));
-        return stats.track(SkippedLayers.between(depth - tail, layers - tail), SkipStats.Phase.GENERATED, 1);
+        return SkippedLayers.between(depth - tail, layers - tail);
     }
 
     @Override

@@ -120,12 +120,12 @@ public final class RouterSkip implements SkipMethod {
 
     @Override
     public ForwardHooks prefill(int position, int tokens) {
-        return stats.track(ForwardHooks.FULL, SkipStats.Phase.PROMPT, tokens);
+        return ForwardHooks.FULL;
     }
 
     @Override
     public ForwardHooks hooks(int step, int position) {
-        return stats.track(new Router(), SkipStats.Phase.GENERATED, 1);
+        return new Router();
     }
 
     /** The routers are only read once trained, and each forward gets its own scratch: every session may share this. */

@@ -61,13 +61,13 @@ public final class SkipDecode implements SkipMethod {
 
     @Override
     public ForwardHooks prefill(int position, int tokens) {
-        return stats.track(ForwardHooks.FULL, SkipStats.Phase.PROMPT, tokens);
+        return ForwardHooks.FULL;
     }
 
     @Override
     public ForwardHooks hooks(int step, int position) {
         start = Math.max(start, layers - layersAt(step));
-        return stats.track(SkippedLayers.between(0, start), SkipStats.Phase.GENERATED, 1);
+        return SkippedLayers.between(0, start);
     }
 
     @Override

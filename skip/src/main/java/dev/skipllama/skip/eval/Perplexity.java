@@ -4,9 +4,11 @@ import dev.skipllama.skip.FullModel;
 import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.ProgressListener;
+import dev.skipllama.transformer.generate.StepHooks;
 import dev.skipllama.transformer.llama.ForwardHooks;
 import dev.skipllama.transformer.llama.KvCache;
 import dev.skipllama.transformer.llama.Llama;
+import dev.skipllama.transformer.model.Model;
 import dev.skipllama.transformer.llama.NonFinite;
 import dev.skipllama.transformer.llama.Workspace;
 import java.util.Arrays;
@@ -36,6 +38,11 @@ public final class Perplexity {
      * @param window  tokens per window, at most the model's context length
      * @param progress told tokens scored so far out of the total
      */
+    /** The same for a loaded {@link Model}. */
+    public static Result of(Model model, SkipMethod method, int[] text, int window, ProgressListener progress) {
+        return of(model.llama(), method, text, window, progress);
+    }
+
     public static Result of(Llama llama, SkipMethod method, int[] text, int window, ProgressListener progress) {
         if (window < 2 || window > llama.config().contextLength()) {
             throw new IllegalArgumentException("perplexity window must be in [2, " + llama.config().contextLength()
@@ -69,12 +76,12 @@ public final class Perplexity {
                     }
                 } else {
                     method.reset();
-                    Tensor logits = llama.forward(new int[]{w[0]}, cache, ws, method.prefill(0, 1), 1);
+                    Tensor logits = llama.forward(new int[]{w[0]}, cache, ws, StepHooks.counted(method, 0, 0, 1), 1);
                     for (int t = 1; t < w.length; t++) {
                         nll += nll(logits, w[t], row, from + t - 1);
                         scored++;
                         if (t + 1 < w.length) {
-                            logits = llama.forward(new int[]{w[t]}, cache, ws, method.hooks(t, cache.length()), 1);
+                            logits = llama.forward(new int[]{w[t]}, cache, ws, StepHooks.counted(method, t, cache.length(), 1), 1);
                         }
                         if (scored % 16 == 0 || t + 1 == w.length) {
                             progress.progress(scored, total);

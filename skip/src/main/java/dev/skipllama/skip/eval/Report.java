@@ -35,6 +35,7 @@ public final class Report {
 
     public static String markdown(String title, List<SkipEval.Row> rows, boolean speedOnly) {
         StringBuilder b = new StringBuilder("### ").append(title).append("\n\n");
+        b.append("*tok/s*: median over interleaved rounds; *speed-up*: median (min–max) of the ratio to the full model timed in the same round.\n\n");
         if (speedOnly) {
             b.append("| method | layers/token | tok/s | speed-up |\n|---|---:|---:|---:|\n");
         } else {
@@ -44,6 +45,9 @@ public final class Report {
         for (SkipEval.Row r : rows) {
             b.append("| ").append(r.method()).append(" | ").append(f(r.layersPerToken(), 2)).append(" | ")
                     .append(f(r.tokensPerSecond(), 1)).append(" | ").append(f(r.speedUp(), 2)).append("×");
+            if (r.speedUpMax() > r.speedUpMin()) {
+                b.append(" (").append(f(r.speedUpMin(), 2)).append("–").append(f(r.speedUpMax(), 2)).append(")");
+            }
             if (!speedOnly) {
                 b.append(" | ").append(f(100 * r.agreement(), 1)).append("% | ").append(f(r.perplexity(), 2))
                         .append(" | ").append(Double.isNaN(r.acceptance()) ? "" : f(100 * r.acceptance(), 1) + "%")

@@ -89,12 +89,12 @@ public final class ConfidenceExit implements SkipMethod {
 
     @Override
     public ForwardHooks prefill(int position, int tokens) {
-        return stats.track(ForwardHooks.FULL, SkipStats.Phase.PROMPT, tokens);
+        return ForwardHooks.FULL;
     }
 
     @Override
     public ForwardHooks hooks(int step, int position) {
-        return stats.track(new ForwardHooks() {
+        return new ForwardHooks() {
             @Override
             public boolean exitAfter(int layer, Tensor hidden) {
                 if (!candidate[layer]) {
@@ -104,7 +104,7 @@ public final class ConfidenceExit implements SkipMethod {
                 stats.headProbe(SkipStats.Phase.GENERATED, 1);
                 return probe.confidence(hidden.rows(rows - 1, rows), measure) > threshold;
             }
-        }, SkipStats.Phase.GENERATED, 1);
+        };
     }
 
     /** A new head probe (its buffers are written on every probe), the same statistics. */

@@ -33,12 +33,12 @@ public final class StaticSkip implements SkipMethod {
 
     @Override
     public ForwardHooks prefill(int position, int tokens) {
-        return stats.track(hooks, SkipStats.Phase.PROMPT, tokens);
+        return hooks;
     }
 
     @Override
     public ForwardHooks hooks(int step, int position) {
-        return stats.track(hooks, SkipStats.Phase.GENERATED, 1);
+        return hooks;
     }
 
     /** No per-sequence state: every session may share this instance. */

@@ -18,10 +18,10 @@ class SkipEvalTest {
         Path dir = Path.of("../models/tiny-layerskip");
         try (CpuBackend cpu = new CpuBackend(2); Model model = Model.load(dir, cpu)) {
             List<String> lines = Files.readAllLines(dir.resolve("eval/heldout.txt"));
-            List<SkipEval.Row> rows = SkipEval.run(model, lines, 2, 6, 64, false, s -> { });
+            List<SkipEval.Row> rows = SkipEval.run(model, lines, 2, 6, 64, false, 2, s -> { });
             int layers = model.config().layers();
             assertEquals(1 + SkipEval.specs(layers).size()
-                    + SkipEval.SPECULATION_EXITS.apply(layers).length * SkipEval.SPECULATION_DRAFTS.length, rows.size());
+                    + SkipEval.SPECULATION_EXITS.apply(layers).length * SkipEval.SPECULATION_DRAFTS.length + 1, rows.size());
             assertEquals(SkipEval.rows(layers), rows.size());
             SkipEval.Row full = rows.getFirst();
             assertEquals("full", full.method());
@@ -31,6 +31,7 @@ class SkipEvalTest {
                 boolean speculative = r.method().startsWith("self-spec");
                 assertTrue(r.layersPerToken() > 0 && (speculative || r.layersPerToken() <= layers + 1e-9), r.toString());
                 assertTrue(r.tokensPerSecond() > 0, r.toString());
+                assertTrue(r.speedUpMin() <= r.speedUp() && r.speedUp() <= r.speedUpMax(), "median within its spread: " + r);
                 assertTrue(r.agreement() >= 0 && r.agreement() <= 1, r.toString());
                 if (speculative) {
                     assertEquals(1.0, r.agreement(), r.toString()); // run() fails outright if the output differs
@@ -41,7 +42,7 @@ class SkipEvalTest {
                 }
             }
             String md = Report.markdown("t", rows, false);
-            assertTrue(md.contains("| full |") && md.contains("self-spec E="), md);
+            assertTrue(md.contains("| full |") && md.contains("self-spec E=") && md.contains("self-spec auto"), md);
             assertTrue(Report.svg("t", rows).startsWith("<svg"));
         }
     }

@@ -66,7 +66,7 @@ public final class StandardDecoder implements TokenDecoder {
             int[] chunk = java.util.Arrays.copyOfRange(prompt, from, to);
             before = layerRows[0];
             rowsOfLast = chunk.length;
-            last = new Step(chunk, from, stepHooks.forStep(0, from, chunk.length));
+            last = new Step(chunk, from, StepHooks.counted(stepHooks, 0, from, chunk.length));
             logits = model.forward(chunk, cache, ws, counting(last.hooks, layerRows, chunk.length), 1);
         }
         int generated = 0;
@@ -88,7 +88,7 @@ public final class StandardDecoder implements TokenDecoder {
             }
             before = layerRows[0];
             rowsOfLast = 1;
-            last = new Step(new int[]{next}, cache.length(), stepHooks.forStep(generated, cache.length(), 1));
+            last = new Step(new int[]{next}, cache.length(), StepHooks.counted(stepHooks, generated, cache.length(), 1));
             logits = model.forward(last.tokens, cache, ws, counting(last.hooks, layerRows, 1), 1);
         }
         long t2 = System.nanoTime();
@@ -122,8 +122,8 @@ public final class StandardDecoder implements TokenDecoder {
     private record Step(int[] tokens, int pos0, ForwardHooks hooks) {
     }
 
-    /** Wraps hooks to count the layer evaluations that actually run. */
-    public static ForwardHooks counting(ForwardHooks h, long[] counter, int rows) {
+    /** Wraps hooks to count the layer evaluations that actually run (the decoder's own total, {@link DecodeStats#layerRows}). */
+    private static ForwardHooks counting(ForwardHooks h, long[] counter, int rows) {
         return new DelegatingHooks(h) {
             @Override
             public LayerAction action(int layer) {

@@ -2,7 +2,11 @@ package dev.skipllama.transformer.generate;
 
 import dev.skipllama.transformer.llama.ForwardHooks;
 
-/** Chooses the forward-pass hooks for each step: a layer-skipping method is one of these. */
+/**
+ * Chooses the forward-pass hooks for each step: a layer-skipping method is one of these. Decoders
+ * ask for a step's hooks through {@link #counted}, which wires in the policy's {@link #counter()}, so
+ * every forward is counted the same way whichever decoder runs it.
+ */
 @FunctionalInterface
 public interface StepHooks {
 
@@ -37,5 +41,25 @@ public interface StepHooks {
      */
     default boolean reusesPrefix() {
         return false;
+    }
+
+    /**
+     * This policy for one more decoder: the same settings and the same counter, with per-sequence state
+     * of its own. Sessions of one model may run on several threads, and a policy whose state follows a
+     * sequence must not be shared by two of them; {@code SessionOptions.withSkip} calls this once per
+     * session. Policies without such state return themselves (the default).
+     */
+    default StepHooks forSession() {
+        return this;
+    }
+
+    /** Where the decoder counts what this policy's forwards ran; nowhere by default. */
+    default StepCounter counter() {
+        return StepCounter.NONE;
+    }
+
+    /** The hooks of one forward step, counted by the policy's {@link #counter()}: what decoders call. */
+    static ForwardHooks counted(StepHooks policy, int step, int position, int rows) {
+        return policy.counter().counting(policy.forStep(step, position, rows), step, rows);
     }
 }

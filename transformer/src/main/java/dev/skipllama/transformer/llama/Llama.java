@@ -37,6 +37,10 @@ public final class Llama implements AutoCloseable {
     private final Backend backend;
     private final float[] invFreq;
     private final List<Tensor> uploaded = new ArrayList<>();
+    /** The weights as given, before {@link Backend#upload}: host tensors in the file's row-major layout. */
+    private final LlamaWeights loaded;
+    /** Data derived from the weights once and shared by every session ({@link #derived}); closed with the model. */
+    private final Map<Object, AutoCloseable> derived = new java.util.HashMap<>();
 
     public Llama(LlamaConfig config, LlamaWeights weights, Backend backend) {
         this(config, weights, backend, ProgressListener.NONE);
@@ -48,6 +52,7 @@ public final class Llama implements AutoCloseable {
         this.config = config;
         this.backend = backend;
         this.invFreq = config.ropeInverseFrequencies();
+        this.loaded = weights;
         this.weights = upload(weights, progress);
     }
 
@@ -125,11 +130,47 @@ public final class Llama implements AutoCloseable {
         }
     }
 
-    /** Frees the weights uploaded to a device backend; idempotent. */
+    /** Frees the weights uploaded to a device backend and everything {@link #derived} made; idempotent. */
     @Override
     public void close() {
         uploaded.forEach(Tensor::close);
         uploaded.clear();
+        synchronized (derived) {
+            for (AutoCloseable d : derived.values()) {
+                try {
+                    d.close();
+                } catch (Exception ignored) {
+                    // best effort: the first failure must not leak the rest
+                }
+            }
+            derived.clear();
+        }
+    }
+
+    /**
+     * The weights as they were given to the constructor, before {@link Backend#upload}: host tensors
+     * in the file's row-major layout (memory-mapped for a GGUF), for code that derives weights of its
+     * own from them, such as a draft head gathered from some of the LM head's rows. The computing
+     * copies are {@link #weights()}.
+     */
+    public LlamaWeights loadedWeights() {
+        return loaded;
+    }
+
+    /**
+     * Something derived from the weights once per model and shared by all its sessions (a gathered
+     * draft head, say): {@code make} runs on the first request for {@code key}, later requests get the
+     * same object, and {@link #close()} closes it. Thread-safe.
+     */
+    public <T extends AutoCloseable> T derived(Object key, Class<T> type, java.util.function.Function<Llama, T> make) {
+        synchronized (derived) {
+            AutoCloseable d = derived.get(key);
+            if (d == null) {
+                d = make.apply(this);
+                derived.put(key, d);
+            }
+            return type.cast(d);
+        }
     }
 
     public LlamaConfig config() {

@@ -3,7 +3,6 @@ package dev.skipllama.transformer.model;
 import dev.skipllama.transformer.generate.StandardDecoder;
 import dev.skipllama.transformer.generate.StepHooks;
 import dev.skipllama.transformer.generate.TokenDecoder;
-import dev.skipllama.transformer.llama.Llama;
 import dev.skipllama.transformer.sampling.SamplingConfig;
 import java.util.List;
 
@@ -12,7 +11,8 @@ import java.util.List;
  *
  * @param contextLength KV-cache positions (prompt + generated); at most the model's context length
  * @param sampling      greedy or sampled decoding
- * @param decoder       makes the token decoder: plain decoding by default, or a method from skip/
+ * @param decoder       makes the token decoder: plain decoding by default; {@link #withSkip} and
+ *                      {@link #withSpeculation} set it for the methods of skip/
  * @param stopStrings   generation ends when the text ends with one of these (the stop string is kept out of the result)
  */
 public record SessionOptions(int contextLength, SamplingConfig sampling, DecoderFactory decoder, List<String> stopStrings) {
@@ -21,15 +21,15 @@ public record SessionOptions(int contextLength, SamplingConfig sampling, Decoder
      * Builds the decoder for a session. It is called once per session, possibly on several threads
      * for sessions of one model, and each call must return a decoder with state of its own: a factory
      * that hands every session the same stateful object (one skipping method instance, say) makes
-     * concurrent sessions corrupt each other's text. {@code SkipMethod.asStepHooks()} makes a fresh
-     * per-session instance for exactly this reason.
+     * concurrent sessions corrupt each other's text. {@link #withSkip} and {@link #withSpeculation}
+     * make such factories; few users need to write one.
      */
     @FunctionalInterface
     public interface DecoderFactory {
-        TokenDecoder create(Llama model, SamplingConfig sampling, int contextLength);
+        TokenDecoder create(Model model, SamplingConfig sampling, int contextLength);
     }
 
-    public static final DecoderFactory STANDARD = (m, s, n) -> new StandardDecoder(m, s, StepHooks.FULL, n);
+    public static final DecoderFactory STANDARD = (m, s, n) -> new StandardDecoder(m.llama(), s, StepHooks.FULL, n);
 
     public SessionOptions {
         if (contextLength < 1) {
@@ -54,6 +54,25 @@ public record SessionOptions(int contextLength, SamplingConfig sampling, Decoder
 
     public SessionOptions withDecoder(DecoderFactory d) {
         return new SessionOptions(contextLength, sampling, d, stopStrings);
+    }
+
+    /**
+     * Decoding under a layer-skipping method (any {@code SkipMethod} of skip/, e.g.
+     * {@code SkipMethods.parse("exit:6", model, null)}): each session runs its own
+     * {@link StepHooks#forSession} instance, so these options may serve many sessions on many threads.
+     */
+    public SessionOptions withSkip(StepHooks method) {
+        java.util.Objects.requireNonNull(method, "method");
+        return withDecoder((m, s, n) -> new StandardDecoder(m.llama(), s, method.forSession(), n));
+    }
+
+    /**
+     * Self-speculative decoding (e.g. {@code Speculation.auto()} or {@code Speculation.fixed(6, 3)} of
+     * skip/): the full model's output, drafted by part of it. Each session gets a decoder of its own.
+     */
+    public SessionOptions withSpeculation(SpeculativeMethod speculation) {
+        java.util.Objects.requireNonNull(speculation, "speculation");
+        return withDecoder(speculation::newDecoder);
     }
 
     public SessionOptions withStopStrings(List<String> stops) {

@@ -1,0 +1,18 @@
+package dev.skipllama.transformer.model;
+
+import dev.skipllama.transformer.generate.TokenDecoder;
+import dev.skipllama.transformer.sampling.SamplingConfig;
+
+/**
+ * A way of drafting tokens and verifying them with the full model, for
+ * {@link SessionOptions#withSpeculation}: {@code dev.skipllama.skip.speculative.Speculation} (a fixed
+ * exit layer and draft length, or {@code auto}) is the one this project ships.
+ */
+public interface SpeculativeMethod {
+
+    /** A decoder with state of its own for one session of {@code model}. */
+    TokenDecoder newDecoder(Model model, SamplingConfig sampling, int contextLength);
+
+    /** A short description, e.g. {@code "self-speculation E=4 d=3"}. */
+    String name();
+}
