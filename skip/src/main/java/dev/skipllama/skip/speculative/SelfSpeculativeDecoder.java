@@ -523,7 +523,7 @@ public final class SelfSpeculativeDecoder implements TokenDecoder {
 
     @Override
     public long workspaceBytes() {
-        return draftWs.byteSize() + verifyWs.byteSize();
+        return ws.byteSize() + verifyWs.byteSize();
     }
 
     @Override
