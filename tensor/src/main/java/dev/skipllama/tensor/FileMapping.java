@@ -29,13 +29,18 @@ public final class FileMapping {
          * file. Used once a weight has been copied elsewhere (packed for the CPU, uploaded to a GPU).
          */
         public void release(MemorySegment part) {
-            long at = part.address() - segment.address();
-            if (at < 0 || at + part.byteSize() > segment.byteSize()) {
+            if (!contains(part)) {
                 throw new IllegalArgumentException("release: the part is not inside this mapping");
             }
             if (part.byteSize() > 0) {
-                jdkMapped.asSlice(at, part.byteSize()).unload();
+                jdkMapped.asSlice(part.address() - segment.address(), part.byteSize()).unload();
             }
+        }
+
+        /** Whether {@code part} lies inside this mapping (a weight converted on loading does not). */
+        public boolean contains(MemorySegment part) {
+            long at = part.address() - segment.address();
+            return part.isNative() && at >= 0 && at + part.byteSize() <= segment.byteSize();
         }
     }
 

@@ -359,11 +359,19 @@ final class TileGemm {
                 IntVector scB = scales.lanewise(LSHL, 16 - 8 * byteA).lanewise(ASHR, 24);
                 for (int h = 0; h < 2; h++) {
                     ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
-                    for (int slot = 8 * h; slot < 8 * h + 8; slot++) {
-                        ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BH, w, t + 512L * u + 32L * slot + lane / 2, LE)
-                                .convertShape(B2S, SW, 0);
+                    // Four slots per pass over the rows, as kQuant takes a 64-byte vector's four nibbles: the
+                    // row switch once per four products (once per product measured 2.5x slower than Q4_K).
+                    for (int slot = 8 * h; slot < 8 * h + 8; slot += 4) {
+                        long qa = t + 512L * u + 32L * slot + lane / 2;
+                        ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(BH, w, qa, LE).convertShape(B2S, SW, 0);
+                        ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(BH, w, qa + 32, LE).convertShape(B2S, SW, 0);
+                        ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(BH, w, qa + 64, LE).convertShape(B2S, SW, 0);
+                        ShortVector q3 = (ShortVector) ByteVector.fromMemorySegment(BH, w, qa + 96, LE).convertShape(B2S, SW, 0);
                         for (int k = 0, p = r * pp + 16 * (8 * b + u) + slot; k < n; k++, p += pp) {
-                            ShortVector v = q.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts());
+                            ShortVector v = q0.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
+                                    .add(q1.mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
+                                    .add(q2.mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()))
+                                    .add(q3.mul(IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts()));
                             switch (k) {
                                 case 0 -> s0 = s0.add(v);
                                 case 1 -> s1 = s1.add(v);

@@ -62,7 +62,7 @@ final class HfCheckpoint {
                 return weights.hasTensor(name) ? weights.tensor(name) : null;
             }, config, tied, arena, dir.toString());
             requireAllUsed(weights, used);
-            llama = new Llama(config, w, backend, progress);
+            llama = new Llama(config, w, backend, progress, weights::releasePages);
             Model model = new Model(dir.toString(), llama, tokenizer, template, weights.stamps(), ownedBackend, arena, weights);
             loaded = true;
             return model;

@@ -112,7 +112,7 @@ public final class Model implements AutoCloseable {
             LlamaWeights weights = GgufLlama.weights(file, config, arena);
             Tokenizer tokenizer = GgufTokenizerLoader.load(file);
             String template = file.getString("tokenizer.chat_template", null);
-            llama = new Llama(config, weights, backend, progress);
+            llama = new Llama(config, weights, backend, progress, file::releasePages);
             releaseCopied(file, weights, llama);
             Model model = new Model(path.toString(), llama, tokenizer, template, List.of(file.stamp()), ownedBackend, arena, file);
             loaded = true;

@@ -142,6 +142,13 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         return file(name).tensor(name);
     }
 
+    /** {@link SafetensorsFile#releasePages} on the file that holds {@code t}, if one does. */
+    public void releasePages(Tensor t) {
+        for (SafetensorsFile f : files) {
+            f.releasePages(t);
+        }
+    }
+
     public List<SafetensorsFile> files() {
         return files;
     }

@@ -29,12 +29,15 @@ public final class SafetensorsFile implements AutoCloseable {
     private final Path path;
     private final Arena arena;
     private final MemorySegment mapping;
+    private final FileMapping.Mapped mapped; // null for bytes given in memory
     private final SafetensorsHeader.Parsed header;
     private final Map<String, SafetensorsTensorInfo> byName = new LinkedHashMap<>();
     private final FileStamp stamp;
 
-    private SafetensorsFile(Path path, Arena arena, MemorySegment mapping, SafetensorsHeader.Parsed header, FileStamp stamp) {
+    private SafetensorsFile(Path path, Arena arena, FileMapping.Mapped mapped, MemorySegment mapping, SafetensorsHeader.Parsed header,
+            FileStamp stamp) {
         this.path = path;
+        this.mapped = mapped;
         this.stamp = stamp;
         this.arena = arena;
         this.mapping = mapping;
@@ -49,8 +52,9 @@ public final class SafetensorsFile implements AutoCloseable {
         Arena arena = Arena.ofShared(); // shared: a backend's worker threads read the tensors
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             FileStamp stamp = FileStamp.of(path);
-            MemorySegment seg = FileMapping.readOnly(ch, arena);
-            return new SafetensorsFile(path, arena, seg, SafetensorsHeader.parse(path, seg),
+            FileMapping.Mapped m = FileMapping.map(ch, arena);
+            MemorySegment seg = m.segment();
+            return new SafetensorsFile(path, arena, m, seg, SafetensorsHeader.parse(path, seg),
                     new FileStamp(path, seg.byteSize(), stamp.modified(), stamp.fileKey()));
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
@@ -60,7 +64,17 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** Parses bytes already in memory (owned by the caller); {@code path} only names them in messages. */
     static SafetensorsFile of(Path path, MemorySegment bytes) throws SafetensorsFormatException {
-        return new SafetensorsFile(path, null, bytes, SafetensorsHeader.parse(path, bytes), null);
+        return new SafetensorsFile(path, null, null, bytes, SafetensorsHeader.parse(path, bytes), null);
+    }
+
+    /**
+     * Drops the resident pages under {@code t} if it lies in this file's mapping (the backend holds its
+     * own copy): resident memory then counts the weight once; reading it again faults the pages back in.
+     */
+    public void releasePages(Tensor t) {
+        if (mapped != null && !t.isPacked() && t.location().isHost() && mapped.contains(t.segment())) {
+            mapped.release(t.segment());
+        }
     }
 
     public Path path() {
