@@ -30,7 +30,7 @@ final class ChatCommand {
                 one, such as the embedded model, gets a plain User:/Assistant: transcript.""");
         o.opt("--system", "TEXT", "system prompt", null)
                 .opt("--template", "NAME", "auto (the model's own), or a built-in: " + String.join(", ", ChatTemplate.NAMES), "auto")
-                .opt("--tokens", "N", "new tokens per reply at most", "256").alias("-n", "--tokens")
+                .opt("--tokens", "N", "new tokens per reply at most (default 256, or half the context when that is less)", null).alias("-n", "--tokens")
                 .opt("--context", "N", "KV-cache positions for the conversation (at most the model's context)", "4096")
                 .alias("-c", "--context");
         DecodingArgs.add(o, "0.7");
@@ -38,7 +38,7 @@ final class ChatCommand {
     }
 
     static int run(Options.Parsed p, Io io) throws Exception {
-        int maxReply = p.getInt("--tokens", 1, 1 << 20);
+        Integer asked = p.has("--tokens") ? p.getInt("--tokens", 1, 1 << 20) : null;
         DecodingArgs.check(p); // a bad --skip is a usage error before the model loads
         return ModelArgs.with(p, io, m -> {
             var model = m.model();
@@ -46,6 +46,9 @@ final class ChatCommand {
                     ? ChatTemplate.detect(model.chatTemplateSource(), model.tokenizer(), w -> io.err().println("skipllama chat: warning: " + w))
                     : named(p.get("--template"), model.tokenizer());
             int context = Math.min(model.config().contextLength(), p.getInt("--context", 16, 1 << 20));
+            // A default that fits: the embedded model's context is 256 tokens, where 256-token replies leave
+            // no room for the conversation.
+            int maxReply = asked != null ? asked : Math.min(256, context / 2);
             if (maxReply >= context) {
                 throw new UsageException("--tokens " + maxReply + " leaves no room for the conversation in a context of " + context);
             }

@@ -1,6 +1,7 @@
 package dev.skipllama.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.skipllama.skip.plan.PlanFile;
@@ -116,6 +117,15 @@ class CliTest {
         Run auto = run("generate", "--model", MODEL, "--tokens", "12", "--threads", "2", "--speculate", "auto", "--color", "never");
         assertEquals(0, auto.status(), auto.err());
         assertEquals(full.out(), auto.out());
+    }
+
+    /** bin/skipllama chat with no options: the embedded model's context is 256, the reply budget must fit in it. */
+    @Test
+    void chatRunsAtItsDefaultsOnTheEmbeddedModel() {
+        Run r = chat("Tell me a story.\n/exit\n", "chat", "--model", MODEL, "--no-warmup");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("generated"), r.err());
+        assertFalse(r.out().isBlank(), "a reply: " + r.err());
     }
 
     @Test
