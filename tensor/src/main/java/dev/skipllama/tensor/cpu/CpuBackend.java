@@ -367,6 +367,9 @@ public final class CpuBackend implements Backend {
                 if (rows == 1 && w.dtype() == DType.F32 && g + 4 <= end && (local + 4) * Packing.G <= w.dim(0)) {
                     f32Groups(w, outs.get(i), local); // four whole groups of one matrix at once
                     g += 3;
+                } else if (rows > 1 && w.dtype() == DType.F32 && g + 2 <= end && (local + 2) * Packing.G <= w.dim(0)) {
+                    f32GroupPair(w, outs.get(i), local, rows); // two whole groups against every row
+                    g += 1;
                 } else {
                     group(w, outs.get(i), local, rows, worker);
                 }
@@ -381,6 +384,20 @@ public final class CpuBackend implements Backend {
         MemorySegment ws = w.packedSegment(), xs = current.segment(), os = out.segment();
         for (int slice = 0; slice < Packing.G / L; slice++) {
             TileGemv.f32x4(ws, g * gBytes, gBytes, nIn, 4 * L * slice, xs, 0, os, 4L * g * Packing.G + 4L * L * slice);
+        }
+    }
+
+    /** Groups g and g+1 of an F32 matrix (both whole) against every activation row, four rows at a time. */
+    private void f32GroupPair(Tensor w, Tensor out, int g, int rows) {
+        int nOut = w.dim(0), nIn = w.dim(1);
+        long gBytes = 64L * nIn, xRow = 4L * nIn;
+        MemorySegment ws = w.packedSegment(), xs = current.segment(), os = out.segment();
+        for (int r = 0; r < rows; r += TileGemm.ROWS) {
+            int n = Math.min(TileGemm.ROWS, rows - r);
+            long base = 4L * ((long) r * nOut + (long) g * Packing.G);
+            for (int slice = 0; slice < Packing.G / L; slice++) {
+                TileGemm.f32x2(ws, g * gBytes, gBytes, nIn, 4 * L * slice, xs, r * xRow, xRow, n, os, base + 4L * L * slice, 4L * nOut);
+            }
         }
     }
 
