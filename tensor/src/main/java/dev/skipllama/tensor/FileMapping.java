@@ -37,6 +37,17 @@ public final class FileMapping {
             }
         }
 
+        /**
+         * {@link #release} for a weight the backend has copied, if {@code t} is a host tensor read
+         * in place from this mapping (a packed tensor, a device tensor or a weight converted on
+         * loading is not, and is left alone).
+         */
+        public void releaseCopied(Tensor t) {
+            if (!t.isPacked() && t.location().isHost() && contains(t.segment())) {
+                release(t.segment());
+            }
+        }
+
         /** Whether {@code part} lies inside this mapping (a weight converted on loading does not). */
         public boolean contains(MemorySegment part) {
             long at = part.address() - segment.address();

@@ -267,42 +267,30 @@ public final class CpuBackend implements Backend {
         long tRow = 4L * nIn, xRow = 4L * nIn;
         int pairsEnd = o0 + (end - o0) / 2 * 2;
         int r = 0;
-        if (Dot2x8.FITS) { // eight token rows per weight pair (JMH, F16, 64 rows: 85-92 -> 96-104 GFLOP/s)
-            float[] q16 = q4;
-            for (; r + 8 <= rows; r += 8) {
-                for (int p = o0; p < pairsEnd; p += 2) {
-                    long w0 = (p - o0) * tRow;
-                    Dot2x8.f32(tw, w0, w0 + tRow, xs, r * xRow, xRow, vecN, q16);
-                    for (int k = 0; k < 8; k++) {
-                        os.set(F32, 4L * ((long) (r + k) * nOut + p), tail(q16[k], tw, w0, xs, (r + k) * xRow, vecN, nIn));
-                        os.set(F32, 4L * ((long) (r + k) * nOut + p + 1), tail(q16[8 + k], tw, w0 + tRow, xs, (r + k) * xRow, vecN, nIn));
-                    }
-                }
-                for (int o = pairsEnd; o < end; o++) {
-                    for (int h = 0; h < 8; h += 4) {
-                        Dot.f32x4(tw, (o - o0) * tRow, xs, (r + h) * xRow, xRow, vecN, q4);
-                        for (int k = 0; k < 4; k++) {
-                            os.set(F32, 4L * ((long) (r + h + k) * nOut + o), tail(q4[k], tw, (o - o0) * tRow, xs, (r + h + k) * xRow, vecN, nIn));
-                        }
-                    }
-                }
-            }
-        }
-        for (; r + 4 <= rows; r += 4) {
+        while (r + 4 <= rows) {
+            // Eight token rows per weight pair where 32 registers hold the tile (JMH, F16, 64 rows: 85-92 -> 96-104 GFLOP/s).
+            int g = Dot2x8.FITS && r + 8 <= rows ? 8 : 4;
             for (int p = o0; p < pairsEnd; p += 2) {
                 long w0 = (p - o0) * tRow;
-                Dot2x4.f32(tw, w0, w0 + tRow, xs, r * xRow, xRow, vecN, q4);
-                for (int k = 0; k < 4; k++) {
+                if (g == 8) {
+                    Dot2x8.f32(tw, w0, w0 + tRow, xs, r * xRow, xRow, vecN, q4);
+                } else {
+                    Dot2x4.f32(tw, w0, w0 + tRow, xs, r * xRow, xRow, vecN, q4);
+                }
+                for (int k = 0; k < g; k++) {
                     os.set(F32, 4L * ((long) (r + k) * nOut + p), tail(q4[k], tw, w0, xs, (r + k) * xRow, vecN, nIn));
-                    os.set(F32, 4L * ((long) (r + k) * nOut + p + 1), tail(q4[4 + k], tw, w0 + tRow, xs, (r + k) * xRow, vecN, nIn));
+                    os.set(F32, 4L * ((long) (r + k) * nOut + p + 1), tail(q4[g + k], tw, w0 + tRow, xs, (r + k) * xRow, vecN, nIn));
                 }
             }
             for (int o = pairsEnd; o < end; o++) {
-                Dot.f32x4(tw, (o - o0) * tRow, xs, r * xRow, xRow, vecN, q4);
-                for (int k = 0; k < 4; k++) {
-                    os.set(F32, 4L * ((long) (r + k) * nOut + o), tail(q4[k], tw, (o - o0) * tRow, xs, (r + k) * xRow, vecN, nIn));
+                for (int h = r; h < r + g; h += 4) {
+                    Dot.f32x4(tw, (o - o0) * tRow, xs, h * xRow, xRow, vecN, q4);
+                    for (int k = 0; k < 4; k++) {
+                        os.set(F32, 4L * ((long) (h + k) * nOut + o), tail(q4[k], tw, (o - o0) * tRow, xs, (h + k) * xRow, vecN, nIn));
+                    }
                 }
             }
+            r += g;
         }
         for (; r < rows; r++) {
             for (int o = o0; o < end; o++) {

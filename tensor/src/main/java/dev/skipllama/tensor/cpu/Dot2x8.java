@@ -53,22 +53,44 @@ final class Dot2x8 {
             a7 = u.fma(x7, a7);
             b7 = v.fma(x7, b7);
         }
-        out[0] = sum(a0);
-        out[1] = sum(a1);
-        out[2] = sum(a2);
-        out[3] = sum(a3);
-        out[4] = sum(a4);
-        out[5] = sum(a5);
-        out[6] = sum(a6);
-        out[7] = sum(a7);
-        out[8] = sum(b0);
-        out[9] = sum(b1);
-        out[10] = sum(b2);
-        out[11] = sum(b3);
-        out[12] = sum(b4);
-        out[13] = sum(b5);
-        out[14] = sum(b6);
-        out[15] = sum(b7);
+        // Lane sums in VMath.sum's order, written here: a helper taking vectors could be left a call
+        // past C2's inlining budget, its arguments boxed (see Dot.f32x4).
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        float t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, t6 = 0, t7 = 0;
+        for (int k = 0; k < L; k++) {
+            s0 += a0.lane(k);
+            s1 += a1.lane(k);
+            s2 += a2.lane(k);
+            s3 += a3.lane(k);
+            s4 += a4.lane(k);
+            s5 += a5.lane(k);
+            s6 += a6.lane(k);
+            s7 += a7.lane(k);
+            t0 += b0.lane(k);
+            t1 += b1.lane(k);
+            t2 += b2.lane(k);
+            t3 += b3.lane(k);
+            t4 += b4.lane(k);
+            t5 += b5.lane(k);
+            t6 += b6.lane(k);
+            t7 += b7.lane(k);
+        }
+        out[0] = s0;
+        out[1] = s1;
+        out[2] = s2;
+        out[3] = s3;
+        out[4] = s4;
+        out[5] = s5;
+        out[6] = s6;
+        out[7] = s7;
+        out[8] = t0;
+        out[9] = t1;
+        out[10] = t2;
+        out[11] = t3;
+        out[12] = t4;
+        out[13] = t5;
+        out[14] = t6;
+        out[15] = t7;
         for (; i < n; i++) {
             float uw = w.get(F32, w0 + 4L * i), vw = w.get(F32, w1 + 4L * i);
             for (int r = 0; r < 8; r++) {
@@ -77,14 +99,5 @@ final class Dot2x8 {
                 out[8 + r] += vw * xr;
             }
         }
-    }
-
-    /** The lanes added one after another from lane 0, as {@link VMath#sum} does. */
-    private static float sum(FloatVector a) {
-        float s = 0f;
-        for (int k = 0; k < L; k++) {
-            s += a.lane(k);
-        }
-        return s;
     }
 }

@@ -92,8 +92,8 @@ public final class GgufFile implements AutoCloseable {
      * again still works; it faults the pages back in.
      */
     public void releasePages(Tensor t) {
-        if (mapped != null && !t.isPacked() && t.location().isHost() && mapped.contains(t.segment())) {
-            mapped.release(t.segment());
+        if (mapped != null) {
+            mapped.releaseCopied(t);
         }
     }
 

@@ -112,8 +112,7 @@ public final class Model implements AutoCloseable {
             LlamaWeights weights = GgufLlama.weights(file, config, arena);
             Tokenizer tokenizer = GgufTokenizerLoader.load(file);
             String template = file.getString("tokenizer.chat_template", null);
-            llama = new Llama(config, weights, backend, progress, file::releasePages);
-            releaseCopied(file, weights, llama);
+            llama = new Llama(config, weights, backend, progress, file::releasePages); // each copied weight's pages dropped as it is copied
             Model model = new Model(path.toString(), llama, tokenizer, template, List.of(file.stamp()), ownedBackend, arena, file);
             loaded = true;
             return model;
@@ -126,20 +125,6 @@ public final class Model implements AutoCloseable {
                 }
                 arena.close();
                 file.close();
-            }
-        }
-    }
-
-    /**
-     * The file's pages under every weight the backend copied (the CPU packs quantized matrices, a GPU
-     * uploads everything) go back to the OS, so resident memory holds each weight once.
-     */
-    private static void releaseCopied(GgufFile file, LlamaWeights mapped, Llama llama) {
-        java.util.Set<dev.skipllama.tensor.Tensor> used = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        used.addAll(llama.weights().all());
-        for (dev.skipllama.tensor.Tensor t : mapped.all()) {
-            if (!used.contains(t)) {
-                file.releasePages(t);
             }
         }
     }

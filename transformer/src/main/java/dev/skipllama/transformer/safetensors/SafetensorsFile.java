@@ -72,8 +72,8 @@ public final class SafetensorsFile implements AutoCloseable {
      * own copy): resident memory then counts the weight once; reading it again faults the pages back in.
      */
     public void releasePages(Tensor t) {
-        if (mapped != null && !t.isPacked() && t.location().isHost() && mapped.contains(t.segment())) {
-            mapped.release(t.segment());
+        if (mapped != null) {
+            mapped.releaseCopied(t);
         }
     }
 
