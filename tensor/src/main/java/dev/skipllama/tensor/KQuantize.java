@@ -113,7 +113,11 @@ final class KQuantize {
         dst.set(I16, at + 208, dBits);
         int[] q = new int[256];
         for (int j = 0; j < 16; j++) {
-            int sc = d > 0 ? clamp(Math.round(scale[j] / d), -128, 127) : 0;
+            // The scale's magnitude rounded up, not to nearest: a step below |scale[j]| pushes a value of the
+            // sign opposite to the largest past +31 (the range is −32..31), clamped with an error above one
+            // step (KQuantTest.q6_KRoundTripError found 1.06 steps); rounded up, every error stays within a
+            // step, which costs at most d more per step.
+            int sc = d > 0 ? clamp((int) Math.signum(scale[j]) * (int) Math.ceil(Math.abs(scale[j]) / d), -128, 127) : 0;
             dst.set(ValueLayout.JAVA_BYTE, at + 192 + j, (byte) sc);
             float step = d * sc;
             for (int l = 0; l < 16; l++) {

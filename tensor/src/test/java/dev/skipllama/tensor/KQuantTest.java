@@ -139,6 +139,28 @@ class KQuantTest {
         }
     }
 
+    /**
+     * The case q6_KRoundTripError found at random: a sub-block holding its largest value with both signs,
+     * whose scale rounds down to the nearest multiple of d, so the value of the other sign lands past
+     * +31 and is clamped. Its error must stay within one step, as every other value's.
+     */
+    @Test
+    void q6_KOppositeSignExtremesStayWithinAStep() {
+        float[] x = new float[256];
+        x[0] = 1f; // the block's largest value: maxScale = 1/32
+        float d = Halfs.f16ToFloat(Halfs.floatToF16(1f / 32 / 127));
+        float v = 120.49f * 32 * d; // |scale| / d = 120.49: to nearest, the step would be 120·d
+        x[16] = v;
+        x[17] = -v;
+        float[] y = roundTrip(x, DType.Q6_K);
+        double bound = 1f / 31 * 1.02 + 128 * 32 * 0x1p-24; // q6_KRoundTripError's bound for this block
+        for (int i = 0; i < 256; i++) {
+            double err = Math.abs(x[i] - y[i]);
+            int at = i;
+            assertTrue(err <= bound, () -> "Q6_K error " + err + " > " + bound + " at " + at);
+        }
+    }
+
     private static float[] roundTrip(float[] x, DType type) {
         try (Tensor f = Tensor.of(x, 1, x.length); Tensor q = Quantize.to(f, type)) {
             return Dequantize.toFloats(q);
