@@ -93,7 +93,7 @@ final class Packing {
         int rows = w.dim(0), cols = w.dim(1), nb = cols / t.blockSize();
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment dst = arena.allocate(Math.max(1, groups(rows) * (long) nb * tileBytes(t)), 64);
+            MemorySegment dst = LargePages.allocate(arena, groups(rows) * (long) nb * tileBytes(t));
             MemorySegment src = w.segment();
             long rowBytes = w.rowBytes();
             if (t == DType.F32) { // a transposition of 16-row strips, value by value

@@ -34,6 +34,17 @@ final class QuantizedActivations {
     int[] pairs = new int[0];
     /** rows × n/blockSize: each block's scale. */
     float[] d = new float[0];
+    /**
+     * rows × n/2, for 4-bit weights only (see {@link #reset}): {@link #pairs} turned into the steps
+     * {@code y_k − 16·y_(k−1)} of each run of four slots that one 16-bit lane's nibbles meet. A lane
+     * holding nibbles {@code n_0..n_3} (value {@code u = Σ 16^k·n_k}) then needs no masks:
+     * {@code u·y_0 + (u>>>4)·(y_1 − 16y_0) + (u>>>8)·(y_2 − 16y_1) + (u>>>12)·(y_3 − 16y_2) = Σ n_k·y_k},
+     * an identity of integers that also holds modulo 2^16, where the 16-bit lanes compute it; the true
+     * sum fits in 16 bits (at most 16 products of 15·127 per lane and block), so the lanes end exact.
+     * Three ands fewer per 64 weight bytes: a sixth of the single-row kernels' instructions.
+     */
+    int[] steps = new int[0];
+    boolean nibbles;
     /** rows × n/32: Σq of each 32 values. */
     int[] sum = new int[0];
     /** rows × n/32: Q8_1's f16(d · Σq) (B32 only). */
@@ -47,14 +58,21 @@ final class QuantizedActivations {
         qi = new int[workers][256];
     }
 
-    /** Sizes the arrays for {@code rows} rows of {@code n} values (a multiple of the block size). */
-    void reset(Blocks blocks, int rows, int n) {
+    /**
+     * Sizes the arrays for {@code rows} rows of {@code n} values (a multiple of the block size);
+     * {@code nibbles}: for 4-bit weights, whose kernels read {@link #steps}.
+     */
+    void reset(Blocks blocks, int rows, int n, boolean nibbles) {
         this.blocks = blocks;
         this.rows = rows;
         this.n = n;
+        this.nibbles = nibbles;
         int groups = rows * (n / 32);
         if (pairs.length < rows * (n / 2)) {
             pairs = new int[rows * (n / 2)];
+        }
+        if (nibbles && steps.length < rows * (n / 2)) {
+            steps = new int[rows * (n / 2)];
         }
         if (d.length < groups) {
             d = new float[groups];
@@ -150,6 +168,16 @@ final class QuantizedActivations {
             IntVector lo = IntVector.fromArray(I, qi, q0 + i), hi = IntVector.fromArray(I, qi, q0 + 16 + i);
             hi.lanewise(VectorOperators.LSHL, 16).or(lo.and(0xffff)).intoArray(pairs, p0 + i);
             total = total.add(lo).add(hi);
+        }
+        if (nibbles) {
+            for (int i = 0; i < 16; i++) {
+                int lo = qi[q0 + i], hi = qi[q0 + 16 + i];
+                if ((i & 3) != 0) {
+                    lo -= 16 * qi[q0 + i - 1];
+                    hi -= 16 * qi[q0 + 16 + i - 1];
+                }
+                steps[p0 + i] = hi << 16 | lo & 0xffff;
+            }
         }
         return total.reduceLanes(VectorOperators.ADD);
     }

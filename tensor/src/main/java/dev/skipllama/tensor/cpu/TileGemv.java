@@ -110,7 +110,7 @@ final class TileGemv {
     }
 
     private static void q4_0(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, MemorySegment out, long at) {
-        int[] pairs = a.pairs, sum = a.sum;
+        int[] steps = a.steps, sum = a.sum;
         float[] d = a.d;
         int p0 = r * a.pairsPerRow(), b0 = r * a.blocksPerRow();
         FloatVector acc = FloatVector.zero(F);
@@ -120,10 +120,10 @@ final class TileGemv {
             for (int m = 0; m < 4; m++) {
                 ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
                 int p = p0 + 16 * b + 4 * m;
-                s = s.add(q.and((short) 0xf).mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts()))
-                        .add(q.lanewise(LSHR, 4).and((short) 0xf).mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
-                        .add(q.lanewise(LSHR, 8).and((short) 0xf).mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()))
-                        .add(q.lanewise(LSHR, 12).mul(IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts()));
+                s = s.add(q.mul(IntVector.broadcast(I, steps[p]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 4).mul(IntVector.broadcast(I, steps[p + 1]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 8).mul(IntVector.broadcast(I, steps[p + 2]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 12).mul(IntVector.broadcast(I, steps[p + 3]).reinterpretAsShorts()));
             }
             IntVector v = s.reinterpretAsInts();
             IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).sub(8 * sum[b0 + b]); // Σ (q − 8)·y
@@ -135,7 +135,7 @@ final class TileGemv {
     }
 
     private static void q4_1(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, MemorySegment out, long at) {
-        int[] pairs = a.pairs;
+        int[] steps = a.steps;
         float[] d = a.d, sx = a.s;
         int p0 = r * a.pairsPerRow(), b0 = r * a.blocksPerRow();
         FloatVector acc = FloatVector.zero(F);
@@ -145,10 +145,10 @@ final class TileGemv {
             for (int m = 0; m < 4; m++) {
                 ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
                 int p = p0 + 16 * b + 4 * m;
-                s = s.add(q.and((short) 0xf).mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts()))
-                        .add(q.lanewise(LSHR, 4).and((short) 0xf).mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
-                        .add(q.lanewise(LSHR, 8).and((short) 0xf).mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()))
-                        .add(q.lanewise(LSHR, 12).mul(IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts()));
+                s = s.add(q.mul(IntVector.broadcast(I, steps[p]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 4).mul(IntVector.broadcast(I, steps[p + 1]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 8).mul(IntVector.broadcast(I, steps[p + 2]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 12).mul(IntVector.broadcast(I, steps[p + 3]).reinterpretAsShorts()));
             }
             IntVector v = s.reinterpretAsInts();
             IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16));
@@ -194,7 +194,7 @@ final class TileGemv {
     }
 
     private static void q4_K(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, MemorySegment out, long at) {
-        int[] pairs = a.pairs, sum = a.sum;
+        int[] steps = a.steps, sum = a.sum;
         float[] d = a.d;
         int p0 = r * a.pairsPerRow(), b0 = r * a.blocksPerRow(), s0 = r * a.groupsPerRow();
         FloatVector acc = FloatVector.zero(F);
@@ -207,10 +207,10 @@ final class TileGemv {
                 for (int m = 0; m < 4; m++) {
                     ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 256L * j + 64L * m + lane, LE);
                     int pm = p + 4 * m;
-                    s = s.add(q.and((short) 0xf).mul(IntVector.broadcast(I, pairs[pm]).reinterpretAsShorts()))
-                            .add(q.lanewise(LSHR, 4).and((short) 0xf).mul(IntVector.broadcast(I, pairs[pm + 1]).reinterpretAsShorts()))
-                            .add(q.lanewise(LSHR, 8).and((short) 0xf).mul(IntVector.broadcast(I, pairs[pm + 2]).reinterpretAsShorts()))
-                            .add(q.lanewise(LSHR, 12).mul(IntVector.broadcast(I, pairs[pm + 3]).reinterpretAsShorts()));
+                    s = s.add(q.mul(IntVector.broadcast(I, steps[pm]).reinterpretAsShorts()))
+                            .add(q.lanewise(LSHR, 4).mul(IntVector.broadcast(I, steps[pm + 1]).reinterpretAsShorts()))
+                            .add(q.lanewise(LSHR, 8).mul(IntVector.broadcast(I, steps[pm + 2]).reinterpretAsShorts()))
+                            .add(q.lanewise(LSHR, 12).mul(IntVector.broadcast(I, steps[pm + 3]).reinterpretAsShorts()));
                 }
                 long scales = t + 2048 + 64L * (j >> 2) + lane; // sc_j: byte j & 3 of the lane; m_j 128 bytes on
                 IntVector v = s.reinterpretAsInts();

@@ -123,4 +123,41 @@ class DecodeTest {
             }
         }
     }
+    /**
+     * Four weight rows against one activation row add, per weight row, the products of the one-row
+     * kernel in its order: with infinities and NaNs in some rows only (the decode's rare path runs for
+     * all four then, and must leave the others' values as they are), and in none.
+     */
+    @Test
+    void fourWeightRowKernelsEqualTheRowKernelPerRow() {
+        java.util.Random rnd = new java.util.Random(13);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : new int[]{1, 2 * Simd.L, 2 * Simd.L + 5, 6 * Simd.L + 1, 1000, 4099}) {
+                for (int special : new int[]{-1, 0, 3}) { // the weight row holding special values, or none
+                    MemorySegment w = arena.allocate(2L * n * 4), x = arena.allocate(4L * n), xd = arena.allocate(4L * n);
+                    for (int row = 0; row < 4; row++) {
+                        for (int i = 0; i < n; i++) {
+                            float v = (float) rnd.nextGaussian();
+                            if (row == special && i % 37 == 5) {
+                                v = new float[]{Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN}[i % 3];
+                            }
+                            w.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, (long) row * n + i, Float.floatToFloat16(v));
+                        }
+                    }
+                    for (int i = 0; i < n; i++) {
+                        x.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) rnd.nextGaussian());
+                    }
+                    HalfDot.deinterleave(x, xd, 1, n);
+                    float[] f16 = new float[4], bf16 = new float[4];
+                    HalfDot.f16Rows4(w, 0, 2L * n, xd, 0, n, f16);
+                    HalfDot.bf16Rows4(w, 0, 2L * n, xd, 0, n, bf16);
+                    for (int row = 0; row < 4; row++) {
+                        String at = "n=" + n + " weight row " + row + " specials in row " + special + " with " + Simd.describe();
+                        assertEquals(Float.floatToRawIntBits(HalfDot.f16(w, 2L * n * row, xd, 0, n)), Float.floatToRawIntBits(f16[row]), "f16 " + at);
+                        assertEquals(Float.floatToRawIntBits(HalfDot.bf16(w, 2L * n * row, xd, 0, n)), Float.floatToRawIntBits(bf16[row]), "bf16 " + at);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -139,7 +139,7 @@ class PackedKernelProperties {
         try (Tensor t = Tensor.of(x, 1, n)) {
             QuantizedRow want = new QuantizedRow(blocks, n).quantize(t.segment(), 0);
             QuantizedActivations got = new QuantizedActivations(1);
-            got.reset(blocks, 1, n);
+            got.reset(blocks, 1, n, true);
             got.quantizeRow(t.segment(), 0, 0, 0);
             for (int b = 0; b < n / blocks.size(); b++) {
                 assertEquals(Float.floatToIntBits(want.d(b)), Float.floatToIntBits(got.d[b]), "d of block " + b);
@@ -151,6 +151,11 @@ class PackedKernelProperties {
                     int pair = got.pairs[16 * g + s];
                     assertEquals(want.q(32 * g + s), (short) pair, "q " + (32 * g + s));
                     assertEquals(want.q(32 * g + 16 + s), pair >> 16, "q " + (32 * g + 16 + s));
+                    // the 4-bit kernels' steps: y_s − 16·y_(s−1) within each run of four slots
+                    int prevLo = s % 4 == 0 ? 0 : want.q(32 * g + s - 1), prevHi = s % 4 == 0 ? 0 : want.q(32 * g + 16 + s - 1);
+                    int step = got.steps[16 * g + s];
+                    assertEquals(want.q(32 * g + s) - 16 * prevLo, (short) step, "step " + (32 * g + s));
+                    assertEquals(want.q(32 * g + 16 + s) - 16 * prevHi, step >> 16, "step " + (32 * g + 16 + s));
                 }
             }
         }
