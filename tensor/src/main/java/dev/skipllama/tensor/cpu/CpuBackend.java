@@ -55,7 +55,6 @@ public final class CpuBackend implements Backend {
     private final WorkerPool pool;
     private final float[][] quad;
     private final float[][] scores;
-    private final float[][] acc;
     private final float[][] cos;
     private final float[][] sin;
     private final float[][] rowBuf;
@@ -83,7 +82,6 @@ public final class CpuBackend implements Backend {
         this.pool = new WorkerPool(threads);
         this.quad = new float[threads][16];
         this.scores = new float[threads][256];
-        this.acc = new float[threads][128];
         this.cos = new float[threads][64];
         this.sin = new float[threads][64];
         this.rowBuf = new float[threads][4096];
@@ -645,7 +643,6 @@ public final class CpuBackend implements Backend {
         WorkerPool.Task pair = (c, worker) -> {
             int r = c / nHeads, h = c % nHeads, len = positions[r] + 1;
             float[] p = scores[worker].length >= len ? scores[worker] : (scores[worker] = new float[Math.max(len, 2 * scores[worker].length)]);
-            float[] o = acc[worker].length >= headDim ? acc[worker] : (acc[worker] = new float[headDim]);
             long qOff = 4L * ((long) r * qWidth + (long) h * headDim);
             long kvOff = 4L * (long) (h / group) * headDim;
             float max = Float.NEGATIVE_INFINITY;
@@ -654,14 +651,7 @@ public final class CpuBackend implements Backend {
                 max = Math.max(max, p[t]);
             }
             float sum = expInPlace(p, len, max);
-            java.util.Arrays.fill(o, 0, headDim, 0f);
-            for (int t = 0; t < len; t++) {
-                axpy(p[t], vs, 4L * t * kvWidth + kvOff, o, headDim);
-            }
-            float inv = 1f / sum;
-            for (int i = 0; i < headDim; i++) {
-                os.set(F32, qOff + 4L * i, o[i] * inv);
-            }
+            weightedSum(p, len, vs, kvOff, 4L * kvWidth, headDim, 1f / sum, os, qOff);
         };
         if (work < SMALL_WORK) {
             pool.run(1, (c, worker) -> {
@@ -726,15 +716,29 @@ public final class CpuBackend implements Backend {
         return sum;
     }
 
-    /** {@code o[i] += a · v[i]} for {@code i < n}, v at byte offset {@code vOff}. */
-    private static void axpy(float a, MemorySegment vs, long vOff, float[] o, int n) {
-        FloatVector av = FloatVector.broadcast(F, a);
+    /**
+     * {@code out[i] = inv · Σ_t p[t] · v[t][i]} for {@code i < n}, the sum over t in order (a fused
+     * multiply-add per position; the values past the last whole vector by multiply and add), v[t] at
+     * byte {@code vOff + t·vStride}. A vector of outputs stays in a register while t runs: with the
+     * outputs in memory, t after t, each position waited on the store of the one before.
+     */
+    private static void weightedSum(float[] p, int len, MemorySegment vs, long vOff, long vStride, int n, float inv,
+                                    MemorySegment out, long outOff) {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += L) {
-            Decode.f32(vs, vOff + 4L * i).fma(av, FloatVector.fromArray(F, o, i)).intoArray(o, i);
+            FloatVector o = FloatVector.zero(F);
+            long at = vOff + 4L * i;
+            for (int t = 0; t < len; t++, at += vStride) {
+                o = Decode.f32(vs, at).fma(FloatVector.broadcast(F, p[t]), o);
+            }
+            o.mul(inv).intoMemorySegment(out, outOff + 4L * i, Decode.LE);
         }
         for (; i < n; i++) {
-            o[i] += a * vs.get(F32, vOff + 4L * i);
+            float o = 0f;
+            for (int t = 0; t < len; t++) {
+                o += p[t] * vs.get(F32, vOff + t * vStride + 4L * i);
+            }
+            out.set(F32, outOff + 4L * i, o * inv);
         }
     }
 
