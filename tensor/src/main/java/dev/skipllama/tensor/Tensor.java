@@ -90,15 +90,6 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * As {@link #wrap(MemorySegment, DType, int...)}, owning {@code owner}: closing the tensor closes
-     * the arena (a backend's copy of a weight, in memory it allocated for it).
-     */
-    public static Tensor wrap(MemorySegment segment, Arena owner, DType dtype, int... shape) {
-        Tensor view = wrap(segment, dtype, shape);
-        return new Tensor(dtype, view.shape, segment, owner);
-    }
-
-    /**
      * A tensor in device memory at {@code address}, for device backends. {@code free} releases the
      * memory on {@link #close()} (at most once), or is null for a view that owns nothing.
      */

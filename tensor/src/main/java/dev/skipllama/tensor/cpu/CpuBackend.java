@@ -122,31 +122,11 @@ public final class CpuBackend implements Backend {
         return pack(hostWeight);
     }
 
-    /**
-     * As {@link #upload}, and F32 matrices are packed too: only matmul reads them, from tiles.
-     * F16/BF16 matrices, read row-major as they are, are copied into {@link LargePages} where those
-     * exist: token generation streams them faster from 2 MiB pages than from the file's 4 KiB ones (the
-     * caller releases the file's pages, so resident memory does not double).
-     */
+    /** As {@link #upload}, and F32 matrices are packed too: only matmul reads them, from tiles. */
     @Override
     public Tensor uploadForMatmul(Tensor hostWeight) {
         Checks.on(Location.HOST, "upload", hostWeight);
-        if (hostWeight.isPacked() || hostWeight.rank() != 2) {
-            return hostWeight;
-        }
-        DType t = hostWeight.dtype();
-        if ((t == DType.F16 || t == DType.BF16) && LargePages.available()) {
-            Arena arena = Arena.ofShared();
-            try {
-                MemorySegment copy = LargePages.allocate(arena, hostWeight.byteSize());
-                MemorySegment.copy(hostWeight.segment(), 0, copy, 0, hostWeight.byteSize());
-                return Tensor.wrap(copy, arena, t, hostWeight.dim(0), hostWeight.dim(1));
-            } catch (RuntimeException | Error e) {
-                arena.close();
-                throw e;
-            }
-        }
-        if (!Packing.packs(t)) {
+        if (hostWeight.isPacked() || hostWeight.rank() != 2 || !Packing.packs(hostWeight.dtype())) {
             return hostWeight;
         }
         return pack(hostWeight);
