@@ -18,6 +18,7 @@ import java.lang.foreign.ValueLayout;
  * K-quants' packed 6-bit scales are stored unpacked and their super-block scales as F32 (5% more
  * bytes for Q4_K and Q5_K), and Q6_K's six-bit quants as signed bytes (31% more): each in exchange for
  * a kernel that C2 compiles whole and that does less work per weight (see {@link TileGemv} and {@link TileGemm}).
+ * The tiles of a matrix live in 2 MiB pages where Linux gives them ({@link LargePages}): generation streams them.
  *
  * <p><b>Quant vectors.</b> A 64-byte quant vector holds 4 bytes for each of the 16 rows (row j at
  * bytes 4j..4j+3). For 4-bit quants a 32-bit lane holds eight nibbles of a 32-value unit: bytes
