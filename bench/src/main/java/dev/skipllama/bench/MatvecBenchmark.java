@@ -36,8 +36,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class MatvecBenchmark {
 
-    /** {@code nOut x nIn}: Llama-2-7B attention and FFN up, Llama-3.2-1B FFN up. */
-    @Param({"4096x4096", "11008x4096", "8192x2048"})
+    /**
+     * {@code nOut x nIn}: Llama-2-7B attention and FFN up, Llama-3.2-1B FFN up and FFN down (the long
+     * rows where the half-precision matvec takes four weight rows per pass).
+     */
+    @Param({"4096x4096", "11008x4096", "8192x2048", "2048x8192"})
     public String shape;
 
     @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
