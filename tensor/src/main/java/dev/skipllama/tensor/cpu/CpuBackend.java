@@ -361,7 +361,11 @@ public final class CpuBackend implements Backend {
     /** x's rows quantized into {@link #acts} for weights of type t (in parallel when there are many). */
     private void quantizeActivations(DType t, Tensor x) {
         int rows = x.rowCount(), n = x.dim(-1);
-        acts.reset(QuantizedRow.blocksFor(t), rows, n, t == DType.Q4_0 || t == DType.Q4_1 || t == DType.Q4_K);
+        // The 4-bit single-row kernels read the activations as steps (QuantizedActivations.steps); a row
+        // runs alone through them only as the last of rows ≡ 1 (mod TileGemm.ROWS) (see group), the
+        // batched tiles read the pairs, so a batch of 4 or 64 rows does not compute steps it never reads.
+        boolean steps = (t == DType.Q4_0 || t == DType.Q4_1 || t == DType.Q4_K) && rows % TileGemm.ROWS == 1;
+        acts.reset(QuantizedRow.blocksFor(t), rows, n, steps);
         MemorySegment xs = x.segment();
         if (rows == 1 || (long) rows * n < PARALLEL_ELEMENTS) {
             for (int r = 0; r < rows; r++) {

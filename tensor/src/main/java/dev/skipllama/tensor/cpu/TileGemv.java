@@ -25,7 +25,9 @@ import jdk.incubator.vector.ShortVector;
  * generation, the case that streams every weight once per token and so must keep up with memory.
  * The arithmetic and its order per row are {@link TileGemm}'s (see there for how a lane sums a
  * block and why the code is written out rather than split into helpers); this is the same with the
- * per-row bookkeeping of a batch left out, which costs a single row up to half its speed.
+ * per-row bookkeeping of a batch left out, which costs a single row up to half its speed. The 4-bit
+ * kernels reach the same integer sums without masking nibbles, through the activations' steps
+ * ({@link QuantizedActivations#steps}).
  */
 final class TileGemv {
     private TileGemv() {
