@@ -40,8 +40,6 @@ public final class CpuBackend implements Backend {
     private static final int PARALLEL_ELEMENTS = 1 << 15;
     /** Multiply-adds below which a matmul or attention call is not split across workers. */
     private static final long SMALL_WORK = 1 << 17;
-    /** The most F16 weights a matmul chunk decodes to F32 at once (256 KB: within L2). */
-    private static final int PANEL_FLOATS = 1 << 16;
     /**
      * Above this row length a single activation row meets four half-precision weight rows per pass
      * ({@link HalfDot#f16Rows4}); at or below it, one (measured, 1B F16, 2 threads: at 2048 values the
@@ -49,19 +47,18 @@ public final class CpuBackend implements Backend {
      * instead of 19).
      */
     private static final int ROWS4_FROM = 4096;
-    /** From this many activation rows on, half-precision weights are decoded into a panel (prefill). */
-    private static final int PANEL_ROWS = 16;
 
     private final WorkerPool pool;
     private final float[][] quad;
+    /** Per-worker room for the sixteen accumulators' lanes of {@link HalfDot#f16Tile4x4}. */
+    private final float[][] laneSums;
     private final float[][] scores;
     private final float[][] cos;
     private final float[][] sin;
     private final float[][] rowBuf;
-    /** Per-worker F32 copies of a chunk of F16/BF16 weight rows (see halfMatmul); native, as the weights are. */
-    private final MemorySegment[] panel;
     /** The activations of a half-precision matmul, deinterleaved (see HalfDot); under {@link #opLock}. */
     private MemorySegment xd;
+    /** Native scratch: {@link #xd} and {@link #groupOut}. */
     private final Arena panels = Arena.ofShared();
     /** Activations quantized for the packed kernels; one matmul at a time uses it, under {@link #opLock}. */
     private final QuantizedActivations acts;
@@ -81,11 +78,11 @@ public final class CpuBackend implements Backend {
     public CpuBackend(int threads) {
         this.pool = new WorkerPool(threads);
         this.quad = new float[threads][16];
+        this.laneSums = new float[threads][16 * Simd.L];
         this.scores = new float[threads][256];
         this.cos = new float[threads][64];
         this.sin = new float[threads][64];
         this.rowBuf = new float[threads][4096];
-        this.panel = new MemorySegment[threads];
         this.acts = new QuantizedActivations(threads);
         this.scratch = new TileGemm.Scratch[threads];
         for (int i = 0; i < threads; i++) {
@@ -204,10 +201,14 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * F16 and BF16 weights ({@link HalfDot}): the activations deinterleaved once into {@link #xd};
-     * up to {@link #PANEL_ROWS} rows decode each weight vector in registers for two to four rows at a
-     * time (decode is most of the work, so another row costs little), more rows decode a chunk of weight
-     * rows once into an L2-sized F32 panel (same values, same order) and run the F32 tiles over it.
+     * F16 and BF16 weights ({@link HalfDot}): the activations deinterleaved once into {@link #xd}; each
+     * weight vector is decoded in registers. One token row meets one weight row per pass (four on long
+     * rows, {@link HalfDot#f16Rows4}); a batch meets four weight rows at a time, four token rows per
+     * pass ({@link HalfDot#f16Tile4x4}), so a decoded weight serves four rows and a loaded activation
+     * four weights. Every (weight row, token row) pair adds the products of {@link HalfDot#f16} in its
+     * order, whichever kernel computes it: batch-invariant. (This replaced, for every batch size, a
+     * panel decoded to F32 for 16+ rows and one weight row per pass below that: JMH 4096², 2 threads,
+     * F16 ops/s, 16 rows 160-167 → 199-225, 64 rows 50-53 → 54-55; 4 rows 265-336 → 590-790.)
      */
     private void halfMatmul(Tensor w, Tensor x, Tensor out) {
         final int nOut = w.dim(0), nIn = w.dim(1), rows = x.rowCount();
@@ -219,66 +220,65 @@ public final class CpuBackend implements Backend {
         }
         final MemorySegment xs = xd;
         HalfDot.deinterleave(x.segment(), xs, rows, nIn);
-        final boolean panelled = rows >= PANEL_ROWS;
         int chunkRows = (long) nOut * nIn * rows < SMALL_WORK ? nOut : Math.max(1, Math.min(64, nOut / (pool.size() * 8)));
-        if (panelled) {
-            chunkRows = Math.max(2, Math.min(chunkRows, PANEL_FLOATS / nIn)); // the decoded chunk stays in L2
-        }
-        final int chunk = chunkRows;
+        final int chunk = chunkRows >= 4 ? chunkRows / 4 * 4 : chunkRows; // whole fours of weight rows
         pool.run((nOut + chunk - 1) / chunk, (c, worker) -> {
             int o0 = c * chunk, end = Math.min(nOut, o0 + chunk);
-            if (!panelled) {
-                float[] q4 = quad[worker];
-                int o = o0;
-                if (rows == 1 && nIn > ROWS4_FROM) { // four weight rows per pass share the activation loads (see HalfDot.f16Rows4)
-                    for (; o + 4 <= end; o += 4) {
-                        if (f16) {
-                            HalfDot.f16Rows4(ws, o * wRow, wRow, xs, 0, nIn, q4);
-                        } else {
-                            HalfDot.bf16Rows4(ws, o * wRow, wRow, xs, 0, nIn, q4);
-                        }
-                        for (int k = 0; k < 4; k++) {
-                            os.set(F32, 4L * (o + k), q4[k]);
-                        }
-                    }
-                }
-                for (; o < end; o++) {
+            float[] q4 = quad[worker], lanes = laneSums[worker];
+            int o = o0;
+            if (rows > 1 || nIn > ROWS4_FROM) {
+                for (; o + 4 <= end; o += 4) {
                     for (int r = 0; r < rows; r += 4) {
                         int n = Math.min(4, rows - r);
-                        if (n == 1) {
-                            float v = f16 ? HalfDot.f16(ws, o * wRow, xs, r * xRow, nIn) : HalfDot.bf16(ws, o * wRow, xs, r * xRow, nIn);
-                            os.set(F32, 4L * ((long) r * nOut + o), v);
+                        if (n == 1) { // four weight rows per pass share the activation loads (see HalfDot.f16Rows4)
+                            if (f16) {
+                                HalfDot.f16Rows4(ws, o * wRow, wRow, xs, r * xRow, nIn, q4);
+                            } else {
+                                HalfDot.bf16Rows4(ws, o * wRow, wRow, xs, r * xRow, nIn, q4);
+                            }
+                            for (int j = 0; j < 4; j++) {
+                                os.set(F32, 4L * ((long) r * nOut + o + j), q4[j]);
+                            }
                             continue;
                         }
                         if (f16) {
-                            HalfDot.f16x4(ws, o * wRow, xs, r * xRow, xRow, n, nIn, q4);
+                            HalfDot.f16Tile4x4(ws, o * wRow, wRow, xs, r * xRow, xRow, n, nIn, lanes, q4);
                         } else {
-                            HalfDot.bf16x4(ws, o * wRow, xs, r * xRow, xRow, n, nIn, q4);
+                            HalfDot.bf16Tile4x4(ws, o * wRow, wRow, xs, r * xRow, xRow, n, nIn, lanes, q4);
                         }
-                        for (int k = 0; k < n; k++) {
-                            os.set(F32, 4L * ((long) (r + k) * nOut + o), q4[k]);
+                        for (int j = 0; j < 4; j++) {
+                            for (int k = 0; k < n; k++) {
+                                os.set(F32, 4L * ((long) (r + k) * nOut + o + j), q4[4 * j + k]);
+                            }
                         }
                     }
                 }
-                return;
             }
-            MemorySegment tw = panel(worker, (end - o0) * nIn);
-            for (int k = o0; k < end; k++) {
-                if (f16) {
-                    HalfDot.f16Panel(ws, k * wRow, tw, 4L * (k - o0) * nIn, nIn);
-                } else {
-                    HalfDot.bf16Panel(ws, k * wRow, tw, 4L * (k - o0) * nIn, nIn);
+            for (; o < end; o++) { // one row of a short row's matrix, or the last one to three of a chunk
+                for (int r = 0; r < rows; r += 4) {
+                    int n = Math.min(4, rows - r);
+                    if (n == 1) {
+                        float v = f16 ? HalfDot.f16(ws, o * wRow, xs, r * xRow, nIn) : HalfDot.bf16(ws, o * wRow, xs, r * xRow, nIn);
+                        os.set(F32, 4L * ((long) r * nOut + o), v);
+                        continue;
+                    }
+                    if (f16) {
+                        HalfDot.f16x4(ws, o * wRow, xs, r * xRow, xRow, n, nIn, q4);
+                    } else {
+                        HalfDot.bf16x4(ws, o * wRow, xs, r * xRow, xRow, n, nIn, q4);
+                    }
+                    for (int k = 0; k < n; k++) {
+                        os.set(F32, 4L * ((long) (r + k) * nOut + o), q4[k]);
+                    }
                 }
             }
-            floatTiles(tw, o0, end, xs, rows, nIn, nIn / (2 * L) * (2 * L), nOut, os, quad[worker]);
         });
     }
 
     /**
-     * Weight rows o0..end of an F32 panel (row o at {@code (o − o0)·n}) against every activation row:
-     * 2×8 tiles where the registers hold them (512-bit vectors), 2×4 tiles, then the rest. The kernels take the first {@code vecN} values; the values past them
-     * (the rows of half-precision weights past their last whole chunk, see HalfDot) are added one by
-     * one afterwards, as HalfDot's row kernels add them.
+     * Weight rows o0..end of an F32 matrix (row o at {@code (o − o0)·n}) against every activation row:
+     * 2×8 tiles where the registers hold them (512-bit vectors), 2×4 tiles, then the rest. The kernels
+     * take the first {@code vecN} values; the values past them are added one by one afterwards.
      */
     private static void floatTiles(MemorySegment tw, int o0, int end, MemorySegment xs, int rows, int nIn, int vecN, int nOut,
                                    MemorySegment os, float[] q4) {
@@ -286,7 +286,7 @@ public final class CpuBackend implements Backend {
         int pairsEnd = o0 + (end - o0) / 2 * 2;
         int r = 0;
         while (r + 4 <= rows) {
-            // Eight token rows per weight pair where 32 registers hold the tile (JMH, F16, 64 rows: 85-92 -> 96-104 GFLOP/s).
+            // Eight token rows per weight pair where 32 registers hold the tile (JMH, F16 through a decoded panel, 64 rows: 85-92 -> 96-104 GFLOP/s).
             int g = Dot2x8.FITS && r + 8 <= rows ? 8 : 4;
             for (int p = o0; p < pairsEnd; p += 2) {
                 long w0 = (p - o0) * tRow;
@@ -480,20 +480,9 @@ public final class CpuBackend implements Backend {
         pool.run((nOut + chunk - 1) / chunk, (c, worker) -> {
             int o0 = c * chunk, end = Math.min(nOut, o0 + chunk);
             // Token groups outside, weight pairs inside: the group's four activation rows stay in L1
-            // while the chunk's weights come from L2. The F32 weights are their own panel.
+            // while the chunk's weights come from L2.
             floatTiles(ws.asSlice(o0 * wRow), o0, end, xs, rows, nIn, nIn, nOut, os, quad[worker]);
         });
-    }
-
-    /** Room for {@code n} floats, for {@code worker} only (grown, never shrunk). */
-    private MemorySegment panel(int worker, int n) {
-        MemorySegment p = panel[worker];
-        if (p == null || p.byteSize() < 4L * n) {
-            synchronized (panels) { // workers grow their own slot; the arena itself is shared
-                p = panel[worker] = panels.allocate(4L * n, 64);
-            }
-        }
-        return p;
     }
 
     // ---- row-wise ops ---------------------------------------------------------------------

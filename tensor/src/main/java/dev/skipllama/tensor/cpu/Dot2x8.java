@@ -8,8 +8,8 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * {@link Dot2x4} for eight activation rows: sixteen accumulators, so each weight vector loaded from
- * the panel serves eight rows. Only for 512-bit vectors, where 32 registers hold the tile (with 16
+ * {@link Dot2x4} for eight activation rows: sixteen accumulators, so each weight vector loaded
+ * serves eight rows. Only for 512-bit vectors, where 32 registers hold the tile (with 16
  * registers it spills). Each (weight row, token row) pair keeps {@link Dot}'s order exactly, so
  * batches stay invariant. {@code out[0..7]} receive weight row 0 with token rows 0..7,
  * {@code out[8..15]} weight row 1.

@@ -32,8 +32,8 @@ import jdk.incubator.vector.IntVector;
  * BF16 is the top half of a float.
  *
  * <p>Order: one accumulator, per chunk the even products then the odd ones, then the scalar tail.
- * {@link #f16Panel} and {@link #bf16Panel} decode rows into the same deinterleaved order, so the F32
- * tiles of a batch over the panel add the same products in the same order: batch-invariant.
+ * Every kernel here adds, for each (weight row, token row) pair, the products of {@link #f16} (or
+ * {@link #bf16}) in that order, so a result does not depend on the batch: batch-invariant.
  */
 final class HalfDot {
     private HalfDot() {
@@ -279,36 +279,189 @@ final class HalfDot {
         out[3] = s3;
     }
 
-    /** An F16 row decoded to F32 in the deinterleaved order, for the tiles of a batch (exact, as {@link #f16}). */
-    static void f16Panel(MemorySegment w, long wOff, MemorySegment dst, long dstOff, int n) {
+    /**
+     * Four consecutive F16 weight rows ({@code wRow} bytes apart) against {@code rows} (two to four)
+     * activation rows {@code xOff + k·xStride}: {@code out[4j + k]} is weight row j times token row k,
+     * per pair the operations of {@link #f16}. Each weight vector is decoded once for the token rows and
+     * each activation vector loaded once for the four weight rows: one weight row per pass re-read the
+     * activations of every token row for every weight row, from L2 where they outgrow L1 (4 rows of
+     * 2048+ floats), and a batch of four cost ~3× one row (JMH, 4096², 2 threads). Fewer than four
+     * token rows repeat the first in the unused accumulators (computed, not returned). The lane sums go
+     * through {@code lanes} (16·L floats) and are added in {@link #f16}'s order.
+     */
+    static void f16Tile4x4(MemorySegment w, long wOff, long wRow, MemorySegment x, long xOff, long xStride, int rows, int n,
+                           float[] lanes, float[] out) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
+        long x1 = rows > 1 ? xStride : 0, x2 = rows > 2 ? 2 * xStride : 0, x3 = rows > 3 ? 3 * xStride : 0;
         int c = 0;
         for (int whole = n / (2 * L) * (2 * L); c < whole; c += 2 * L) {
-            IntVector v = IntVector.fromMemorySegment(I, w, wOff + 2L * c, LE);
-            IntVector even = v.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
-            IntVector odd = v.lanewise(ASHR, 3).and(0x8fffe000);
-            FloatVector we = even.reinterpretAsFloats().mul(0x1p112f), wo = odd.reinterpretAsFloats().mul(0x1p112f);
-            if (v.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00).anyTrue()) { // an infinity or NaN
-                we = we.blend(even.or(0x70000000).reinterpretAsFloats(), even.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
-                wo = wo.blend(odd.or(0x70000000).reinterpretAsFloats(), odd.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+            long xe = xOff + 4L * c, xo = xe + 4L * L;
+            FloatVector e0 = FloatVector.fromMemorySegment(F, x, xe, LE), o0 = FloatVector.fromMemorySegment(F, x, xo, LE);
+            FloatVector e1 = FloatVector.fromMemorySegment(F, x, xe + x1, LE), o1 = FloatVector.fromMemorySegment(F, x, xo + x1, LE);
+            FloatVector e2 = FloatVector.fromMemorySegment(F, x, xe + x2, LE), o2 = FloatVector.fromMemorySegment(F, x, xo + x2, LE);
+            FloatVector e3 = FloatVector.fromMemorySegment(F, x, xe + x3, LE), o3 = FloatVector.fromMemorySegment(F, x, xo + x3, LE);
+            long at = wOff + 2L * c;
+            IntVector v0 = IntVector.fromMemorySegment(I, w, at, LE), v1 = IntVector.fromMemorySegment(I, w, at + wRow, LE);
+            IntVector v2 = IntVector.fromMemorySegment(I, w, at + 2 * wRow, LE), v3 = IntVector.fromMemorySegment(I, w, at + 3 * wRow, LE);
+            boolean special = v0.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00)
+                    .or(v1.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00))
+                    .or(v2.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00))
+                    .or(v3.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00)).anyTrue(); // an infinity or NaN
+            IntVector ie = v0.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000), io = v0.lanewise(ASHR, 3).and(0x8fffe000);
+            FloatVector we = ie.reinterpretAsFloats().mul(0x1p112f), wo = io.reinterpretAsFloats().mul(0x1p112f);
+            if (special) {
+                we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
             }
-            we.intoMemorySegment(dst, dstOff + 4L * c, LE);
-            wo.intoMemorySegment(dst, dstOff + 4L * (c + L), LE);
+            a00 = wo.fma(o0, we.fma(e0, a00));
+            a01 = wo.fma(o1, we.fma(e1, a01));
+            a02 = wo.fma(o2, we.fma(e2, a02));
+            a03 = wo.fma(o3, we.fma(e3, a03));
+            ie = v1.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
+            io = v1.lanewise(ASHR, 3).and(0x8fffe000);
+            we = ie.reinterpretAsFloats().mul(0x1p112f);
+            wo = io.reinterpretAsFloats().mul(0x1p112f);
+            if (special) {
+                we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+            }
+            a10 = wo.fma(o0, we.fma(e0, a10));
+            a11 = wo.fma(o1, we.fma(e1, a11));
+            a12 = wo.fma(o2, we.fma(e2, a12));
+            a13 = wo.fma(o3, we.fma(e3, a13));
+            ie = v2.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
+            io = v2.lanewise(ASHR, 3).and(0x8fffe000);
+            we = ie.reinterpretAsFloats().mul(0x1p112f);
+            wo = io.reinterpretAsFloats().mul(0x1p112f);
+            if (special) {
+                we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+            }
+            a20 = wo.fma(o0, we.fma(e0, a20));
+            a21 = wo.fma(o1, we.fma(e1, a21));
+            a22 = wo.fma(o2, we.fma(e2, a22));
+            a23 = wo.fma(o3, we.fma(e3, a23));
+            ie = v3.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
+            io = v3.lanewise(ASHR, 3).and(0x8fffe000);
+            we = ie.reinterpretAsFloats().mul(0x1p112f);
+            wo = io.reinterpretAsFloats().mul(0x1p112f);
+            if (special) {
+                we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+            }
+            a30 = wo.fma(o0, we.fma(e0, a30));
+            a31 = wo.fma(o1, we.fma(e1, a31));
+            a32 = wo.fma(o2, we.fma(e2, a32));
+            a33 = wo.fma(o3, we.fma(e3, a33));
         }
+        a00.intoArray(lanes, 0);
+        a01.intoArray(lanes, L);
+        a02.intoArray(lanes, 2 * L);
+        a03.intoArray(lanes, 3 * L);
+        a10.intoArray(lanes, 4 * L);
+        a11.intoArray(lanes, 5 * L);
+        a12.intoArray(lanes, 6 * L);
+        a13.intoArray(lanes, 7 * L);
+        a20.intoArray(lanes, 8 * L);
+        a21.intoArray(lanes, 9 * L);
+        a22.intoArray(lanes, 10 * L);
+        a23.intoArray(lanes, 11 * L);
+        a30.intoArray(lanes, 12 * L);
+        a31.intoArray(lanes, 13 * L);
+        a32.intoArray(lanes, 14 * L);
+        a33.intoArray(lanes, 15 * L);
+        sumLanes(lanes, out);
         for (; c < n; c++) {
-            dst.set(F32, dstOff + 4L * c, Float.float16ToFloat(w.get(Decode.I16, wOff + 2L * c)));
+            for (int j = 0; j < 4; j++) {
+                float wc = Float.float16ToFloat(w.get(Decode.I16, wOff + j * wRow + 2L * c));
+                for (int k = 0; k < rows; k++) {
+                    out[4 * j + k] += wc * x.get(F32, xOff + k * xStride + 4L * c);
+                }
+            }
         }
     }
 
-    /** A BF16 row decoded to F32 in the deinterleaved order. */
-    static void bf16Panel(MemorySegment w, long wOff, MemorySegment dst, long dstOff, int n) {
+    /** {@link #f16Tile4x4} for BF16 weights: per pair the operations of {@link #bf16}. */
+    static void bf16Tile4x4(MemorySegment w, long wOff, long wRow, MemorySegment x, long xOff, long xStride, int rows, int n,
+                            float[] lanes, float[] out) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
+        long x1 = rows > 1 ? xStride : 0, x2 = rows > 2 ? 2 * xStride : 0, x3 = rows > 3 ? 3 * xStride : 0;
         int c = 0;
         for (int whole = n / (2 * L) * (2 * L); c < whole; c += 2 * L) {
-            IntVector v = IntVector.fromMemorySegment(I, w, wOff + 2L * c, LE);
-            v.lanewise(LSHL, 16).reinterpretAsFloats().intoMemorySegment(dst, dstOff + 4L * c, LE);
-            v.and(0xffff0000).reinterpretAsFloats().intoMemorySegment(dst, dstOff + 4L * (c + L), LE);
+            long xe = xOff + 4L * c, xo = xe + 4L * L;
+            FloatVector e0 = FloatVector.fromMemorySegment(F, x, xe, LE), o0 = FloatVector.fromMemorySegment(F, x, xo, LE);
+            FloatVector e1 = FloatVector.fromMemorySegment(F, x, xe + x1, LE), o1 = FloatVector.fromMemorySegment(F, x, xo + x1, LE);
+            FloatVector e2 = FloatVector.fromMemorySegment(F, x, xe + x2, LE), o2 = FloatVector.fromMemorySegment(F, x, xo + x2, LE);
+            FloatVector e3 = FloatVector.fromMemorySegment(F, x, xe + x3, LE), o3 = FloatVector.fromMemorySegment(F, x, xo + x3, LE);
+            long at = wOff + 2L * c;
+            IntVector v = IntVector.fromMemorySegment(I, w, at, LE);
+            FloatVector we = v.lanewise(LSHL, 16).reinterpretAsFloats(), wo = v.and(0xffff0000).reinterpretAsFloats();
+            a00 = wo.fma(o0, we.fma(e0, a00));
+            a01 = wo.fma(o1, we.fma(e1, a01));
+            a02 = wo.fma(o2, we.fma(e2, a02));
+            a03 = wo.fma(o3, we.fma(e3, a03));
+            v = IntVector.fromMemorySegment(I, w, at + wRow, LE);
+            we = v.lanewise(LSHL, 16).reinterpretAsFloats();
+            wo = v.and(0xffff0000).reinterpretAsFloats();
+            a10 = wo.fma(o0, we.fma(e0, a10));
+            a11 = wo.fma(o1, we.fma(e1, a11));
+            a12 = wo.fma(o2, we.fma(e2, a12));
+            a13 = wo.fma(o3, we.fma(e3, a13));
+            v = IntVector.fromMemorySegment(I, w, at + 2 * wRow, LE);
+            we = v.lanewise(LSHL, 16).reinterpretAsFloats();
+            wo = v.and(0xffff0000).reinterpretAsFloats();
+            a20 = wo.fma(o0, we.fma(e0, a20));
+            a21 = wo.fma(o1, we.fma(e1, a21));
+            a22 = wo.fma(o2, we.fma(e2, a22));
+            a23 = wo.fma(o3, we.fma(e3, a23));
+            v = IntVector.fromMemorySegment(I, w, at + 3 * wRow, LE);
+            we = v.lanewise(LSHL, 16).reinterpretAsFloats();
+            wo = v.and(0xffff0000).reinterpretAsFloats();
+            a30 = wo.fma(o0, we.fma(e0, a30));
+            a31 = wo.fma(o1, we.fma(e1, a31));
+            a32 = wo.fma(o2, we.fma(e2, a32));
+            a33 = wo.fma(o3, we.fma(e3, a33));
         }
+        a00.intoArray(lanes, 0);
+        a01.intoArray(lanes, L);
+        a02.intoArray(lanes, 2 * L);
+        a03.intoArray(lanes, 3 * L);
+        a10.intoArray(lanes, 4 * L);
+        a11.intoArray(lanes, 5 * L);
+        a12.intoArray(lanes, 6 * L);
+        a13.intoArray(lanes, 7 * L);
+        a20.intoArray(lanes, 8 * L);
+        a21.intoArray(lanes, 9 * L);
+        a22.intoArray(lanes, 10 * L);
+        a23.intoArray(lanes, 11 * L);
+        a30.intoArray(lanes, 12 * L);
+        a31.intoArray(lanes, 13 * L);
+        a32.intoArray(lanes, 14 * L);
+        a33.intoArray(lanes, 15 * L);
+        sumLanes(lanes, out);
         for (; c < n; c++) {
-            dst.set(F32, dstOff + 4L * c, Float.intBitsToFloat((w.get(Decode.I16, wOff + 2L * c) & 0xffff) << 16));
+            for (int j = 0; j < 4; j++) {
+                float wc = Float.intBitsToFloat((w.get(Decode.I16, wOff + j * wRow + 2L * c) & 0xffff) << 16);
+                for (int k = 0; k < rows; k++) {
+                    out[4 * j + k] += wc * x.get(F32, xOff + k * xStride + 4L * c);
+                }
+            }
+        }
+    }
+
+    /** {@code out[i]} = the L lanes at {@code lanes[i·L..]} added from 0 in lane order (VMath.sum's), sixteen sums side by side. */
+    private static void sumLanes(float[] lanes, float[] out) {
+        for (int i = 0; i < 16; i++) {
+            out[i] = 0f;
+        }
+        for (int k = 0; k < L; k++) {
+            for (int i = 0; i < 16; i++) {
+                out[i] += lanes[i * L + k];
+            }
         }
     }
 }
