@@ -69,6 +69,30 @@ class PackedKernelProperties {
         }
     }
 
+    /**
+     * One token row over rows longer than 4096 values, where Q4_0 runs two whole 16-row groups through
+     * one kernel call ({@code TileGemv.q4_0x2}; enough groups that the workers' chunks hold several) and
+     * a last partial group or an odd one alone, and the other types their one-group kernels: still the
+     * definition exactly.
+     */
+    @Property(tries = 40)
+    void longRowsTwoGroupsAtOnceEqualTheIntegerDefinition(@ForAll("quantized") DType dtype,
+                                                         @ForAll @IntRange(min = 512, max = 600) int nOut,
+                                                         @ForAll @IntRange(min = 4097, max = 4700) int nInRaw,
+                                                         @ForAll Values kind, @ForAll long seed) {
+        int nIn = (nInRaw + dtype.blockSize() - 1) / dtype.blockSize() * dtype.blockSize();
+        Random rnd = new Random(seed);
+        try (Tensor w = randomBlocks(rnd, dtype, nOut, nIn);
+             Tensor x = TestData.tensor(rnd, DType.F32, kind, 1, nIn);
+             Tensor packed = cpu.upload(w);
+             Tensor a = Tensor.allocate(DType.F32, 1, nOut);
+             Tensor b = Tensor.allocate(DType.F32, 1, nOut)) {
+            cpu.matmul(packed, x, a);
+            ref.matmul(w, x, b);
+            assertBitsEqual(b, a, dtype + " " + kind + " [1x" + nIn + "]·[" + nOut + "x" + nIn + "]ᵀ");
+        }
+    }
+
     /** Large enough to be split across the workers, with several weights over one input in one job. */
     @Property(tries = 12)
     void severalWeightsOverOneInputEqualTheDefinition(@ForAll("quantized") DType dtype, @ForAll @IntRange(min = 1, max = 5) int rows,
