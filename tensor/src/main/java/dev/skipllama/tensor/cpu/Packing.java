@@ -44,11 +44,15 @@ import java.lang.foreign.ValueLayout;
  *       2176; d as 16 × F32 at 2304, dmin at 2368.</li>
  *   <li>Q5_K (2944): as Q4_K, plus each sub-block's complemented fifth bits (16 × int32) at 2048 + 64j;
  *       scales at 2560, mins at 2688, d at 2816, dmin at 2880.</li>
- *   <li>Q6_K (4416): for each unit u of 32 values (sub-blocks 2u, 2u+1), sixteen 32-byte halves at
- *       512u + 32s, one per slot s, holding {@code q − 32} as signed bytes: row j's bytes 2j and 2j + 1
- *       are values s and 16 + s, so one sign-extending conversion gives 16-bit lanes whose low half
- *       meets sub-block 2u and high half sub-block 2u + 1; the 16 int8 scales of each row as four vectors
- *       at 4096; d as 16 × F32 at 4352.</li>
+ *   <li>Q6_K (4416): d as 16 × F32 at 0; then for each pair of units (v = 0..3, 1088 bytes at
+ *       64 + 1088v) the int8 scales of their four sub-blocks (a vector: row j's at 4j), then for each
+ *       unit u of 32 values (sub-blocks 2u, 2u+1) sixteen 32-byte halves, one per slot s, holding
+ *       {@code q − 32} as signed bytes: row j's bytes 2j and 2j + 1 are values s and 16 + s, so one
+ *       sign-extending conversion gives 16-bit lanes whose low half meets sub-block 2u and high half
+ *       sub-block 2u + 1 ({@link #q6KScales}, {@link #q6KQuants}). A kernel reads a tile front to back:
+ *       with the scales and d at the end instead (at 4096 and 4352), each unit's read jumped there and
+ *       back, and generation streamed Q6_K more slowly (OpProfile, 1B Q4_K_M, 2 threads, three
+ *       alternating pairs: LM head 12.0-16.4 → 20.1-22.0 GB/s, ffn_down 13.2-17.8 → 20.6-23.0).</li>
  * </ul>
  */
 final class Packing {
@@ -62,6 +66,19 @@ final class Packing {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private Packing() {
+    }
+
+    /** Q6_K tiles: byte offset of the F32 d of the 16 rows. */
+    static final long Q6K_D = 0;
+
+    /** Q6_K tiles: byte offset of the scale vector holding unit u's two sub-blocks (byte 2·(u mod 2) and the next of each row's int). */
+    static long q6KScales(int u) {
+        return 64 + 1088L * (u >> 1);
+    }
+
+    /** Q6_K tiles: byte offset of unit u's sixteen 32-byte halves. */
+    static long q6KQuants(int u) {
+        return 128 + 1088L * (u >> 1) + 512L * (u & 1);
     }
 
     static boolean packs(DType t) {
@@ -205,13 +222,13 @@ final class Packing {
             }
             case Q6_K -> {
                 MemorySegment b = MemorySegment.ofArray(blk);
-                dst.set(F32, tile + 4352 + 4L * j, Halfs.f16ToFloat(shortAt(blk, 208)));
+                dst.set(F32, tile + Q6K_D + 4L * j, Halfs.f16ToFloat(shortAt(blk, 208)));
                 for (int k = 0; k < 4; k++) {
-                    dst.set(I32, tile + 4096 + 64L * k + 4L * j, intAt(blk, 192 + 4 * k));
+                    dst.set(I32, tile + q6KScales(2 * k) + 4L * j, intAt(blk, 192 + 4 * k));
                 }
                 for (int u = 0; u < 8; u++) {
                     for (int slot = 0; slot < 16; slot++) { // quant vector slot / 2, its half slot % 2
-                        long at = tile + 512L * u + 32L * slot + 2L * j;
+                        long at = tile + q6KQuants(u) + 32L * slot + 2L * j;
                         dst.set(I8, at, (byte) (dev.skipllama.tensor.quant.QuantDot.q6(b, 0, 32 * u + slot) - 32));
                         dst.set(I8, at + 1, (byte) (dev.skipllama.tensor.quant.QuantDot.q6(b, 0, 32 * u + 16 + slot) - 32));
                     }
@@ -284,14 +301,14 @@ final class Packing {
                 }
             }
             case Q6_K -> {
-                putShort(blk, 208, Halfs.floatToF16(src.get(F32, tile + 4352 + 4L * j)));
+                putShort(blk, 208, Halfs.floatToF16(src.get(F32, tile + Q6K_D + 4L * j)));
                 for (int k = 0; k < 4; k++) {
-                    putInt(blk, 192 + 4 * k, src.get(I32, tile + 4096 + 64L * k + 4L * j));
+                    putInt(blk, 192 + 4 * k, src.get(I32, tile + q6KScales(2 * k) + 4L * j));
                 }
                 java.util.Arrays.fill(blk, 0, 192, (byte) 0);
                 for (int u = 0; u < 8; u++) {
                     for (int slot = 0; slot < 16; slot++) {
-                        long at = tile + 512L * u + 32L * slot + 2L * j;
+                        long at = tile + q6KQuants(u) + 32L * slot + 2L * j;
                         setQ6(blk, 32 * u + slot, src.get(I8, at) + 32);
                         setQ6(blk, 32 * u + 16 + slot, src.get(I8, at + 1) + 32);
                     }

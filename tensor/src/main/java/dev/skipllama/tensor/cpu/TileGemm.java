@@ -396,7 +396,7 @@ final class TileGemm {
             long t = g0 + 4416L * b;
             Arrays.fill(isum, 0, n * L, 0);
             for (int u = 0; u < 8; u++) {
-                IntVector scales = IntVector.fromMemorySegment(I, w, t + 4096 + 64L * (u >> 1) + lane, LE);
+                IntVector scales = IntVector.fromMemorySegment(I, w, t + Packing.q6KScales(u) + lane, LE);
                 int byteA = 2 * (u & 1); // signed scale bytes of sub-blocks 2u and 2u + 1
                 IntVector scA = scales.lanewise(LSHL, 24 - 8 * byteA).lanewise(ASHR, 24);
                 IntVector scB = scales.lanewise(LSHL, 16 - 8 * byteA).lanewise(ASHR, 24);
@@ -405,7 +405,7 @@ final class TileGemm {
                     // Four slots per pass over the rows, as kQuant takes a 64-byte vector's four nibbles: the
                     // row switch once per four products (once per product measured 2.5x slower than Q4_K).
                     for (int slot = 8 * h; slot < 8 * h + 8; slot += 4) {
-                        long qa = t + 512L * u + 32L * slot + lane / 2;
+                        long qa = t + Packing.q6KQuants(u) + 32L * slot + lane / 2;
                         ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(BH, w, qa, LE).convertShape(B2S, SW, 0);
                         ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(BH, w, qa + 32, LE).convertShape(B2S, SW, 0);
                         ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(BH, w, qa + 64, LE).convertShape(B2S, SW, 0);
@@ -435,7 +435,7 @@ final class TileGemm {
                     }
                 }
             }
-            FloatVector dw = FloatVector.fromMemorySegment(F, w, t + 4352 + lane, LE);
+            FloatVector dw = FloatVector.fromMemorySegment(F, w, t + Packing.Q6K_D + lane, LE);
             for (int k = 0; k < n; k++) {
                 FloatVector is = (FloatVector) IntVector.fromArray(I, isum, k * L).convert(I2F, 0);
                 is.fma(dw.mul(d[(r + k) * bp + b]), FloatVector.fromArray(F, acc, k * L)).intoArray(acc, k * L);

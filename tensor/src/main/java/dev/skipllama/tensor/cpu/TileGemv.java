@@ -319,13 +319,13 @@ final class TileGemv {
             IntVector isum = IntVector.zero(I);
             for (int u = 0; u < 8; u++) {
                 int p = p0 + 16 * (8 * b + u);
-                IntVector scales = IntVector.fromMemorySegment(I, w, t + 4096 + 64L * (u >> 1) + lane, LE);
+                IntVector scales = IntVector.fromMemorySegment(I, w, t + Packing.q6KScales(u) + lane, LE);
                 int byteA = 2 * (u & 1); // signed scale bytes of sub-blocks 2u and 2u + 1
                 IntVector scA = scales.lanewise(LSHL, 24 - 8 * byteA).lanewise(ASHR, 24);
                 IntVector scB = scales.lanewise(LSHL, 16 - 8 * byteA).lanewise(ASHR, 24);
                 // Slots 0-7, then 8-15 (eight products per half each), written out: as loops C2 keeps them
                 // loops. A byte-to-short conversion per slot sign-extends; shifts would cost three.
-                long q0 = t + 512L * u + lane / 2;
+                long q0 = t + Packing.q6KQuants(u) + lane / 2;
                 ShortVector s = ((ShortVector) ByteVector.fromMemorySegment(BH, w, q0, LE).convertShape(B2S, SW, 0))
                         .mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
                         .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 32, LE).convertShape(B2S, SW, 0))
@@ -363,7 +363,7 @@ final class TileGemv {
                 IntVector hi = v.lanewise(ASHR, 16).add(v2.lanewise(ASHR, 16));
                 isum = isum.add(lo.mul(scA)).add(hi.mul(scB));
             }
-            acc = ((FloatVector) isum.convert(I2F, 0)).fma(FloatVector.fromMemorySegment(F, w, t + 4352 + lane, LE).mul(d[b0 + b]), acc);
+            acc = ((FloatVector) isum.convert(I2F, 0)).fma(FloatVector.fromMemorySegment(F, w, t + Packing.Q6K_D + lane, LE).mul(d[b0 + b]), acc);
         }
         acc.intoMemorySegment(out, at, LE);
     }
