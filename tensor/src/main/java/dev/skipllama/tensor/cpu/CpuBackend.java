@@ -241,14 +241,21 @@ public final class CpuBackend implements Backend {
                             }
                             continue;
                         }
-                        if (f16) {
+                        if (n == 2) {
+                            if (f16) {
+                                HalfDot.f16Tile4x2(ws, o * wRow, wRow, xs, r * xRow, xRow, nIn, lanes, q4);
+                            } else {
+                                HalfDot.bf16Tile4x2(ws, o * wRow, wRow, xs, r * xRow, xRow, nIn, lanes, q4);
+                            }
+                        } else if (f16) {
                             HalfDot.f16Tile4x4(ws, o * wRow, wRow, xs, r * xRow, xRow, n, nIn, lanes, q4);
                         } else {
                             HalfDot.bf16Tile4x4(ws, o * wRow, wRow, xs, r * xRow, xRow, n, nIn, lanes, q4);
                         }
+                        int stride = n == 2 ? 2 : 4; // the outputs of weight row j start at stride·j
                         for (int j = 0; j < 4; j++) {
                             for (int k = 0; k < n; k++) {
-                                os.set(F32, 4L * ((long) (r + k) * nOut + o + j), q4[4 * j + k]);
+                                os.set(F32, 4L * ((long) (r + k) * nOut + o + j), q4[stride * j + k]);
                             }
                         }
                     }

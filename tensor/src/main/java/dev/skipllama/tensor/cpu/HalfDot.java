@@ -453,13 +453,146 @@ final class HalfDot {
         }
     }
 
+    /**
+     * {@link #f16Tile4x4} for exactly two token rows ({@code out[2j + k]}): half the accumulators, so a
+     * pair of rows (speculative verification of one draft) does not pay for four.
+     */
+    static void f16Tile4x2(MemorySegment w, long wOff, long wRow, MemorySegment x, long xOff, long xStride, int n,
+                           float[] lanes, float[] out) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+        int c = 0;
+        for (int whole = n / (2 * L) * (2 * L); c < whole; c += 2 * L) {
+            long xe = xOff + 4L * c, xo = xe + 4L * L;
+            FloatVector e0 = FloatVector.fromMemorySegment(F, x, xe, LE), o0 = FloatVector.fromMemorySegment(F, x, xo, LE);
+            FloatVector e1 = FloatVector.fromMemorySegment(F, x, xe + xStride, LE), o1 = FloatVector.fromMemorySegment(F, x, xo + xStride, LE);
+            long at = wOff + 2L * c;
+            IntVector v0 = IntVector.fromMemorySegment(I, w, at, LE), v1 = IntVector.fromMemorySegment(I, w, at + wRow, LE);
+            IntVector v2 = IntVector.fromMemorySegment(I, w, at + 2 * wRow, LE), v3 = IntVector.fromMemorySegment(I, w, at + 3 * wRow, LE);
+            boolean special = v0.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00)
+                    .or(v1.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00))
+                    .or(v2.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00))
+                    .or(v3.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00)).anyTrue(); // an infinity or NaN
+            IntVector ie = v0.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000), io = v0.lanewise(ASHR, 3).and(0x8fffe000);
+            FloatVector we = ie.reinterpretAsFloats().mul(0x1p112f), wo = io.reinterpretAsFloats().mul(0x1p112f);
+            if (special) {
+                we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+            }
+            a00 = wo.fma(o0, we.fma(e0, a00));
+            a01 = wo.fma(o1, we.fma(e1, a01));
+            ie = v1.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
+            io = v1.lanewise(ASHR, 3).and(0x8fffe000);
+            we = ie.reinterpretAsFloats().mul(0x1p112f);
+            wo = io.reinterpretAsFloats().mul(0x1p112f);
+            if (special) {
+                we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+            }
+            a10 = wo.fma(o0, we.fma(e0, a10));
+            a11 = wo.fma(o1, we.fma(e1, a11));
+            ie = v2.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
+            io = v2.lanewise(ASHR, 3).and(0x8fffe000);
+            we = ie.reinterpretAsFloats().mul(0x1p112f);
+            wo = io.reinterpretAsFloats().mul(0x1p112f);
+            if (special) {
+                we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+            }
+            a20 = wo.fma(o0, we.fma(e0, a20));
+            a21 = wo.fma(o1, we.fma(e1, a21));
+            ie = v3.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
+            io = v3.lanewise(ASHR, 3).and(0x8fffe000);
+            we = ie.reinterpretAsFloats().mul(0x1p112f);
+            wo = io.reinterpretAsFloats().mul(0x1p112f);
+            if (special) {
+                we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+            }
+            a30 = wo.fma(o0, we.fma(e0, a30));
+            a31 = wo.fma(o1, we.fma(e1, a31));
+        }
+        a00.intoArray(lanes, 0);
+        a01.intoArray(lanes, L);
+        a10.intoArray(lanes, 2 * L);
+        a11.intoArray(lanes, 3 * L);
+        a20.intoArray(lanes, 4 * L);
+        a21.intoArray(lanes, 5 * L);
+        a30.intoArray(lanes, 6 * L);
+        a31.intoArray(lanes, 7 * L);
+        sumLanes(lanes, 8, out);
+        for (; c < n; c++) {
+            for (int j = 0; j < 4; j++) {
+                float wc = Float.float16ToFloat(w.get(Decode.I16, wOff + j * wRow + 2L * c));
+                for (int k = 0; k < 2; k++) {
+                    out[2 * j + k] += wc * x.get(F32, xOff + k * xStride + 4L * c);
+                }
+            }
+        }
+    }
+
+    /** {@link #f16Tile4x2} for BF16 weights. */
+    static void bf16Tile4x2(MemorySegment w, long wOff, long wRow, MemorySegment x, long xOff, long xStride, int n,
+                            float[] lanes, float[] out) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+        int c = 0;
+        for (int whole = n / (2 * L) * (2 * L); c < whole; c += 2 * L) {
+            long xe = xOff + 4L * c, xo = xe + 4L * L;
+            FloatVector e0 = FloatVector.fromMemorySegment(F, x, xe, LE), o0 = FloatVector.fromMemorySegment(F, x, xo, LE);
+            FloatVector e1 = FloatVector.fromMemorySegment(F, x, xe + xStride, LE), o1 = FloatVector.fromMemorySegment(F, x, xo + xStride, LE);
+            long at = wOff + 2L * c;
+            IntVector v = IntVector.fromMemorySegment(I, w, at, LE);
+            FloatVector we = v.lanewise(LSHL, 16).reinterpretAsFloats(), wo = v.and(0xffff0000).reinterpretAsFloats();
+            a00 = wo.fma(o0, we.fma(e0, a00));
+            a01 = wo.fma(o1, we.fma(e1, a01));
+            v = IntVector.fromMemorySegment(I, w, at + wRow, LE);
+            we = v.lanewise(LSHL, 16).reinterpretAsFloats();
+            wo = v.and(0xffff0000).reinterpretAsFloats();
+            a10 = wo.fma(o0, we.fma(e0, a10));
+            a11 = wo.fma(o1, we.fma(e1, a11));
+            v = IntVector.fromMemorySegment(I, w, at + 2 * wRow, LE);
+            we = v.lanewise(LSHL, 16).reinterpretAsFloats();
+            wo = v.and(0xffff0000).reinterpretAsFloats();
+            a20 = wo.fma(o0, we.fma(e0, a20));
+            a21 = wo.fma(o1, we.fma(e1, a21));
+            v = IntVector.fromMemorySegment(I, w, at + 3 * wRow, LE);
+            we = v.lanewise(LSHL, 16).reinterpretAsFloats();
+            wo = v.and(0xffff0000).reinterpretAsFloats();
+            a30 = wo.fma(o0, we.fma(e0, a30));
+            a31 = wo.fma(o1, we.fma(e1, a31));
+        }
+        a00.intoArray(lanes, 0);
+        a01.intoArray(lanes, L);
+        a10.intoArray(lanes, 2 * L);
+        a11.intoArray(lanes, 3 * L);
+        a20.intoArray(lanes, 4 * L);
+        a21.intoArray(lanes, 5 * L);
+        a30.intoArray(lanes, 6 * L);
+        a31.intoArray(lanes, 7 * L);
+        sumLanes(lanes, 8, out);
+        for (; c < n; c++) {
+            for (int j = 0; j < 4; j++) {
+                float wc = Float.intBitsToFloat((w.get(Decode.I16, wOff + j * wRow + 2L * c) & 0xffff) << 16);
+                for (int k = 0; k < 2; k++) {
+                    out[2 * j + k] += wc * x.get(F32, xOff + k * xStride + 4L * c);
+                }
+            }
+        }
+    }
+
     /** {@code out[i]} = the L lanes at {@code lanes[i·L..]} added from 0 in lane order (VMath.sum's), sixteen sums side by side. */
     private static void sumLanes(float[] lanes, float[] out) {
-        for (int i = 0; i < 16; i++) {
+        sumLanes(lanes, 16, out);
+    }
+
+    /** {@code out[i]} for {@code i < count}, as {@link #sumLanes(float[], float[])}. */
+    private static void sumLanes(float[] lanes, int count, float[] out) {
+        for (int i = 0; i < count; i++) {
             out[i] = 0f;
         }
         for (int k = 0; k < L; k++) {
-            for (int i = 0; i < 16; i++) {
+            for (int i = 0; i < count; i++) {
                 out[i] += lanes[i * L + k];
             }
         }

@@ -73,7 +73,7 @@ class DecodeTest {
     }
 
     /**
-     * Four weight rows against two to four token rows at once add, per (weight row, token row) pair,
+     * Four weight rows against two to four token rows at once (and the two-row tile against two) add, per (weight row, token row) pair,
      * the products of the one-row kernel in its order: what batch invariance rests on for a batch of
      * half-precision weights. Specials in one weight row only (the decode's rare path then runs for all
      * four and must leave the others' values as they are), and in none; lengths with and without tails.
@@ -94,14 +94,23 @@ class DecodeTest {
                         float[] lanes = new float[16 * Simd.L], f16 = new float[16], bf16 = new float[16];
                         HalfDot.f16Tile4x4(w, 0, 2L * n, xd, 0, 4L * n, rows, n, lanes, f16);
                         HalfDot.bf16Tile4x4(w, 0, 2L * n, xd, 0, 4L * n, rows, n, lanes, bf16);
+                        float[] f16Pair = new float[8], bf16Pair = new float[8];
+                        if (rows == 2) {
+                            HalfDot.f16Tile4x2(w, 0, 2L * n, xd, 0, 4L * n, n, lanes, f16Pair);
+                            HalfDot.bf16Tile4x2(w, 0, 2L * n, xd, 0, 4L * n, n, lanes, bf16Pair);
+                        }
                         for (int j = 0; j < 4; j++) {
                             for (int k = 0; k < rows; k++) {
                                 String at = "n=" + n + " rows=" + rows + " weight row " + j + " token row " + k
                                         + " specials in row " + special + " with " + Simd.describe();
-                                assertEquals(Float.floatToRawIntBits(HalfDot.f16(w, 2L * n * j, xd, 4L * n * k, n)),
-                                        Float.floatToRawIntBits(f16[4 * j + k]), "f16 " + at);
-                                assertEquals(Float.floatToRawIntBits(HalfDot.bf16(w, 2L * n * j, xd, 4L * n * k, n)),
-                                        Float.floatToRawIntBits(bf16[4 * j + k]), "bf16 " + at);
+                                int want16 = Float.floatToRawIntBits(HalfDot.f16(w, 2L * n * j, xd, 4L * n * k, n));
+                                int wantB16 = Float.floatToRawIntBits(HalfDot.bf16(w, 2L * n * j, xd, 4L * n * k, n));
+                                assertEquals(want16, Float.floatToRawIntBits(f16[4 * j + k]), "f16 " + at);
+                                assertEquals(wantB16, Float.floatToRawIntBits(bf16[4 * j + k]), "bf16 " + at);
+                                if (rows == 2) {
+                                    assertEquals(want16, Float.floatToRawIntBits(f16Pair[2 * j + k]), "f16 4x2 " + at);
+                                    assertEquals(wantB16, Float.floatToRawIntBits(bf16Pair[2 * j + k]), "bf16 4x2 " + at);
+                                }
                             }
                         }
                     }
