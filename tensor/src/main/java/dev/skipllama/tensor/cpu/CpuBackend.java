@@ -204,8 +204,8 @@ public final class CpuBackend implements Backend {
      * F16 and BF16 weights ({@link HalfDot}): the activations deinterleaved once into {@link #xd}; each
      * weight vector is decoded in registers. One token row meets one weight row per pass (four on long
      * rows, {@link HalfDot#f16Rows4}); a batch meets four weight rows at a time, four token rows per
-     * pass ({@link HalfDot#f16Tile4x4}), so a decoded weight serves four rows and a loaded activation
-     * four weights. Every (weight row, token row) pair adds the products of {@link HalfDot#f16} in its
+     * pass ({@link HalfDot#f16Tile4x4}; two, {@link HalfDot#f16Tile4x2}), so a decoded weight serves
+     * several rows and a loaded activation four weights. Every (weight row, token row) pair adds the products of {@link HalfDot#f16} in its
      * order, whichever kernel computes it: batch-invariant. (This replaced, for every batch size, a
      * panel decoded to F32 for 16+ rows and one weight row per pass below that: JMH 4096², 2 threads,
      * F16 ops/s, 16 rows 160-167 → 199-225, 64 rows 50-53 → 54-55; 4 rows 265-336 → 590-790.)
