@@ -205,8 +205,8 @@ public final class CpuBackend implements Backend {
      * weight vector is decoded in registers. One token row meets one weight row per pass (four on long
      * rows, {@link HalfDot#f16Rows4}); a batch meets four weight rows at a time, four token rows per
      * pass ({@link HalfDot#f16Tile4x4}; two, {@link HalfDot#f16Tile4x2}), so a decoded weight serves
-     * several rows and a loaded activation four weights. Every (weight row, token row) pair adds the products of {@link HalfDot#f16} in its
-     * order, whichever kernel computes it: batch-invariant. (This replaced, for every batch size, a
+     * several rows and a loaded activation four weights. Every (weight row, token row) pair adds the
+     * products of {@link HalfDot#f16} in its order, whichever kernel computes it: batch-invariant. (This replaced, for every batch size, a
      * panel decoded to F32 for 16+ rows and one weight row per pass below that: JMH 4096², 2 threads,
      * F16 ops/s, 16 rows 160-167 → 199-225, 64 rows 50-53 → 54-55; 4 rows 265-336 → 590-790.)
      */
@@ -284,10 +284,10 @@ public final class CpuBackend implements Backend {
 
     /**
      * Weight rows o0..end of an F32 matrix (row o at {@code (o − o0)·n}) against every activation row:
-     * 2×8 tiles where the registers hold them (512-bit vectors), 2×4 tiles, then the rest. The kernels
-     * take the first {@code vecN} values; the values past them are added one by one afterwards.
+     * 2×8 tiles where the registers hold them (512-bit vectors), 2×4 tiles, then the rest. Each kernel
+     * adds a row's values past its last whole vector itself, as {@link Dot#f32} does.
      */
-    private static void floatTiles(MemorySegment tw, int o0, int end, MemorySegment xs, int rows, int nIn, int vecN, int nOut,
+    private static void floatTiles(MemorySegment tw, int o0, int end, MemorySegment xs, int rows, int nIn, int nOut,
                                    MemorySegment os, float[] q4) {
         long tRow = 4L * nIn, xRow = 4L * nIn;
         int pairsEnd = o0 + (end - o0) / 2 * 2;
@@ -298,20 +298,20 @@ public final class CpuBackend implements Backend {
             for (int p = o0; p < pairsEnd; p += 2) {
                 long w0 = (p - o0) * tRow;
                 if (g == 8) {
-                    Dot2x8.f32(tw, w0, w0 + tRow, xs, r * xRow, xRow, vecN, q4);
+                    Dot2x8.f32(tw, w0, w0 + tRow, xs, r * xRow, xRow, nIn, q4);
                 } else {
-                    Dot2x4.f32(tw, w0, w0 + tRow, xs, r * xRow, xRow, vecN, q4);
+                    Dot2x4.f32(tw, w0, w0 + tRow, xs, r * xRow, xRow, nIn, q4);
                 }
                 for (int k = 0; k < g; k++) {
-                    os.set(F32, 4L * ((long) (r + k) * nOut + p), tail(q4[k], tw, w0, xs, (r + k) * xRow, vecN, nIn));
-                    os.set(F32, 4L * ((long) (r + k) * nOut + p + 1), tail(q4[g + k], tw, w0 + tRow, xs, (r + k) * xRow, vecN, nIn));
+                    os.set(F32, 4L * ((long) (r + k) * nOut + p), q4[k]);
+                    os.set(F32, 4L * ((long) (r + k) * nOut + p + 1), q4[g + k]);
                 }
             }
             for (int o = pairsEnd; o < end; o++) {
                 for (int h = r; h < r + g; h += 4) {
-                    Dot.f32x4(tw, (o - o0) * tRow, xs, h * xRow, xRow, vecN, q4);
+                    Dot.f32x4(tw, (o - o0) * tRow, xs, h * xRow, xRow, nIn, q4);
                     for (int k = 0; k < 4; k++) {
-                        os.set(F32, 4L * ((long) (h + k) * nOut + o), tail(q4[k], tw, (o - o0) * tRow, xs, (h + k) * xRow, vecN, nIn));
+                        os.set(F32, 4L * ((long) (h + k) * nOut + o), q4[k]);
                     }
                 }
             }
@@ -319,18 +319,9 @@ public final class CpuBackend implements Backend {
         }
         for (; r < rows; r++) {
             for (int o = o0; o < end; o++) {
-                float v = Dot.f32(tw, (o - o0) * tRow, xs, r * xRow, vecN);
-                os.set(F32, 4L * ((long) r * nOut + o), tail(v, tw, (o - o0) * tRow, xs, r * xRow, vecN, nIn));
+                os.set(F32, 4L * ((long) r * nOut + o), Dot.f32(tw, (o - o0) * tRow, xs, r * xRow, nIn));
             }
         }
-    }
-
-    /** {@code s} plus the products of values {@code from..n-1}, one by one. */
-    private static float tail(float s, MemorySegment w, long wOff, MemorySegment x, long xOff, int from, int n) {
-        for (int i = from; i < n; i++) {
-            s += w.get(F32, wOff + 4L * i) * x.get(F32, xOff + 4L * i);
-        }
-        return s;
     }
 
     /**
@@ -502,7 +493,7 @@ public final class CpuBackend implements Backend {
             int o0 = c * chunk, end = Math.min(nOut, o0 + chunk);
             // Token groups outside, weight pairs inside: the group's four activation rows stay in L1
             // while the chunk's weights come from L2.
-            floatTiles(ws.asSlice(o0 * wRow), o0, end, xs, rows, nIn, nIn, nOut, os, quad[worker]);
+            floatTiles(ws.asSlice(o0 * wRow), o0, end, xs, rows, nIn, nOut, os, quad[worker]);
         });
     }
 
