@@ -58,6 +58,8 @@ public final class CpuBackend implements Backend {
     private final float[][] rowBuf;
     /** The activations of a half-precision matmul, deinterleaved (see HalfDot); under {@link #opLock}. */
     private MemorySegment xd;
+    /** {@link #xd} times 2^112, for the F16 tiles on finite weights (HalfDot#f16Tile4x4Finite); under {@link #opLock}. */
+    private MemorySegment xdScaled;
     /** Native scratch: {@link #xd} and {@link #groupOut}. */
     private final Arena panels = Arena.ofShared();
     /** Activations quantized for the packed kernels; one matmul at a time uses it, under {@link #opLock}. */
@@ -209,6 +211,10 @@ public final class CpuBackend implements Backend {
      * products of {@link HalfDot#f16} in its order, whichever kernel computes it: batch-invariant. (This replaced, for every batch size, a
      * panel decoded to F32 for 16+ rows and one weight row per pass below that: JMH 4096², 2 threads,
      * F16 ops/s, 16 rows 160-167 → 199-225, 64 rows 50-53 → 54-55; 4 rows 265-336 → 590-790.)
+     * For a batch of F16 rows whose activations are all below 2^16 in magnitude, four weight rows found
+     * finite once per call run {@link HalfDot#f16Tile4x4Finite} on a copy of the activations times 2^112,
+     * with the same bits (OpProfile, 1B F16, pp64, 2 threads, four alternating pairs: the matmuls' time
+     * 1083-1102 → 844-920 ms per prompt).
      */
     private void halfMatmul(Tensor w, Tensor x, Tensor out) {
         final int nOut = w.dim(0), nIn = w.dim(1), rows = x.rowCount();
@@ -220,6 +226,11 @@ public final class CpuBackend implements Backend {
         }
         final MemorySegment xs = xd;
         HalfDot.deinterleave(x.segment(), xs, rows, nIn);
+        if (f16 && rows > 1 && (xdScaled == null || xdScaled.byteSize() < xRow * rows)) {
+            xdScaled = panels.allocate(Math.max(xRow * rows, 4096), 64);
+        }
+        final MemorySegment xsc = xdScaled;
+        final boolean scaled = f16 && rows > 1 && HalfDot.deinterleaveScaled(x.segment(), xsc, rows, nIn);
         int chunkRows = (long) nOut * nIn * rows < SMALL_WORK ? nOut : Math.max(1, Math.min(64, nOut / (pool.size() * 8)));
         final int chunk = chunkRows >= 4 ? chunkRows / 4 * 4 : chunkRows; // whole fours of weight rows
         pool.run((nOut + chunk - 1) / chunk, (c, worker) -> {
@@ -228,6 +239,7 @@ public final class CpuBackend implements Backend {
             int o = o0;
             if (rows > 1 || nIn > ROWS4_FROM) {
                 for (; o + 4 <= end; o += 4) {
+                    boolean finite = scaled && HalfDot.f16Finite(ws, o * wRow, wRow, nIn); // once per four rows, not per pass
                     for (int r = 0; r < rows; r += 4) {
                         int n = Math.min(4, rows - r);
                         if (n == 1) { // four weight rows per pass share the activation loads (see HalfDot.f16Rows4)
@@ -242,11 +254,15 @@ public final class CpuBackend implements Backend {
                             continue;
                         }
                         if (n == 2) {
-                            if (f16) {
+                            if (finite) {
+                                HalfDot.f16Tile4x2Finite(ws, o * wRow, wRow, xsc, r * xRow, xRow, nIn, lanes, q4);
+                            } else if (f16) {
                                 HalfDot.f16Tile4x2(ws, o * wRow, wRow, xs, r * xRow, xRow, nIn, lanes, q4);
                             } else {
                                 HalfDot.bf16Tile4x2(ws, o * wRow, wRow, xs, r * xRow, xRow, nIn, lanes, q4);
                             }
+                        } else if (finite) {
+                            HalfDot.f16Tile4x4Finite(ws, o * wRow, wRow, xsc, r * xRow, xRow, n, nIn, lanes, q4);
                         } else if (f16) {
                             HalfDot.f16Tile4x4(ws, o * wRow, wRow, xs, r * xRow, xRow, n, nIn, lanes, q4);
                         } else {

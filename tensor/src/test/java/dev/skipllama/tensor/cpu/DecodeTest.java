@@ -1,6 +1,7 @@
 package dev.skipllama.tensor.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
@@ -114,6 +115,61 @@ class DecodeTest {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * The finite-weight tiles on activations scaled by 2^112 give, per (weight row, token row) pair, the
+     * bits of the one-row kernel on the activations as they are: every finite half (bit patterns drawn
+     * over the whole range: zeros, subnormals, 65504) against activations from subnormal to just below
+     * 2^16. Also: the finiteness test sees one infinity or NaN anywhere in four rows, tails included, and
+     * the scaled copy is refused where a value would overflow.
+     */
+    @Test
+    void finiteTilesOnScaledActivationsEqualTheRowKernelPerPair() {
+        java.util.Random rnd = new java.util.Random(23);
+        float[] magnitudes = {1f, 0x1p-140f, 1e-20f, 1e3f, 65535.99f};
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : new int[]{1, 2 * Simd.L, 2 * Simd.L + 5, 6 * Simd.L + 1, 1000}) {
+                for (int rows = 2; rows <= 4; rows++) {
+                    MemorySegment w = arena.allocate(2L * n * 4), x = arena.allocate(4L * n * rows);
+                    MemorySegment xd = arena.allocate(4L * n * rows), xs = arena.allocate(4L * n * rows);
+                    for (long i = 0; i < 4L * n; i++) {
+                        short h;
+                        do {
+                            h = (short) rnd.nextInt(1 << 16);
+                        } while ((h & 0x7c00) == 0x7c00);
+                        w.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, h);
+                    }
+                    for (int i = 0; i < n * rows; i++) {
+                        float m = magnitudes[rnd.nextInt(magnitudes.length)];
+                        x.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) (m * (rnd.nextBoolean() ? -1 : 1) * Math.min(1, Math.abs(rnd.nextGaussian()))));
+                    }
+                    HalfDot.deinterleave(x, xd, rows, n);
+                    assertTrue(HalfDot.deinterleaveScaled(x, xs, rows, n), "every |x| is below 2^16");
+                    assertTrue(HalfDot.f16Finite(w, 0, 2L * n, n), "no special half");
+                    float[] lanes = new float[16 * Simd.L], tile = new float[16], pair = new float[8];
+                    HalfDot.f16Tile4x4Finite(w, 0, 2L * n, xs, 0, 4L * n, rows, n, lanes, tile);
+                    if (rows == 2) {
+                        HalfDot.f16Tile4x2Finite(w, 0, 2L * n, xs, 0, 4L * n, n, lanes, pair);
+                    }
+                    for (int j = 0; j < 4; j++) {
+                        for (int k = 0; k < rows; k++) {
+                            String at = "n=" + n + " rows=" + rows + " weight row " + j + " token row " + k + " with " + Simd.describe();
+                            int want = Float.floatToRawIntBits(HalfDot.f16(w, 2L * n * j, xd, 4L * n * k, n));
+                            assertEquals(want, Float.floatToRawIntBits(tile[4 * j + k]), "f16 4x4 finite " + at);
+                            if (rows == 2) {
+                                assertEquals(want, Float.floatToRawIntBits(pair[2 * j + k]), "f16 4x2 finite " + at);
+                            }
+                        }
+                    }
+                    int row = rnd.nextInt(4), col = rnd.nextInt(n);
+                    w.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, (long) row * n + col, (short) (rnd.nextBoolean() ? 0x7c00 : 0xfe01));
+                    assertFalse(HalfDot.f16Finite(w, 0, 2L * n, n), "a special half at row " + row + " value " + col + " of " + n);
+                    x.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, rnd.nextInt(n * rows), rnd.nextBoolean() ? -0x1p16f : Float.NaN);
+                    assertFalse(HalfDot.deinterleaveScaled(x, xs, rows, n), "an activation that would overflow");
                 }
             }
         }
