@@ -93,6 +93,29 @@ class PackedKernelProperties {
         }
     }
 
+    /**
+     * Batches (2-9 token rows: whole fours and a remainder) over matrices of several row groups, where
+     * Q4_0 runs two whole groups per kernel call ({@code TileGemm.q4_0x2}) and an odd or partial last
+     * group alone, and the other types one group per call: still the definition exactly.
+     */
+    @Property(tries = 60)
+    void batchesOverSeveralGroupsEqualTheIntegerDefinition(@ForAll("quantized") DType dtype, @ForAll @IntRange(min = 2, max = 9) int rows,
+                                                           @ForAll @IntRange(min = 32, max = 90) int nOut,
+                                                           @ForAll @IntRange(min = 1, max = 6) int blocks,
+                                                           @ForAll Values kind, @ForAll long seed) {
+        int nIn = dtype.blockSize() * (dtype.blockSize() == 256 ? Math.min(blocks, 2) : blocks);
+        Random rnd = new Random(seed);
+        try (Tensor w = randomBlocks(rnd, dtype, nOut, nIn);
+             Tensor x = TestData.tensor(rnd, DType.F32, kind, rows, nIn);
+             Tensor packed = cpu.upload(w);
+             Tensor a = Tensor.allocate(DType.F32, rows, nOut);
+             Tensor b = Tensor.allocate(DType.F32, rows, nOut)) {
+            cpu.matmul(packed, x, a);
+            ref.matmul(w, x, b);
+            assertBitsEqual(b, a, dtype + " " + kind + " [" + rows + "x" + nIn + "]·[" + nOut + "x" + nIn + "]ᵀ");
+        }
+    }
+
     /** Large enough to be split across the workers, with several weights over one input in one job. */
     @Property(tries = 12)
     void severalWeightsOverOneInputEqualTheDefinition(@ForAll("quantized") DType dtype, @ForAll @IntRange(min = 1, max = 5) int rows,
