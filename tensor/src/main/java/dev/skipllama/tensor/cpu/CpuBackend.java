@@ -415,7 +415,7 @@ public final class CpuBackend implements Backend {
                 } else if (rows == 1 && w.dtype() == DType.Q4_0 && w.dim(1) > ROWS4_FROM && g + 2 <= end && (local + 2) * Packing.G <= w.dim(0)) {
                     q4_0GroupPair(w, outs.get(i), local); // long rows: two groups share every activation load
                     g += 1;
-                } else if (rows > 1 && (w.dtype() == DType.Q4_0 || w.dtype() == DType.Q4_K) && g + 2 <= end && (local + 2) * Packing.G <= w.dim(0)) {
+                } else if (rows > 1 && (w.dtype() == DType.Q4_0 || w.dtype() == DType.Q4_K || w.dtype() == DType.Q8_0) && g + 2 <= end && (local + 2) * Packing.G <= w.dim(0)) {
                     groupPairBatch(w, outs.get(i), local, rows, worker); // two groups share every activation broadcast
                     g += 1;
                 } else if (rows > 1 && w.dtype() == DType.F32 && g + 2 <= end && (local + 2) * Packing.G <= w.dim(0)) {
@@ -449,7 +449,10 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** Groups g and g+1 of a Q4_0 or Q4_K matrix (both whole) against every activation row, four rows at a time ({@link TileGemm#q4_0x2}, {@link TileGemm#q4_Kx2}). */
+    /**
+     * Groups g and g+1 of a Q8_0, Q4_0 or Q4_K matrix (both whole) against every activation row, four
+     * rows at a time ({@link TileGemm#q8_0x2}, {@link TileGemm#q4_0x2}, {@link TileGemm#q4_Kx2}).
+     */
     private void groupPairBatch(Tensor w, Tensor out, int g, int rows, int worker) {
         DType t = w.dtype();
         int nOut = w.dim(0), nb = w.dim(1) / t.blockSize();
@@ -462,6 +465,9 @@ public final class CpuBackend implements Backend {
                 if (n == 1) {
                     TileGemv.dot(t, ws, g0, nb, 4 * L * slice, acts, r, os, base + 4L * L * slice);
                     TileGemv.dot(t, ws, g0 + gBytes, nb, 4 * L * slice, acts, r, os, base + 4L * Packing.G + 4L * L * slice);
+                } else if (t == DType.Q8_0) {
+                    TileGemm.q8_0x2(ws, g0, gBytes, nb, 4 * L * slice, acts, r, n, os, base + 4L * L * slice, 4L * nOut,
+                            4L * Packing.G, scratch[worker]);
                 } else if (t == DType.Q4_0) {
                     TileGemm.q4_0x2(ws, g0, gBytes, nb, 4 * L * slice, acts, r, n, os, base + 4L * L * slice, 4L * nOut,
                             4L * Packing.G, scratch[worker]);

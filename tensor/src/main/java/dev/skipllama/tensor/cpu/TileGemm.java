@@ -210,6 +210,82 @@ final class TileGemm {
     }
 
     /**
+     * Q8_0 for two whole groups at once, as {@link #q4_0x2} is for Q4_0: every activation pair
+     * broadcast once for both groups' quant vectors; per group and row the operations of {@link #q8_0}
+     * in its order, so the results are the same bits. Measured (OpProfile, 1B Q8_0, pp64, 2 threads,
+     * three alternating pairs): gate/up 863 / 813 / 711 → 692 / 672 / 697 ms per prompt, ffn_down 451 /
+     * 411 / 369 → 354 / 338 / 360.
+     */
+    static void q8_0x2(MemorySegment w, long g0, long gBytes, int nb, int lane, QuantizedActivations a, int r, int n,
+                       MemorySegment out, long at, long stride, long next, Scratch sc) {
+        int[] pairs = a.pairs;
+        float[] d = a.d, acc = sc.acc, acc2 = sc.acc2;
+        Arrays.fill(acc, 0, n * L, 0f);
+        Arrays.fill(acc2, 0, n * L, 0f);
+        int pp = a.pairsPerRow(), bp = a.blocksPerRow();
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + 544L * b, u = t + gBytes;
+            IntVector i0 = IntVector.zero(I), i1 = i0, i2 = i0, i3 = i0, j0 = i0, j1 = i0, j2 = i0, j3 = i0;
+            for (int m = 0; m < 8; m++) {
+                ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
+                ShortVector even = q.lanewise(LSHL, 8).lanewise(ASHR, 8), odd = q.lanewise(ASHR, 8);
+                ShortVector o = ShortVector.fromMemorySegment(SW, w, u + 64L * m + lane, LE);
+                ShortVector even2 = o.lanewise(LSHL, 8).lanewise(ASHR, 8), odd2 = o.lanewise(ASHR, 8);
+                for (int k = 0, p = r * pp + 16 * b + 2 * m; k < n; k++, p += pp) {
+                    ShortVector y0 = IntVector.broadcast(I, pairs[p]).reinterpretAsShorts(), y1 = IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts();
+                    IntVector v = even.mul(y0).add(odd.mul(y1)).reinterpretAsInts();
+                    IntVector v2 = even2.mul(y0).add(odd2.mul(y1)).reinterpretAsInts();
+                    IntVector sum = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16));
+                    IntVector sum2 = v2.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v2.lanewise(ASHR, 16));
+                    switch (k) {
+                        case 0 -> {
+                            i0 = i0.add(sum);
+                            j0 = j0.add(sum2);
+                        }
+                        case 1 -> {
+                            i1 = i1.add(sum);
+                            j1 = j1.add(sum2);
+                        }
+                        case 2 -> {
+                            i2 = i2.add(sum);
+                            j2 = j2.add(sum2);
+                        }
+                        default -> {
+                            i3 = i3.add(sum);
+                            j3 = j3.add(sum2);
+                        }
+                    }
+                }
+            }
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 512 + lane / 2, LE).convertShape(S2I, I, 0);
+            FloatVector dw = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S, w, u + 512 + lane / 2, LE).convertShape(S2I, I, 0);
+            FloatVector dw2 = h2.and(0x7fff).lanewise(LSHL, 13).or(h2.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            for (int k = 0; k < n; k++) {
+                IntVector sumi = switch (k) {
+                    case 0 -> i0;
+                    case 1 -> i1;
+                    case 2 -> i2;
+                    default -> i3;
+                };
+                IntVector sumi2 = switch (k) {
+                    case 0 -> j0;
+                    case 1 -> j1;
+                    case 2 -> j2;
+                    default -> j3;
+                };
+                float dx = d[(r + k) * bp + b];
+                ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(dx), FloatVector.fromArray(F, acc, k * L)).intoArray(acc, k * L);
+                ((FloatVector) sumi2.convert(I2F, 0)).fma(dw2.mul(dx), FloatVector.fromArray(F, acc2, k * L)).intoArray(acc2, k * L);
+            }
+        }
+        for (int k = 0; k < n; k++) {
+            FloatVector.fromArray(F, acc, k * L).intoMemorySegment(out, at + k * stride, LE);
+            FloatVector.fromArray(F, acc2, k * L).intoMemorySegment(out, at + k * stride + next, LE);
+        }
+    }
+
+    /**
      * Q4_0 (tiles of 288: d at 256) or, with {@code five}, Q5_0 (tiles of 352: complemented fifth bits
      * at 256, d at 320, value {@code nibble − 16·h̄ = q − 16}). Q4_0 sums the unsigned nibbles and
      * subtracts 8·Σy afterwards.
