@@ -57,16 +57,7 @@ class PackedKernelProperties {
                                                  @ForAll @IntRange(min = 1, max = 12) int blocks,
                                                  @ForAll Values kind, @ForAll long seed) {
         int nIn = dtype.blockSize() * (dtype.blockSize() == 256 ? Math.min(blocks, 3) : blocks);
-        Random rnd = new Random(seed);
-        try (Tensor w = randomBlocks(rnd, dtype, nOut, nIn);
-             Tensor x = TestData.tensor(rnd, DType.F32, kind, rows, nIn);
-             Tensor packed = cpu.upload(w);
-             Tensor a = Tensor.allocate(DType.F32, rows, nOut);
-             Tensor b = Tensor.allocate(DType.F32, rows, nOut)) {
-            cpu.matmul(packed, x, a);
-            ref.matmul(w, x, b);
-            assertBitsEqual(b, a, dtype + " " + kind + " [" + rows + "x" + nIn + "]·[" + nOut + "x" + nIn + "]ᵀ");
-        }
+        assertMatmulEqualsTheDefinition(dtype, rows, nOut, nIn, kind, seed);
     }
 
     /**
@@ -81,15 +72,20 @@ class PackedKernelProperties {
                                                          @ForAll @IntRange(min = 4097, max = 4700) int nInRaw,
                                                          @ForAll Values kind, @ForAll long seed) {
         int nIn = (nInRaw + dtype.blockSize() - 1) / dtype.blockSize() * dtype.blockSize();
+        assertMatmulEqualsTheDefinition(dtype, 1, nOut, nIn, kind, seed);
+    }
+
+    /** Random blocks of {@code dtype} [nOut, nIn], packed, times random activations [rows, nIn]: the reference's bits. */
+    private static void assertMatmulEqualsTheDefinition(DType dtype, int rows, int nOut, int nIn, Values kind, long seed) {
         Random rnd = new Random(seed);
         try (Tensor w = randomBlocks(rnd, dtype, nOut, nIn);
-             Tensor x = TestData.tensor(rnd, DType.F32, kind, 1, nIn);
+             Tensor x = TestData.tensor(rnd, DType.F32, kind, rows, nIn);
              Tensor packed = cpu.upload(w);
-             Tensor a = Tensor.allocate(DType.F32, 1, nOut);
-             Tensor b = Tensor.allocate(DType.F32, 1, nOut)) {
+             Tensor a = Tensor.allocate(DType.F32, rows, nOut);
+             Tensor b = Tensor.allocate(DType.F32, rows, nOut)) {
             cpu.matmul(packed, x, a);
             ref.matmul(w, x, b);
-            assertBitsEqual(b, a, dtype + " " + kind + " [1x" + nIn + "]·[" + nOut + "x" + nIn + "]ᵀ");
+            assertBitsEqual(b, a, dtype + " " + kind + " [" + rows + "x" + nIn + "]·[" + nOut + "x" + nIn + "]ᵀ");
         }
     }
 
@@ -104,16 +100,7 @@ class PackedKernelProperties {
                                                            @ForAll @IntRange(min = 1, max = 6) int blocks,
                                                            @ForAll Values kind, @ForAll long seed) {
         int nIn = dtype.blockSize() * (dtype.blockSize() == 256 ? Math.min(blocks, 2) : blocks);
-        Random rnd = new Random(seed);
-        try (Tensor w = randomBlocks(rnd, dtype, nOut, nIn);
-             Tensor x = TestData.tensor(rnd, DType.F32, kind, rows, nIn);
-             Tensor packed = cpu.upload(w);
-             Tensor a = Tensor.allocate(DType.F32, rows, nOut);
-             Tensor b = Tensor.allocate(DType.F32, rows, nOut)) {
-            cpu.matmul(packed, x, a);
-            ref.matmul(w, x, b);
-            assertBitsEqual(b, a, dtype + " " + kind + " [" + rows + "x" + nIn + "]·[" + nOut + "x" + nIn + "]ᵀ");
-        }
+        assertMatmulEqualsTheDefinition(dtype, rows, nOut, nIn, kind, seed);
     }
 
     /** Large enough to be split across the workers, with several weights over one input in one job. */
