@@ -58,7 +58,7 @@ public final class CpuBackend implements Backend {
     private final float[][] rowBuf;
     /** The activations of a half-precision matmul, deinterleaved (see HalfDot); under {@link #opLock}. */
     private MemorySegment xd;
-    /** {@link #xd} times 2^112, for the F16 tiles on finite weights (HalfDot#f16Tile4x4Finite); under {@link #opLock}. */
+    /** {@link #xd} times 2^112, for the F16 tiles on finite weights (HalfDot#f16Tile4x4, scaled); under {@link #opLock}. */
     private MemorySegment xdScaled;
     /** Native scratch: {@link #xd} and {@link #groupOut}. */
     private final Arena panels = Arena.ofShared();
@@ -212,7 +212,7 @@ public final class CpuBackend implements Backend {
      * panel decoded to F32 for 16+ rows and one weight row per pass below that: JMH 4096², 2 threads,
      * F16 ops/s, 16 rows 160-167 → 199-225, 64 rows 50-53 → 54-55; 4 rows 265-336 → 590-790.)
      * For a batch of F16 rows whose activations are all below 2^16 in magnitude, four weight rows found
-     * finite once per call run {@link HalfDot#f16Tile4x4Finite} on a copy of the activations times 2^112,
+     * finite once per call run the tiles on a copy of the activations times 2^112 ({@link HalfDot#f16Tile4x4}),
      * with the same bits (OpProfile, 1B F16, pp64, 2 threads, four alternating pairs: the matmuls' time
      * 1083-1102 → 844-920 ms per prompt).
      */
@@ -254,17 +254,13 @@ public final class CpuBackend implements Backend {
                             continue;
                         }
                         if (n == 2) {
-                            if (finite) {
-                                HalfDot.f16Tile4x2Finite(ws, o * wRow, wRow, xsc, r * xRow, xRow, nIn, lanes, q4);
-                            } else if (f16) {
-                                HalfDot.f16Tile4x2(ws, o * wRow, wRow, xs, r * xRow, xRow, nIn, lanes, q4);
+                            if (f16) {
+                                HalfDot.f16Tile4x2(ws, o * wRow, wRow, finite ? xsc : xs, r * xRow, xRow, nIn, lanes, q4, finite);
                             } else {
                                 HalfDot.bf16Tile4x2(ws, o * wRow, wRow, xs, r * xRow, xRow, nIn, lanes, q4);
                             }
-                        } else if (finite) {
-                            HalfDot.f16Tile4x4Finite(ws, o * wRow, wRow, xsc, r * xRow, xRow, n, nIn, lanes, q4);
                         } else if (f16) {
-                            HalfDot.f16Tile4x4(ws, o * wRow, wRow, xs, r * xRow, xRow, n, nIn, lanes, q4);
+                            HalfDot.f16Tile4x4(ws, o * wRow, wRow, finite ? xsc : xs, r * xRow, xRow, n, nIn, lanes, q4, finite);
                         } else {
                             HalfDot.bf16Tile4x4(ws, o * wRow, wRow, xs, r * xRow, xRow, n, nIn, lanes, q4);
                         }

@@ -291,9 +291,17 @@ final class HalfDot {
      * 2048+ floats), and a batch of four cost ~3× one row (JMH, 4096², 2 threads). Fewer than four
      * token rows repeat the first in the unused accumulators (computed, not returned). The lane sums go
      * through {@code lanes} (16·L floats) and are added in {@link #f16}'s order.
+     *
+     * <p>With {@code scaled}, the four rows hold no infinity or NaN ({@link #f16Finite}) and the
+     * activations are times 2^112 ({@link #deinterleaveScaled}): the decoded halves are left at 2^-112
+     * of their value, which is exact for every finite half (normal ones land on normal floats,
+     * subnormal ones on subnormal floats), so each product is the same real number as {@link #f16}'s
+     * and each fused multiply-add rounds it the same way: the same bits, without the 2^112 multiplies
+     * and the test for specials in the loop (prompt processing, 1B F16, 2 threads: about a fifth less
+     * time). The flag is the same for the whole call, so the loop's tests of it are predicted.
      */
     static void f16Tile4x4(MemorySegment w, long wOff, long wRow, MemorySegment x, long xOff, long xStride, int rows, int n,
-                           float[] lanes, float[] out) {
+                           float[] lanes, float[] out, boolean scaled) {
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
@@ -308,12 +316,16 @@ final class HalfDot {
             long at = wOff + 2L * c;
             IntVector v0 = IntVector.fromMemorySegment(I, w, at, LE), v1 = IntVector.fromMemorySegment(I, w, at + wRow, LE);
             IntVector v2 = IntVector.fromMemorySegment(I, w, at + 2 * wRow, LE), v3 = IntVector.fromMemorySegment(I, w, at + 3 * wRow, LE);
-            boolean special = v0.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00)
+            boolean special = !scaled && v0.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00)
                     .or(v1.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00))
                     .or(v2.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00))
                     .or(v3.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00)).anyTrue(); // an infinity or NaN
             IntVector ie = v0.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000), io = v0.lanewise(ASHR, 3).and(0x8fffe000);
-            FloatVector we = ie.reinterpretAsFloats().mul(0x1p112f), wo = io.reinterpretAsFloats().mul(0x1p112f);
+            FloatVector we = ie.reinterpretAsFloats(), wo = io.reinterpretAsFloats();
+            if (!scaled) {
+                we = we.mul(0x1p112f);
+                wo = wo.mul(0x1p112f);
+            }
             if (special) {
                 we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
                 wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
@@ -324,8 +336,12 @@ final class HalfDot {
             a03 = wo.fma(o3, we.fma(e3, a03));
             ie = v1.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
             io = v1.lanewise(ASHR, 3).and(0x8fffe000);
-            we = ie.reinterpretAsFloats().mul(0x1p112f);
-            wo = io.reinterpretAsFloats().mul(0x1p112f);
+            we = ie.reinterpretAsFloats();
+            wo = io.reinterpretAsFloats();
+            if (!scaled) {
+                we = we.mul(0x1p112f);
+                wo = wo.mul(0x1p112f);
+            }
             if (special) {
                 we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
                 wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
@@ -336,8 +352,12 @@ final class HalfDot {
             a13 = wo.fma(o3, we.fma(e3, a13));
             ie = v2.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
             io = v2.lanewise(ASHR, 3).and(0x8fffe000);
-            we = ie.reinterpretAsFloats().mul(0x1p112f);
-            wo = io.reinterpretAsFloats().mul(0x1p112f);
+            we = ie.reinterpretAsFloats();
+            wo = io.reinterpretAsFloats();
+            if (!scaled) {
+                we = we.mul(0x1p112f);
+                wo = wo.mul(0x1p112f);
+            }
             if (special) {
                 we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
                 wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
@@ -348,8 +368,12 @@ final class HalfDot {
             a23 = wo.fma(o3, we.fma(e3, a23));
             ie = v3.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
             io = v3.lanewise(ASHR, 3).and(0x8fffe000);
-            we = ie.reinterpretAsFloats().mul(0x1p112f);
-            wo = io.reinterpretAsFloats().mul(0x1p112f);
+            we = ie.reinterpretAsFloats();
+            wo = io.reinterpretAsFloats();
+            if (!scaled) {
+                we = we.mul(0x1p112f);
+                wo = wo.mul(0x1p112f);
+            }
             if (special) {
                 we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
                 wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
@@ -378,7 +402,7 @@ final class HalfDot {
         sumLanes(lanes, out);
         for (; c < n; c++) {
             for (int j = 0; j < 4; j++) {
-                float wc = Float.float16ToFloat(w.get(Decode.I16, wOff + j * wRow + 2L * c));
+                float wc = Float.float16ToFloat(w.get(Decode.I16, wOff + j * wRow + 2L * c)) * (scaled ? 0x1p-112f : 1f);
                 for (int k = 0; k < rows; k++) {
                     out[4 * j + k] += wc * x.get(F32, xOff + k * xStride + 4L * c);
                 }
@@ -431,88 +455,6 @@ final class HalfDot {
             }
         }
         return true;
-    }
-
-    /**
-     * {@link #f16Tile4x4} for four weight rows that hold no infinity or NaN ({@link #f16Finite}) against
-     * activations times 2^112 ({@link #deinterleaveScaled}): the decoded halves are left at 2^-112 of
-     * their value, which is exact for every finite half (normal ones land on normal floats, subnormal
-     * ones on subnormal floats), so each product is the same real number as {@link #f16}'s and each
-     * fused multiply-add rounds it the same way: the same bits, without the 2^112 multiplies and the
-     * test for specials in the loop (prompt processing, 1B F16, 2 threads: about a fifth less time).
-     */
-    static void f16Tile4x4Finite(MemorySegment w, long wOff, long wRow, MemorySegment x, long xOff, long xStride, int rows, int n,
-                           float[] lanes, float[] out) {
-        FloatVector z = FloatVector.zero(F);
-        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
-        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
-        long x1 = rows > 1 ? xStride : 0, x2 = rows > 2 ? 2 * xStride : 0, x3 = rows > 3 ? 3 * xStride : 0;
-        int c = 0;
-        for (int whole = n / (2 * L) * (2 * L); c < whole; c += 2 * L) {
-            long xe = xOff + 4L * c, xo = xe + 4L * L;
-            FloatVector e0 = FloatVector.fromMemorySegment(F, x, xe, LE), o0 = FloatVector.fromMemorySegment(F, x, xo, LE);
-            FloatVector e1 = FloatVector.fromMemorySegment(F, x, xe + x1, LE), o1 = FloatVector.fromMemorySegment(F, x, xo + x1, LE);
-            FloatVector e2 = FloatVector.fromMemorySegment(F, x, xe + x2, LE), o2 = FloatVector.fromMemorySegment(F, x, xo + x2, LE);
-            FloatVector e3 = FloatVector.fromMemorySegment(F, x, xe + x3, LE), o3 = FloatVector.fromMemorySegment(F, x, xo + x3, LE);
-            long at = wOff + 2L * c;
-            IntVector v0 = IntVector.fromMemorySegment(I, w, at, LE), v1 = IntVector.fromMemorySegment(I, w, at + wRow, LE);
-            IntVector v2 = IntVector.fromMemorySegment(I, w, at + 2 * wRow, LE), v3 = IntVector.fromMemorySegment(I, w, at + 3 * wRow, LE);
-            IntVector ie = v0.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000), io = v0.lanewise(ASHR, 3).and(0x8fffe000);
-            FloatVector we = ie.reinterpretAsFloats(), wo = io.reinterpretAsFloats();
-            a00 = wo.fma(o0, we.fma(e0, a00));
-            a01 = wo.fma(o1, we.fma(e1, a01));
-            a02 = wo.fma(o2, we.fma(e2, a02));
-            a03 = wo.fma(o3, we.fma(e3, a03));
-            ie = v1.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
-            io = v1.lanewise(ASHR, 3).and(0x8fffe000);
-            we = ie.reinterpretAsFloats();
-            wo = io.reinterpretAsFloats();
-            a10 = wo.fma(o0, we.fma(e0, a10));
-            a11 = wo.fma(o1, we.fma(e1, a11));
-            a12 = wo.fma(o2, we.fma(e2, a12));
-            a13 = wo.fma(o3, we.fma(e3, a13));
-            ie = v2.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
-            io = v2.lanewise(ASHR, 3).and(0x8fffe000);
-            we = ie.reinterpretAsFloats();
-            wo = io.reinterpretAsFloats();
-            a20 = wo.fma(o0, we.fma(e0, a20));
-            a21 = wo.fma(o1, we.fma(e1, a21));
-            a22 = wo.fma(o2, we.fma(e2, a22));
-            a23 = wo.fma(o3, we.fma(e3, a23));
-            ie = v3.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
-            io = v3.lanewise(ASHR, 3).and(0x8fffe000);
-            we = ie.reinterpretAsFloats();
-            wo = io.reinterpretAsFloats();
-            a30 = wo.fma(o0, we.fma(e0, a30));
-            a31 = wo.fma(o1, we.fma(e1, a31));
-            a32 = wo.fma(o2, we.fma(e2, a32));
-            a33 = wo.fma(o3, we.fma(e3, a33));
-        }
-        a00.intoArray(lanes, 0);
-        a01.intoArray(lanes, L);
-        a02.intoArray(lanes, 2 * L);
-        a03.intoArray(lanes, 3 * L);
-        a10.intoArray(lanes, 4 * L);
-        a11.intoArray(lanes, 5 * L);
-        a12.intoArray(lanes, 6 * L);
-        a13.intoArray(lanes, 7 * L);
-        a20.intoArray(lanes, 8 * L);
-        a21.intoArray(lanes, 9 * L);
-        a22.intoArray(lanes, 10 * L);
-        a23.intoArray(lanes, 11 * L);
-        a30.intoArray(lanes, 12 * L);
-        a31.intoArray(lanes, 13 * L);
-        a32.intoArray(lanes, 14 * L);
-        a33.intoArray(lanes, 15 * L);
-        sumLanes(lanes, out);
-        for (; c < n; c++) {
-            for (int j = 0; j < 4; j++) {
-                float wc = Float.float16ToFloat(w.get(Decode.I16, wOff + j * wRow + 2L * c)) * 0x1p-112f;
-                for (int k = 0; k < rows; k++) {
-                    out[4 * j + k] += wc * x.get(F32, xOff + k * xStride + 4L * c);
-                }
-            }
-        }
     }
 
     /** {@link #f16Tile4x4} for BF16 weights: per pair the operations of {@link #bf16}. */
@@ -587,10 +529,10 @@ final class HalfDot {
 
     /**
      * {@link #f16Tile4x4} for exactly two token rows ({@code out[2j + k]}): half the accumulators, so a
-     * pair of rows (speculative verification of one draft) does not pay for four.
+     * pair of rows (speculative verification of one draft) does not pay for four; {@code scaled} as there.
      */
     static void f16Tile4x2(MemorySegment w, long wOff, long wRow, MemorySegment x, long xOff, long xStride, int n,
-                           float[] lanes, float[] out) {
+                           float[] lanes, float[] out, boolean scaled) {
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
         int c = 0;
@@ -601,101 +543,62 @@ final class HalfDot {
             long at = wOff + 2L * c;
             IntVector v0 = IntVector.fromMemorySegment(I, w, at, LE), v1 = IntVector.fromMemorySegment(I, w, at + wRow, LE);
             IntVector v2 = IntVector.fromMemorySegment(I, w, at + 2 * wRow, LE), v3 = IntVector.fromMemorySegment(I, w, at + 3 * wRow, LE);
-            boolean special = v0.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00)
+            boolean special = !scaled && v0.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00)
                     .or(v1.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00))
                     .or(v2.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00))
                     .or(v3.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00)).anyTrue(); // an infinity or NaN
             IntVector ie = v0.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000), io = v0.lanewise(ASHR, 3).and(0x8fffe000);
-            FloatVector we = ie.reinterpretAsFloats().mul(0x1p112f), wo = io.reinterpretAsFloats().mul(0x1p112f);
-            if (special) {
-                we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
-                wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
-            }
-            a00 = wo.fma(o0, we.fma(e0, a00));
-            a01 = wo.fma(o1, we.fma(e1, a01));
-            ie = v1.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
-            io = v1.lanewise(ASHR, 3).and(0x8fffe000);
-            we = ie.reinterpretAsFloats().mul(0x1p112f);
-            wo = io.reinterpretAsFloats().mul(0x1p112f);
-            if (special) {
-                we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
-                wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
-            }
-            a10 = wo.fma(o0, we.fma(e0, a10));
-            a11 = wo.fma(o1, we.fma(e1, a11));
-            ie = v2.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
-            io = v2.lanewise(ASHR, 3).and(0x8fffe000);
-            we = ie.reinterpretAsFloats().mul(0x1p112f);
-            wo = io.reinterpretAsFloats().mul(0x1p112f);
-            if (special) {
-                we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
-                wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
-            }
-            a20 = wo.fma(o0, we.fma(e0, a20));
-            a21 = wo.fma(o1, we.fma(e1, a21));
-            ie = v3.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
-            io = v3.lanewise(ASHR, 3).and(0x8fffe000);
-            we = ie.reinterpretAsFloats().mul(0x1p112f);
-            wo = io.reinterpretAsFloats().mul(0x1p112f);
-            if (special) {
-                we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
-                wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
-            }
-            a30 = wo.fma(o0, we.fma(e0, a30));
-            a31 = wo.fma(o1, we.fma(e1, a31));
-        }
-        a00.intoArray(lanes, 0);
-        a01.intoArray(lanes, L);
-        a10.intoArray(lanes, 2 * L);
-        a11.intoArray(lanes, 3 * L);
-        a20.intoArray(lanes, 4 * L);
-        a21.intoArray(lanes, 5 * L);
-        a30.intoArray(lanes, 6 * L);
-        a31.intoArray(lanes, 7 * L);
-        sumLanes(lanes, 8, out);
-        for (; c < n; c++) {
-            for (int j = 0; j < 4; j++) {
-                float wc = Float.float16ToFloat(w.get(Decode.I16, wOff + j * wRow + 2L * c));
-                for (int k = 0; k < 2; k++) {
-                    out[2 * j + k] += wc * x.get(F32, xOff + k * xStride + 4L * c);
-                }
-            }
-        }
-    }
-
-    /** {@link #f16Tile4x2} as {@link #f16Tile4x4Finite}: finite weights, activations times 2^112. */
-    static void f16Tile4x2Finite(MemorySegment w, long wOff, long wRow, MemorySegment x, long xOff, long xStride, int n,
-                           float[] lanes, float[] out) {
-        FloatVector z = FloatVector.zero(F);
-        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
-        int c = 0;
-        for (int whole = n / (2 * L) * (2 * L); c < whole; c += 2 * L) {
-            long xe = xOff + 4L * c, xo = xe + 4L * L;
-            FloatVector e0 = FloatVector.fromMemorySegment(F, x, xe, LE), o0 = FloatVector.fromMemorySegment(F, x, xo, LE);
-            FloatVector e1 = FloatVector.fromMemorySegment(F, x, xe + xStride, LE), o1 = FloatVector.fromMemorySegment(F, x, xo + xStride, LE);
-            long at = wOff + 2L * c;
-            IntVector v0 = IntVector.fromMemorySegment(I, w, at, LE), v1 = IntVector.fromMemorySegment(I, w, at + wRow, LE);
-            IntVector v2 = IntVector.fromMemorySegment(I, w, at + 2 * wRow, LE), v3 = IntVector.fromMemorySegment(I, w, at + 3 * wRow, LE);
-            IntVector ie = v0.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000), io = v0.lanewise(ASHR, 3).and(0x8fffe000);
             FloatVector we = ie.reinterpretAsFloats(), wo = io.reinterpretAsFloats();
+            if (!scaled) {
+                we = we.mul(0x1p112f);
+                wo = wo.mul(0x1p112f);
+            }
+            if (special) {
+                we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+            }
             a00 = wo.fma(o0, we.fma(e0, a00));
             a01 = wo.fma(o1, we.fma(e1, a01));
             ie = v1.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
             io = v1.lanewise(ASHR, 3).and(0x8fffe000);
             we = ie.reinterpretAsFloats();
             wo = io.reinterpretAsFloats();
+            if (!scaled) {
+                we = we.mul(0x1p112f);
+                wo = wo.mul(0x1p112f);
+            }
+            if (special) {
+                we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+            }
             a10 = wo.fma(o0, we.fma(e0, a10));
             a11 = wo.fma(o1, we.fma(e1, a11));
             ie = v2.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
             io = v2.lanewise(ASHR, 3).and(0x8fffe000);
             we = ie.reinterpretAsFloats();
             wo = io.reinterpretAsFloats();
+            if (!scaled) {
+                we = we.mul(0x1p112f);
+                wo = wo.mul(0x1p112f);
+            }
+            if (special) {
+                we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+            }
             a20 = wo.fma(o0, we.fma(e0, a20));
             a21 = wo.fma(o1, we.fma(e1, a21));
             ie = v3.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000);
             io = v3.lanewise(ASHR, 3).and(0x8fffe000);
             we = ie.reinterpretAsFloats();
             wo = io.reinterpretAsFloats();
+            if (!scaled) {
+                we = we.mul(0x1p112f);
+                wo = wo.mul(0x1p112f);
+            }
+            if (special) {
+                we = we.blend(ie.or(0x70000000).reinterpretAsFloats(), ie.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                wo = wo.blend(io.or(0x70000000).reinterpretAsFloats(), io.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+            }
             a30 = wo.fma(o0, we.fma(e0, a30));
             a31 = wo.fma(o1, we.fma(e1, a31));
         }
@@ -710,7 +613,7 @@ final class HalfDot {
         sumLanes(lanes, 8, out);
         for (; c < n; c++) {
             for (int j = 0; j < 4; j++) {
-                float wc = Float.float16ToFloat(w.get(Decode.I16, wOff + j * wRow + 2L * c)) * 0x1p-112f;
+                float wc = Float.float16ToFloat(w.get(Decode.I16, wOff + j * wRow + 2L * c)) * (scaled ? 0x1p-112f : 1f);
                 for (int k = 0; k < 2; k++) {
                     out[2 * j + k] += wc * x.get(F32, xOff + k * xStride + 4L * c);
                 }

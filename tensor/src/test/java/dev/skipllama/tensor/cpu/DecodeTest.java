@@ -93,11 +93,11 @@ class DecodeTest {
                         }
                         HalfDot.deinterleave(x, xd, rows, n);
                         float[] lanes = new float[16 * Simd.L], f16 = new float[16], bf16 = new float[16];
-                        HalfDot.f16Tile4x4(w, 0, 2L * n, xd, 0, 4L * n, rows, n, lanes, f16);
+                        HalfDot.f16Tile4x4(w, 0, 2L * n, xd, 0, 4L * n, rows, n, lanes, f16, false);
                         HalfDot.bf16Tile4x4(w, 0, 2L * n, xd, 0, 4L * n, rows, n, lanes, bf16);
                         float[] f16Pair = new float[8], bf16Pair = new float[8];
                         if (rows == 2) {
-                            HalfDot.f16Tile4x2(w, 0, 2L * n, xd, 0, 4L * n, n, lanes, f16Pair);
+                            HalfDot.f16Tile4x2(w, 0, 2L * n, xd, 0, 4L * n, n, lanes, f16Pair, false);
                             HalfDot.bf16Tile4x2(w, 0, 2L * n, xd, 0, 4L * n, n, lanes, bf16Pair);
                         }
                         for (int j = 0; j < 4; j++) {
@@ -151,9 +151,9 @@ class DecodeTest {
                     assertTrue(HalfDot.deinterleaveScaled(x, xs, rows, n), "every |x| is below 2^16");
                     assertTrue(HalfDot.f16Finite(w, 0, 2L * n, n), "no special half");
                     float[] lanes = new float[16 * Simd.L], tile = new float[16], pair = new float[8];
-                    HalfDot.f16Tile4x4Finite(w, 0, 2L * n, xs, 0, 4L * n, rows, n, lanes, tile);
+                    HalfDot.f16Tile4x4(w, 0, 2L * n, xs, 0, 4L * n, rows, n, lanes, tile, true);
                     if (rows == 2) {
-                        HalfDot.f16Tile4x2Finite(w, 0, 2L * n, xs, 0, 4L * n, n, lanes, pair);
+                        HalfDot.f16Tile4x2(w, 0, 2L * n, xs, 0, 4L * n, n, lanes, pair, true);
                     }
                     for (int j = 0; j < 4; j++) {
                         for (int k = 0; k < rows; k++) {
