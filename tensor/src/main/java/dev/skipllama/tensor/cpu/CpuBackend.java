@@ -230,7 +230,7 @@ public final class CpuBackend implements Backend {
             xdScaled = panels.allocate(Math.max(xRow * rows, 4096), 64);
         }
         final MemorySegment xsc = xdScaled;
-        final boolean scaled = f16 && rows > 1 && HalfDot.deinterleaveScaled(x.segment(), xsc, rows, nIn);
+        final boolean scaled = f16 && rows > 1 && HalfDot.scaledCopy(xs, xsc, (long) rows * nIn);
         int chunkRows = (long) nOut * nIn * rows < SMALL_WORK ? nOut : Math.max(1, Math.min(64, nOut / (pool.size() * 8)));
         final int chunk = chunkRows >= 4 ? chunkRows / 4 * 4 : chunkRows; // whole fours of weight rows
         pool.run((nOut + chunk - 1) / chunk, (c, worker) -> {

@@ -293,7 +293,7 @@ final class HalfDot {
      * through {@code lanes} (16·L floats) and are added in {@link #f16}'s order.
      *
      * <p>With {@code scaled}, the four rows hold no infinity or NaN ({@link #f16Finite}) and the
-     * activations are times 2^112 ({@link #deinterleaveScaled}): the decoded halves are left at 2^-112
+     * activations are times 2^112 ({@link #scaledCopy}): the decoded halves are left at 2^-112
      * of their value, which is exact for every finite half (normal ones land on normal floats,
      * subnormal ones on subnormal floats), so each product is the same real number as {@link #f16}'s
      * and each fused multiply-add rounds it the same way: the same bits, without the 2^112 multiplies
@@ -432,29 +432,26 @@ final class HalfDot {
     }
 
     /**
-     * {@link #deinterleave} with every value times 2^112 (exact), when every |x| is below 2^16 so that
-     * no product overflows; false (and nothing written) otherwise.
+     * {@code count} floats of {@code src} (activations as {@link #deinterleave} left them) times 2^112
+     * into {@code dst}, which is exact; true when every |x| is below 2^16, so that no product with a
+     * decoded half overflows (false for a larger value, an infinity or a NaN: then {@code dst} is not
+     * to be used). One vector pass over what {@link #deinterleave} wrote.
      */
-    static boolean deinterleaveScaled(MemorySegment x, MemorySegment dst, int rows, int n) {
-        for (long i = 0, end = (long) rows * n; i < end; i++) {
-            if (!(Math.abs(x.get(F32, 4 * i)) < 0x1p16f)) {
-                return false;
-            }
+    static boolean scaledCopy(MemorySegment src, MemorySegment dst, long count) {
+        FloatVector max = FloatVector.zero(F);
+        long i = 0;
+        for (long whole = count / L * L; i < whole; i += L) {
+            FloatVector v = FloatVector.fromMemorySegment(F, src, 4 * i, LE);
+            max = max.max(v.abs()); // a NaN stays NaN through max, and fails the test below
+            v.mul(0x1p112f).intoMemorySegment(dst, 4 * i, LE);
         }
-        int whole = n / (2 * L) * (2 * L);
-        for (int r = 0; r < rows; r++) {
-            long base = 4L * r * n;
-            for (int c = 0; c < whole; c += 2 * L) {
-                for (int i = 0; i < L; i++) {
-                    dst.set(F32, base + 4L * (c + i), x.get(F32, base + 4L * (c + 2 * i)) * 0x1p112f);
-                    dst.set(F32, base + 4L * (c + L + i), x.get(F32, base + 4L * (c + 2 * i + 1)) * 0x1p112f);
-                }
-            }
-            for (int c = whole; c < n; c++) {
-                dst.set(F32, base + 4L * c, x.get(F32, base + 4L * c) * 0x1p112f);
-            }
+        float m = max.reduceLanes(jdk.incubator.vector.VectorOperators.MAX);
+        for (; i < count; i++) {
+            float v = src.get(F32, 4 * i);
+            m = Math.max(m, Math.abs(v));
+            dst.set(F32, 4 * i, v * 0x1p112f);
         }
-        return true;
+        return m < 0x1p16f;
     }
 
     /** {@link #f16Tile4x4} for BF16 weights: per pair the operations of {@link #bf16}. */

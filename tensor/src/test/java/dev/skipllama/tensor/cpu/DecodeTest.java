@@ -148,7 +148,7 @@ class DecodeTest {
                         x.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) (m * (rnd.nextBoolean() ? -1 : 1) * Math.min(1, Math.abs(rnd.nextGaussian()))));
                     }
                     HalfDot.deinterleave(x, xd, rows, n);
-                    assertTrue(HalfDot.deinterleaveScaled(x, xs, rows, n), "every |x| is below 2^16");
+                    assertTrue(HalfDot.scaledCopy(xd, xs, (long) rows * n), "every |x| is below 2^16");
                     assertTrue(HalfDot.f16Finite(w, 0, 2L * n, n), "no special half");
                     float[] lanes = new float[16 * Simd.L], tile = new float[16], pair = new float[8];
                     HalfDot.f16Tile4x4(w, 0, 2L * n, xs, 0, 4L * n, rows, n, lanes, tile, true);
@@ -168,8 +168,13 @@ class DecodeTest {
                     int row = rnd.nextInt(4), col = rnd.nextInt(n);
                     w.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, (long) row * n + col, (short) (rnd.nextBoolean() ? 0x7c00 : 0xfe01));
                     assertFalse(HalfDot.f16Finite(w, 0, 2L * n, n), "a special half at row " + row + " value " + col + " of " + n);
-                    x.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, rnd.nextInt(n * rows), rnd.nextBoolean() ? -0x1p16f : Float.NaN);
-                    assertFalse(HalfDot.deinterleaveScaled(x, xs, rows, n), "an activation that would overflow");
+                    for (float bad : new float[]{-0x1p16f, Float.NaN, Float.POSITIVE_INFINITY}) {
+                        int at = rnd.nextInt(n * rows);
+                        float was = xd.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at);
+                        xd.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at, bad);
+                        assertFalse(HalfDot.scaledCopy(xd, xs, (long) rows * n), bad + " at " + at + " of " + n * rows);
+                        xd.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at, was);
+                    }
                 }
             }
         }
