@@ -41,6 +41,15 @@ import jdk.incubator.vector.ShortVector;
  * 16 · 16 · 127 = 32512; Q6_K's {@code q − 32} eight products, 8 · 32 · 127 = 32512; Q8_0 two
  * products, 2 · 128 · 127 = 32512 — all within ±32767.
  *
+ * <p><b>F16 block scales.</b> A weight block's F16 d is decoded in two operations: the half,
+ * sign-extended to its 32-bit lane and shifted left by 13, has its exponent and mantissa where a
+ * float's are and its sign (smeared) over bits 28-31, of which the mask keeps bit 31. That float is
+ * d · 2^-112 exactly (normal halves land on normal floats, subnormal ones on subnormal floats); the
+ * 2^112 goes onto the activation block's scale instead, a scalar that is an F16 value itself (so the
+ * product is exact and below 2^128), and {@code (d·2^-112)·(d_x·2^112)} rounds exactly as
+ * {@code d·d_x} does: the same bits as the definition, with five vector operations fewer per block.
+ * (Q4_1 keeps the longer decode: its m meets the activations' sum, which is not an F16 value.)
+ *
  * <p><b>Several rows.</b> With {@code n} activation rows (prompt prefill, speculative verification)
  * each quant vector is loaded and its nibbles extracted once, then multiplied into one accumulator per
  * row; per row the operations and their order are those of a single row, so a row's result does not
@@ -195,7 +204,7 @@ final class TileGemm {
                 }
             }
             IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 512 + lane / 2, LE).convertShape(S2I, I, 0);
-            FloatVector dw = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector dw = h.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
             for (int k = 0; k < n; k++) {
                 IntVector sumi = switch (k) {
                     case 0 -> i0;
@@ -203,7 +212,7 @@ final class TileGemm {
                     case 2 -> i2;
                     default -> i3;
                 };
-                ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[(r + k) * bp + b]), FloatVector.fromArray(F, acc, k * L))
+                ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[(r + k) * bp + b] * 0x1p112f), FloatVector.fromArray(F, acc, k * L))
                         .intoArray(acc, k * L);
             }
         }
@@ -258,9 +267,9 @@ final class TileGemm {
                 }
             }
             IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 512 + lane / 2, LE).convertShape(S2I, I, 0);
-            FloatVector dw = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector dw = h.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
             IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S, w, u + 512 + lane / 2, LE).convertShape(S2I, I, 0);
-            FloatVector dw2 = h2.and(0x7fff).lanewise(LSHL, 13).or(h2.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector dw2 = h2.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
             for (int k = 0; k < n; k++) {
                 IntVector sumi = switch (k) {
                     case 0 -> i0;
@@ -274,7 +283,7 @@ final class TileGemm {
                     case 2 -> j2;
                     default -> j3;
                 };
-                float dx = d[(r + k) * bp + b];
+                float dx = d[(r + k) * bp + b] * 0x1p112f;
                 ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(dx), FloatVector.fromArray(F, acc, k * L)).intoArray(acc, k * L);
                 ((FloatVector) sumi2.convert(I2F, 0)).fma(dw2.mul(dx), FloatVector.fromArray(F, acc2, k * L)).intoArray(acc2, k * L);
             }
@@ -324,7 +333,7 @@ final class TileGemm {
                 }
             }
             IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + dAt + lane / 2, LE).convertShape(S2I, I, 0);
-            FloatVector dw = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector dw = h.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
             for (int k = 0; k < n; k++) {
                 IntVector v = (switch (k) {
                     case 0 -> s0;
@@ -337,7 +346,7 @@ final class TileGemm {
                 if (!five) {
                     sumi = sumi.sub(8 * sum[i]); // Σ (q − 8)·y = Σ q·y − 8·Σy
                 }
-                ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[i]), FloatVector.fromArray(F, acc, k * L)).intoArray(acc, k * L);
+                ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[i] * 0x1p112f), FloatVector.fromArray(F, acc, k * L)).intoArray(acc, k * L);
             }
         }
     }
@@ -394,9 +403,9 @@ final class TileGemm {
                 }
             }
             IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 256 + lane / 2, LE).convertShape(S2I, I, 0);
-            FloatVector dw = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector dw = h.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
             IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S, w, u + 256 + lane / 2, LE).convertShape(S2I, I, 0);
-            FloatVector dw2 = h2.and(0x7fff).lanewise(LSHL, 13).or(h2.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector dw2 = h2.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
             for (int k = 0; k < n; k++) {
                 IntVector v = (switch (k) {
                     case 0 -> s0;
@@ -411,7 +420,7 @@ final class TileGemm {
                     default -> z3;
                 }).reinterpretAsInts();
                 int i = (r + k) * bp + b;
-                float dx = d[i];
+                float dx = d[i] * 0x1p112f;
                 int corr = 8 * sum[i];
                 IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).sub(corr);
                 IntVector sumi2 = v2.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v2.lanewise(ASHR, 16)).sub(corr);

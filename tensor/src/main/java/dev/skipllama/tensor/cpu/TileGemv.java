@@ -105,8 +105,8 @@ final class TileGemv {
                 sumi = sumi.add(v.lanewise(LSHL, 16).lanewise(ASHR, 16)).add(v.lanewise(ASHR, 16));
             }
             IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 512 + lane / 2, LE).convertShape(S2I, I, 0);
-            FloatVector dw = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
-            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[b0 + b]), acc);
+            FloatVector dw = h.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
+            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[b0 + b] * 0x1p112f), acc);
         }
         acc.intoMemorySegment(out, at, LE);
     }
@@ -130,8 +130,8 @@ final class TileGemv {
             IntVector v = s.reinterpretAsInts();
             IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).sub(8 * sum[b0 + b]); // Σ (q − 8)·y
             IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 256 + lane / 2, LE).convertShape(S2I, I, 0);
-            FloatVector dw = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
-            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[b0 + b]), acc);
+            FloatVector dw = h.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
+            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[b0 + b] * 0x1p112f), acc);
         }
         acc.intoMemorySegment(out, at, LE);
     }
@@ -164,15 +164,15 @@ final class TileGemv {
                 s = s.add(q.mul(y0)).add(q.lanewise(LSHR, 4).mul(y1)).add(q.lanewise(LSHR, 8).mul(y2)).add(q.lanewise(LSHR, 12).mul(y3));
                 s2 = s2.add(q2.mul(y0)).add(q2.lanewise(LSHR, 4).mul(y1)).add(q2.lanewise(LSHR, 8).mul(y2)).add(q2.lanewise(LSHR, 12).mul(y3));
             }
-            float db = d[b0 + b];
+            float db = d[b0 + b] * 0x1p112f;
             int corr = 8 * sum[b0 + b];
             IntVector v = s.reinterpretAsInts(), v2 = s2.reinterpretAsInts();
             IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).sub(corr); // Σ (q − 8)·y
             IntVector sumi2 = v2.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v2.lanewise(ASHR, 16)).sub(corr);
             IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 256 + lane / 2, LE).convertShape(S2I, I, 0);
             IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S, w, u + 256 + lane / 2, LE).convertShape(S2I, I, 0);
-            FloatVector dw = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
-            FloatVector dw2 = h2.and(0x7fff).lanewise(LSHL, 13).or(h2.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector dw = h.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
+            FloatVector dw2 = h2.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
             acc = ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(db), acc);
             acc2 = ((FloatVector) sumi2.convert(I2F, 0)).fma(dw2.mul(db), acc2);
         }
@@ -233,8 +233,8 @@ final class TileGemv {
             IntVector v = s.reinterpretAsInts();
             IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16));
             IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 320 + lane / 2, LE).convertShape(S2I, I, 0);
-            FloatVector dw = h.and(0x7fff).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
-            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[b0 + b]), acc);
+            FloatVector dw = h.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
+            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[b0 + b] * 0x1p112f), acc);
         }
         acc.intoMemorySegment(out, at, LE);
     }
