@@ -60,7 +60,7 @@ public final class CpuBackend implements Backend {
     private MemorySegment xd;
     /** {@link #xd} times 2^112, for the F16 tiles on finite weights (HalfDot#f16Tile4x4, scaled); under {@link #opLock}. */
     private MemorySegment xdScaled;
-    /** Native scratch: {@link #xd} and {@link #groupOut}. */
+    /** Native scratch: {@link #xd}, {@link #xdScaled} and {@link #groupOut}. */
     private final Arena panels = Arena.ofShared();
     /** Activations quantized for the packed kernels; one matmul at a time uses it, under {@link #opLock}. */
     private final QuantizedActivations acts;
@@ -411,7 +411,7 @@ public final class CpuBackend implements Backend {
                 } else if (rows == 1 && w.dtype() == DType.Q4_0 && w.dim(1) > ROWS4_FROM && g + 2 <= end && (local + 2) * Packing.G <= w.dim(0)) {
                     q4_0GroupPair(w, outs.get(i), local); // long rows: two groups share every activation load
                     g += 1;
-                } else if (rows > 1 && (w.dtype() == DType.Q4_0 || w.dtype() == DType.Q4_K || w.dtype() == DType.Q8_0) && g + 2 <= end && (local + 2) * Packing.G <= w.dim(0)) {
+                } else if (rows > 1 && TileGemm.pairs(w.dtype()) && g + 2 <= end && (local + 2) * Packing.G <= w.dim(0)) {
                     groupPairBatch(w, outs.get(i), local, rows, worker); // two groups share every activation broadcast
                     g += 1;
                 } else if (rows > 1 && w.dtype() == DType.F32 && g + 2 <= end && (local + 2) * Packing.G <= w.dim(0)) {
@@ -445,10 +445,7 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /**
-     * Groups g and g+1 of a Q8_0, Q4_0 or Q4_K matrix (both whole) against every activation row, four
-     * rows at a time ({@link TileGemm#q8_0x2}, {@link TileGemm#q4_0x2}, {@link TileGemm#q4_Kx2}).
-     */
+    /** Groups g and g+1 of a matrix of {@link TileGemm#pairs} (both whole) against every activation row, four rows at a time. */
     private void groupPairBatch(Tensor w, Tensor out, int g, int rows, int worker) {
         DType t = w.dtype();
         int nOut = w.dim(0), nb = w.dim(1) / t.blockSize();
@@ -461,14 +458,8 @@ public final class CpuBackend implements Backend {
                 if (n == 1) {
                     TileGemv.dot(t, ws, g0, nb, 4 * L * slice, acts, r, os, base + 4L * L * slice);
                     TileGemv.dot(t, ws, g0 + gBytes, nb, 4 * L * slice, acts, r, os, base + 4L * Packing.G + 4L * L * slice);
-                } else if (t == DType.Q8_0) {
-                    TileGemm.q8_0x2(ws, g0, gBytes, nb, 4 * L * slice, acts, r, n, os, base + 4L * L * slice, 4L * nOut,
-                            4L * Packing.G, scratch[worker]);
-                } else if (t == DType.Q4_0) {
-                    TileGemm.q4_0x2(ws, g0, gBytes, nb, 4 * L * slice, acts, r, n, os, base + 4L * L * slice, 4L * nOut,
-                            4L * Packing.G, scratch[worker]);
                 } else {
-                    TileGemm.q4_Kx2(ws, g0, gBytes, nb, 4 * L * slice, acts, r, n, os, base + 4L * L * slice, 4L * nOut,
+                    TileGemm.dot2(t, ws, g0, gBytes, nb, 4 * L * slice, acts, r, n, os, base + 4L * L * slice, 4L * nOut,
                             4L * Packing.G, scratch[worker]);
                 }
             }

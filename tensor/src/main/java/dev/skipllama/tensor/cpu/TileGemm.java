@@ -73,11 +73,11 @@ final class TileGemm {
     /** Per-worker memory for the row accumulators of a call. */
     static final class Scratch {
         final float[] acc = new float[ROWS * L];
-        /** The second group's accumulators of {@link #q4_0x2}. */
+        /** The second group's accumulators of {@link #dot2}. */
         final float[] acc2 = new float[ROWS * L];
         final int[] isum = new int[ROWS * L];
         final int[] msum = new int[ROWS * L];
-        /** The second group's sums of {@link #q4_Kx2}. */
+        /** The second group's sums of the two-group Q4_K kernel. */
         final int[] isum2 = new int[ROWS * L];
         final int[] msum2 = new int[ROWS * L];
     }
@@ -105,6 +105,40 @@ final class TileGemm {
         }
         for (int k = 0; k < n; k++) {
             FloatVector.fromArray(F, s.acc, k * L).intoMemorySegment(out, at + k * stride, LE);
+        }
+    }
+
+    /**
+     * Whether {@code t} has a two-group kernel ({@link #dot2}). Q5_K and Q6_K have none: theirs were
+     * slower than one group per call (two groups' extra vectors outgrow the registers; bench/README,
+     * "Tried and dropped"), and Q4_1 and Q5_0 were not tried.
+     */
+    static boolean pairs(DType t) {
+        return switch (t) {
+            case Q8_0, Q4_0, Q4_K -> true;
+            case F32, F16, BF16, Q4_1, Q5_0, Q5_K, Q6_K -> false;
+        };
+    }
+
+    /**
+     * {@link #dot} for two whole groups at once (tiles {@code gBytes} apart; the second group's results
+     * {@code next} bytes after the first's in each output row), for the types of {@link #pairs}: every
+     * activation pair is broadcast once for both groups' quant vectors; per group and row the
+     * operations of the one-group kernel in its order, so the results are the same bits.
+     */
+    static void dot2(DType t, MemorySegment w, long g0, long gBytes, int nb, int lane, QuantizedActivations a, int r, int n,
+                     MemorySegment out, long at, long stride, long next, Scratch s) {
+        Arrays.fill(s.acc, 0, n * L, 0f);
+        Arrays.fill(s.acc2, 0, n * L, 0f);
+        switch (t) {
+            case Q8_0 -> q8_0x2(w, g0, gBytes, nb, lane, a, r, n, s);
+            case Q4_0 -> q4_0x2(w, g0, gBytes, nb, lane, a, r, n, s);
+            case Q4_K -> q4_Kx2(w, g0, gBytes, nb, lane, a, r, n, s);
+            case F32, F16, BF16, Q4_1, Q5_0, Q5_K, Q6_K -> throw new IllegalArgumentException(t + " has no two-group kernel");
+        }
+        for (int k = 0; k < n; k++) {
+            FloatVector.fromArray(F, s.acc, k * L).intoMemorySegment(out, at + k * stride, LE);
+            FloatVector.fromArray(F, s.acc2, k * L).intoMemorySegment(out, at + k * stride + next, LE);
         }
     }
 
@@ -219,18 +253,13 @@ final class TileGemm {
     }
 
     /**
-     * Q8_0 for two whole groups at once, as {@link #q4_0x2} is for Q4_0: every activation pair
-     * broadcast once for both groups' quant vectors; per group and row the operations of {@link #q8_0}
-     * in its order, so the results are the same bits. Measured (OpProfile, 1B Q8_0, pp64, 2 threads,
+     * {@link #q8_0} for two whole groups ({@link #dot2}). Measured (OpProfile, 1B Q8_0, pp64, 2 threads,
      * three alternating pairs): gate/up 863 / 813 / 711 → 692 / 672 / 697 ms per prompt, ffn_down 451 /
      * 411 / 369 → 354 / 338 / 360.
      */
-    static void q8_0x2(MemorySegment w, long g0, long gBytes, int nb, int lane, QuantizedActivations a, int r, int n,
-                       MemorySegment out, long at, long stride, long next, Scratch sc) {
+    private static void q8_0x2(MemorySegment w, long g0, long gBytes, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc) {
         int[] pairs = a.pairs;
         float[] d = a.d, acc = sc.acc, acc2 = sc.acc2;
-        Arrays.fill(acc, 0, n * L, 0f);
-        Arrays.fill(acc2, 0, n * L, 0f);
         int pp = a.pairsPerRow(), bp = a.blocksPerRow();
         for (int b = 0; b < nb; b++) {
             long t = g0 + 544L * b, u = t + gBytes;
@@ -287,10 +316,6 @@ final class TileGemm {
                 ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(dx), FloatVector.fromArray(F, acc, k * L)).intoArray(acc, k * L);
                 ((FloatVector) sumi2.convert(I2F, 0)).fma(dw2.mul(dx), FloatVector.fromArray(F, acc2, k * L)).intoArray(acc2, k * L);
             }
-        }
-        for (int k = 0; k < n; k++) {
-            FloatVector.fromArray(F, acc, k * L).intoMemorySegment(out, at + k * stride, LE);
-            FloatVector.fromArray(F, acc2, k * L).intoMemorySegment(out, at + k * stride + next, LE);
         }
     }
 
@@ -352,19 +377,14 @@ final class TileGemm {
     }
 
     /**
-     * Q4_0 for two whole groups at once (tiles {@code gBytes} apart; the second group's results
-     * {@code next} bytes after the first's in each output row): every activation pair is broadcast once
-     * for both groups' quant vectors, where one group per call broadcast it for each. Per group and row
-     * the operations of {@link #q4} in its order, so the results are the same bits. Measured
+     * {@link #q4} (Q4_0) for two whole groups ({@link #dot2}): every activation pair is broadcast once
+     * for both groups' quant vectors, where one group per call broadcast it for each. Measured
      * (GenerateBench, 1B Q4_0, 2 threads, three alternating pairs): pp64 78.1 / 78.4 / 83.0 → 88.0 /
      * 89.9 / 92.3 tok/s, pp4 64.0 / 53.4 / 58.4 → 69.5 / 68.5 / 76.5.
      */
-    static void q4_0x2(MemorySegment w, long g0, long gBytes, int nb, int lane, QuantizedActivations a, int r, int n,
-                       MemorySegment out, long at, long stride, long next, Scratch sc) {
+    private static void q4_0x2(MemorySegment w, long g0, long gBytes, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc) {
         int[] pairs = a.pairs, sum = a.sum;
         float[] d = a.d, acc = sc.acc, acc2 = sc.acc2;
-        Arrays.fill(acc, 0, n * L, 0f);
-        Arrays.fill(acc2, 0, n * L, 0f);
         int pp = a.pairsPerRow(), bp = a.blocksPerRow();
         ShortVector mask = ShortVector.broadcast(SW, (short) 0xf), zero = ShortVector.zero(SW);
         for (int b = 0; b < nb; b++) {
@@ -427,10 +447,6 @@ final class TileGemm {
                 ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(dx), FloatVector.fromArray(F, acc, k * L)).intoArray(acc, k * L);
                 ((FloatVector) sumi2.convert(I2F, 0)).fma(dw2.mul(dx), FloatVector.fromArray(F, acc2, k * L)).intoArray(acc2, k * L);
             }
-        }
-        for (int k = 0; k < n; k++) {
-            FloatVector.fromArray(F, acc, k * L).intoMemorySegment(out, at + k * stride, LE);
-            FloatVector.fromArray(F, acc2, k * L).intoMemorySegment(out, at + k * stride + next, LE);
         }
     }
 
@@ -556,18 +572,13 @@ final class TileGemm {
     }
 
     /**
-     * Q4_K for two whole groups at once, as {@link #q4_0x2} is for Q4_0: every activation pair
-     * broadcast once for both groups' quant vectors; per group and row the operations of
-     * {@link #kQuant} in its order, so the results are the same bits. Measured (OpProfile, 1B Q4_K_M,
+     * {@link #kQuant} (Q4_K) for two whole groups ({@link #dot2}). Measured (OpProfile, 1B Q4_K_M,
      * pp64, 2 threads, three alternating pairs): gate/up 410 / 446 / 550 → 340 / 331 / 360 ms per
      * prompt, ffn_down 103 / 113 / 137 → 85 / 82 / 88.
      */
-    static void q4_Kx2(MemorySegment w, long g0, long gBytes, int nb, int lane, QuantizedActivations a, int r, int n,
-                       MemorySegment out, long at, long stride, long next, Scratch sc) {
+    private static void q4_Kx2(MemorySegment w, long g0, long gBytes, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc) {
         int[] pairs = a.pairs, sum = a.sum, isum = sc.isum, msum = sc.msum, isum2 = sc.isum2, msum2 = sc.msum2;
         float[] d = a.d, acc = sc.acc, acc2 = sc.acc2;
-        Arrays.fill(acc, 0, n * L, 0f);
-        Arrays.fill(acc2, 0, n * L, 0f);
         int pp = a.pairsPerRow(), bp = a.blocksPerRow(), gp = a.groupsPerRow();
         ShortVector mask = ShortVector.broadcast(SW, (short) 0xf), zero = ShortVector.zero(SW);
         for (int b = 0; b < nb; b++) {
@@ -652,10 +663,6 @@ final class TileGemm {
                 FloatVector v2 = is2.fma(dw2.mul(dx), FloatVector.fromArray(F, acc2, k * L));
                 ms2.neg().fma(dmin2.mul(dx), v2).intoArray(acc2, k * L);
             }
-        }
-        for (int k = 0; k < n; k++) {
-            FloatVector.fromArray(F, acc, k * L).intoMemorySegment(out, at + k * stride, LE);
-            FloatVector.fromArray(F, acc2, k * L).intoMemorySegment(out, at + k * stride + next, LE);
         }
     }
 
