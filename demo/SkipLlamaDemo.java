@@ -11,7 +11,7 @@
  *   ./mvnw -q -DskipTests package          # once: builds cli/target/skipllama.jar
  *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *        -cp cli/target/skipllama.jar demo/SkipLlamaDemo.java [MODEL] [--prompt TEXT] [--tokens N]
- *        [--skip SPEC [--calibration TEXT] | --speculate E,D|auto] [--color | --no-color]
+ *        [--skip SPEC [--calibration FILE] | --speculate E,D|auto] [--color [always|never|auto] | --no-color]
  *
  * or with jbang, which reads the //DEPS, //JAVA and //*_OPTIONS lines above (the artifacts come from
  * the local Maven repository: run ./mvnw install once first):
@@ -20,7 +20,7 @@
  *
  * MODEL is a .gguf file or a Hugging Face checkpoint directory (default: the embedded
  * models/tiny-layerskip). SPEC is any method of `skipllama generate --help`: exit:6, confidence:0.8,
- * last25, unified:1.33, skipdecode:6-12, d3:0.98, adaskip:0.95, and, with --calibration TEXT (one
+ * last25, unified:1.33, skipdecode:6-12, d3:0.98, adaskip:0.95, and, with --calibration FILE (one
  * passage per line), the planners that learn from text: shortgpt:3, attn-drop:3, router:0.5. Tokens are coloured by the number
  * of layers that predicted them (an early exit, an accepted draft); the full depth stays plain.
  */
@@ -42,23 +42,56 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
+static final String USAGE = "usage: SkipLlamaDemo.java [MODEL] [--prompt TEXT] [--tokens N]"
+        + " [--skip SPEC [--calibration FILE] | --speculate E,D|auto] [--color [always|never|auto] | --no-color]";
+
+/** A mistake on the command line or a model that does not load: one line saying what, no stack trace. */
 void main(String[] args) throws Exception {
+    try {
+        run(args);
+    } catch (IllegalArgumentException e) {
+        System.err.println("SkipLlamaDemo: " + e.getMessage() + "\n" + USAGE);
+        System.exit(2);
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+        System.err.println("SkipLlamaDemo: " + e.getMessage());
+        System.exit(1);
+    }
+}
+
+void run(String[] args) throws java.io.IOException {
     Map<String, String> opt = new HashMap<>();
-    String modelPath = "models/tiny-layerskip";
+    String modelPath = null;
     for (int i = 0; i < args.length; i++) {
-        if (args[i].equals("--no-color") || args[i].equals("--color")) {
-            opt.put(args[i], "");
-        } else if (args[i].startsWith("--") && i + 1 < args.length) {
-            opt.put(args[i], args[++i]);
-        } else if (!args[i].startsWith("--")) {
-            modelPath = args[i];
+        String a = args[i];
+        if (a.equals("--color") && i + 1 < args.length && List.of("always", "never", "auto").contains(args[i + 1])) {
+            opt.put(args[++i].equals("never") ? "--no-color" : args[i].equals("always") ? "--color" : "--auto-color", ""); // as the CLI spells it
+        } else if (a.equals("--no-color") || a.equals("--color")) {
+            opt.put(a, "");
+        } else if (List.of("--prompt", "--tokens", "--skip", "--calibration", "--speculate").contains(a)) {
+            if (i + 1 == args.length) {
+                throw new IllegalArgumentException("option " + a + " needs a value");
+            }
+            opt.put(a, args[++i]);
+        } else if (a.startsWith("-")) {
+            throw new IllegalArgumentException("unknown option " + a);
+        } else if (modelPath != null) {
+            throw new IllegalArgumentException("one model only, got " + modelPath + " and " + a);
         } else {
-            System.err.println("option " + args[i] + " needs a value");
-            System.exit(2);
+            modelPath = a;
         }
     }
+    if (opt.containsKey("--skip") && opt.containsKey("--speculate")) {
+        throw new IllegalArgumentException("--skip and --speculate do not combine: choose one");
+    }
+    if (modelPath == null) {
+        modelPath = "models/tiny-layerskip";
+    }
     String prompt = opt.getOrDefault("--prompt", "Once upon a time");
-    int tokens = Integer.parseInt(opt.getOrDefault("--tokens", "64"));
+    String n = opt.getOrDefault("--tokens", "64");
+    if (!n.matches("[0-9]{1,6}") || Integer.parseInt(n) == 0) {
+        throw new IllegalArgumentException("--tokens " + n + ": expected a whole number from 1 to 999999");
+    }
+    int tokens = Integer.parseInt(n);
     boolean color = opt.containsKey("--color")
             || !opt.containsKey("--no-color") && System.console() != null && System.console().isTerminal() && System.getenv("NO_COLOR") == null;
 
@@ -88,8 +121,8 @@ void main(String[] args) throws Exception {
             options = options.withSpeculation(Speculation.parse(opt.get("--speculate")));
         }
 
-        System.out.print(prompt);
         try (Session session = model.newSession(options)) {
+            System.out.print(prompt);
             Generation g = session.generate(prompt, tokens, (piece, depth) -> {
                 System.out.print(color && depth < layers ? paint(piece, depth, layers) : piece);
                 System.out.flush();
