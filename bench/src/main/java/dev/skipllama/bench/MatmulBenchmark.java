@@ -43,7 +43,10 @@ public class MatmulBenchmark {
     @Param({"2"})
     public int threads;
 
-    private static final int N = 4096;
+    /** The square weight's side: 4096 by default; the embedded model's 192 shows per-call overhead. */
+    @Param({"4096"})
+    public int n;
+
     private CpuBackend backend;
     private Tensor w;
     private Tensor x;
@@ -58,15 +61,15 @@ public class MatmulBenchmark {
     @Setup(Level.Trial)
     public void setup() {
         backend = new CpuBackend(threads);
-        w = Weights.forMatmul(backend, Weights.random(dtype, N, N, 42));
-        x = Weights.activations(rows, N, 7);
-        out = Tensor.allocate(DType.F32, rows, N);
+        w = Weights.forMatmul(backend, Weights.random(dtype, n, n, 42));
+        x = Weights.activations(rows, n, 7);
+        out = Tensor.allocate(DType.F32, rows, n);
     }
 
     @Benchmark
     public Tensor matmul(Flops f) {
         backend.matmul(w, x, out);
-        f.flops += 2L * rows * N * N;
+        f.flops += 2L * rows * n * n;
         return out;
     }
 

@@ -375,7 +375,7 @@ public final class CpuBackend implements Backend {
         // runs alone through them only as the last of rows ≡ 1 (mod TileGemm.ROWS) (see group), the
         // batched tiles read the pairs, so a batch of 4 or 64 rows does not compute steps it never reads.
         boolean steps = (t == DType.Q4_0 || t == DType.Q4_1 || t == DType.Q4_K) && rows % TileGemm.ROWS == 1;
-        acts.reset(QuantizedRow.blocksFor(t), rows, n, steps);
+        acts.reset(QuantizedRow.blocksFor(t), rows, n, steps, t == DType.Q8_0 && rows > TileGemm.ROWS);
         MemorySegment xs = x.segment();
         if (rows == 1 || (long) rows * n < PARALLEL_ELEMENTS) {
             for (int r = 0; r < rows; r++) {
@@ -445,14 +445,15 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** Groups g and g+1 of a matrix of {@link TileGemm#pairs} (both whole) against every activation row, four rows at a time. */
+    /** Groups g and g+1 of a matrix of {@link TileGemm#pairs} (both whole) against every activation row, {@link TileGemm#rows2} rows at a time (eight for Q8_0, else four). */
     private void groupPairBatch(Tensor w, Tensor out, int g, int rows, int worker) {
         DType t = w.dtype();
         int nOut = w.dim(0), nb = w.dim(1) / t.blockSize();
         long g0 = Packing.tile(t, nb, g, 0), gBytes = Packing.tile(t, nb, 1, 0);
         MemorySegment ws = w.packedSegment(), os = out.segment();
-        for (int r = 0; r < rows; r += TileGemm.ROWS) {
-            int n = Math.min(TileGemm.ROWS, rows - r);
+        int step = TileGemm.rows2(t);
+        for (int r = 0; r < rows; r += step) {
+            int n = Math.min(step, rows - r);
             long base = 4L * ((long) r * nOut + (long) g * Packing.G);
             for (int slice = 0; slice < Packing.G / L; slice++) {
                 if (n == 1) {

@@ -46,6 +46,13 @@ final class QuantizedActivations {
      */
     int[] steps = new int[0];
     boolean nibbles;
+    /**
+     * rows × n, for Q8_0 batches only (see {@link #reset}): the quantized values as floats, which the
+     * float kernel of {@link TileGemm} multiplies (every product and block sum of 8-bit values is an
+     * integer below 2^24, so exact in float).
+     */
+    float[] qf = new float[0];
+    boolean floats;
     /** rows × n/32: Σq of each 32 values. */
     int[] sum = new int[0];
     /** rows × n/32: Q8_1's f16(d · Σq) (B32 only). */
@@ -61,13 +68,18 @@ final class QuantizedActivations {
 
     /**
      * Sizes the arrays for {@code rows} rows of {@code n} values (a multiple of the block size);
-     * {@code nibbles}: also compute {@link #steps}, for the 4-bit single-row kernels.
+     * {@code nibbles}: also compute {@link #steps}, for the 4-bit single-row kernels; {@code floats}:
+     * also {@link #qf}, for the Q8_0 batch kernel.
      */
-    void reset(Blocks blocks, int rows, int n, boolean nibbles) {
+    void reset(Blocks blocks, int rows, int n, boolean nibbles, boolean floats) {
         this.blocks = blocks;
         this.rows = rows;
         this.n = n;
         this.nibbles = nibbles;
+        this.floats = floats;
+        if (floats && qf.length < rows * n) {
+            qf = new float[rows * n];
+        }
         int groups = rows * (n / 32);
         if (pairs.length < rows * (n / 2)) {
             pairs = new int[rows * (n / 2)];
@@ -106,6 +118,11 @@ final class QuantizedActivations {
             MemorySegment.copy(x, Decode.F32, at + 4L * b * bs, v, 0, bs);
             int blk = r * (n / bs) + b;
             d[blk] = blocks == Blocks.B32 ? block32(v, qi) : block256(v, qi);
+            if (floats) {
+                for (int i = 0, o = r * n + b * bs; i < bs; i++) {
+                    qf[o + i] = qi[i];
+                }
+            }
             for (int g = 0; g < bs / 32; g++) {
                 int gi = r * (n / 32) + b * (bs / 32) + g;
                 sum[gi] = pairsOf(qi, 32 * g, r * (n / 2) + 16 * (b * (bs / 32) + g));

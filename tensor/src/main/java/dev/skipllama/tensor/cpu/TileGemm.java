@@ -25,7 +25,8 @@ import jdk.incubator.vector.ShortVector;
 /**
  * The integer kernels over {@link Packing}'s tiles for batches: one call computes one slice
  * ({@link Simd#L} rows) of a 16-row group against two to four quantized activation rows (one row has
- * its own kernels, {@link TileGemv}), and stores L results per row.
+ * its own kernels, {@link TileGemv}; Q8_0 also a float kernel for five to eight, {@link #q8_0x2f}),
+ * and stores L results per row.
  *
  * <p><b>How a lane sums a block.</b> Each 32-bit lane is one weight row. Its low 16 bits meet values
  * 0..15 of a 32-value unit and its high 16 bits values 16..31; an activation pair (see
@@ -69,12 +70,19 @@ final class TileGemm {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Rows one call handles at most. */
     static final int ROWS = 4;
+    /** Rows one {@link #dot2} call on Q8_0 handles at most (its float kernel, {@link #q8_0x2f}). */
+    static final int ROWS8 = 8;
+
+    /** Rows one {@link #dot2} call on {@code t} handles at most. */
+    static int rows2(DType t) {
+        return t == DType.Q8_0 ? ROWS8 : ROWS;
+    }
 
     /** Per-worker memory for the row accumulators of a call. */
     static final class Scratch {
-        final float[] acc = new float[ROWS * L];
+        final float[] acc = new float[ROWS8 * L];
         /** The second group's accumulators of {@link #dot2}. */
-        final float[] acc2 = new float[ROWS * L];
+        final float[] acc2 = new float[ROWS8 * L];
         final int[] isum = new int[ROWS * L];
         final int[] msum = new int[ROWS * L];
         /** The second group's sums of the two-group Q4_K kernel. */
@@ -131,7 +139,13 @@ final class TileGemm {
         Arrays.fill(s.acc, 0, n * L, 0f);
         Arrays.fill(s.acc2, 0, n * L, 0f);
         switch (t) {
-            case Q8_0 -> q8_0x2(w, g0, gBytes, nb, lane, a, r, n, s);
+            case Q8_0 -> {
+                if (n > ROWS) {
+                    q8_0x2f(w, g0, gBytes, nb, lane, a, r, n, s);
+                } else {
+                    q8_0x2(w, g0, gBytes, nb, lane, a, r, n, s);
+                }
+            }
             case Q4_0 -> q4_0x2(w, g0, gBytes, nb, lane, a, r, n, s);
             case Q4_K -> q4_Kx2(w, g0, gBytes, nb, lane, a, r, n, s);
             case F32, F16, BF16, Q4_1, Q5_0, Q5_K, Q6_K -> throw new IllegalArgumentException(t + " has no two-group kernel");
@@ -315,6 +329,95 @@ final class TileGemm {
                 float dx = d[(r + k) * bp + b] * 0x1p112f;
                 ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(dx), FloatVector.fromArray(F, acc, k * L)).intoArray(acc, k * L);
                 ((FloatVector) sumi2.convert(I2F, 0)).fma(dw2.mul(dx), FloatVector.fromArray(F, acc2, k * L)).intoArray(acc2, k * L);
+            }
+        }
+    }
+
+    /**
+     * {@link #q8_0x2} in float arithmetic, for five to {@link #ROWS8} rows (prompts; four and fewer,
+     * speculative verification among them, keep the integer kernel): each weight byte is sign-extended
+     * and converted to float once per call, then meets every row in one fused multiply-add (the
+     * quantized activations as floats, {@link QuantizedActivations#qf}) into a block sum per row and
+     * group. Every product (at most 128 · 127) and every partial sum of a block (at most 32 · 128 · 127
+     * &lt; 2^24) is an integer that float holds exactly, in any order, so each block sum is the integer
+     * kernel's to the bit and the block's scaling is the same operation: the same results. The integer
+     * kernel widens its 16-bit sums after every two products per row (8-bit products allow no more),
+     * which costs as much as the multiplies; here the decoding is shared by eight rows. Measured
+     * (GenerateBench, 1B Q8_0, pp64, 2 threads, four alternating pairs): 70.7 / 73.1 / 68.0 / 56.2 →
+     * 74.9 / 76.8 / 76.9 / 72.7 tok/s. Four rows × two groups in float measured no better than the
+     * integer kernel (bench/README, 2026-12-07).
+     */
+    private static void q8_0x2f(MemorySegment w, long g0, long gBytes, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc) {
+        float[] y = a.qf, d = a.d, acc = sc.acc, acc2 = sc.acc2;
+        int nIn = a.n, bp = a.blocksPerRow();
+        // rows past n repeat row r: computed, not stored
+        int y0 = r * nIn, y1 = y0 + (n > 1 ? nIn : 0), y2 = y0 + (n > 2 ? 2 * nIn : 0), y3 = y0 + (n > 3 ? 3 * nIn : 0);
+        int y4 = y0 + (n > 4 ? 4 * nIn : 0), y5 = y0 + (n > 5 ? 5 * nIn : 0), y6 = y0 + (n > 6 ? 6 * nIn : 0), y7 = y0 + (n > 7 ? 7 * nIn : 0);
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + 544L * b, u = t + gBytes;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+            FloatVector z0 = s0, z1 = s0, z2 = s0, z3 = s0, z4 = s0, z5 = s0, z6 = s0, z7 = s0;
+            for (int m = 0; m < 8; m++) {
+                IntVector q = IntVector.fromMemorySegment(I, w, t + 64L * m + lane, LE);
+                IntVector o = IntVector.fromMemorySegment(I, w, u + 64L * m + lane, LE);
+                for (int j = 0; j < 4; j++) { // byte j of a lane: value 2m + (j & 1) + 16·(j >> 1) of the block
+                    int k = 32 * b + 2 * m + (j & 1) + 16 * (j >> 1);
+                    FloatVector wq = (FloatVector) q.lanewise(LSHL, 24 - 8 * j).lanewise(ASHR, 24).convert(I2F, 0);
+                    FloatVector wo = (FloatVector) o.lanewise(LSHL, 24 - 8 * j).lanewise(ASHR, 24).convert(I2F, 0);
+                    FloatVector x = FloatVector.broadcast(F, y[y0 + k]);
+                    s0 = wq.fma(x, s0);
+                    z0 = wo.fma(x, z0);
+                    x = FloatVector.broadcast(F, y[y1 + k]);
+                    s1 = wq.fma(x, s1);
+                    z1 = wo.fma(x, z1);
+                    x = FloatVector.broadcast(F, y[y2 + k]);
+                    s2 = wq.fma(x, s2);
+                    z2 = wo.fma(x, z2);
+                    x = FloatVector.broadcast(F, y[y3 + k]);
+                    s3 = wq.fma(x, s3);
+                    z3 = wo.fma(x, z3);
+                    x = FloatVector.broadcast(F, y[y4 + k]);
+                    s4 = wq.fma(x, s4);
+                    z4 = wo.fma(x, z4);
+                    x = FloatVector.broadcast(F, y[y5 + k]);
+                    s5 = wq.fma(x, s5);
+                    z5 = wo.fma(x, z5);
+                    x = FloatVector.broadcast(F, y[y6 + k]);
+                    s6 = wq.fma(x, s6);
+                    z6 = wo.fma(x, z6);
+                    x = FloatVector.broadcast(F, y[y7 + k]);
+                    s7 = wq.fma(x, s7);
+                    z7 = wo.fma(x, z7);
+                }
+            }
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 512 + lane / 2, LE).convertShape(S2I, I, 0);
+            FloatVector dw = h.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
+            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S, w, u + 512 + lane / 2, LE).convertShape(S2I, I, 0);
+            FloatVector dw2 = h2.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
+            for (int k = 0; k < n; k++) {
+                FloatVector sum = switch (k) {
+                    case 0 -> s0;
+                    case 1 -> s1;
+                    case 2 -> s2;
+                    case 3 -> s3;
+                    case 4 -> s4;
+                    case 5 -> s5;
+                    case 6 -> s6;
+                    default -> s7;
+                };
+                FloatVector sum2 = switch (k) {
+                    case 0 -> z0;
+                    case 1 -> z1;
+                    case 2 -> z2;
+                    case 3 -> z3;
+                    case 4 -> z4;
+                    case 5 -> z5;
+                    case 6 -> z6;
+                    default -> z7;
+                };
+                float dx = d[(r + k) * bp + b] * 0x1p112f;
+                sum.fma(dw.mul(dx), FloatVector.fromArray(F, acc, k * L)).intoArray(acc, k * L);
+                sum2.fma(dw2.mul(dx), FloatVector.fromArray(F, acc2, k * L)).intoArray(acc2, k * L);
             }
         }
     }

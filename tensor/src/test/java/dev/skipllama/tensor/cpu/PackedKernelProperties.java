@@ -173,7 +173,7 @@ class PackedKernelProperties {
         try (Tensor t = Tensor.of(x, 1, n)) {
             QuantizedRow want = new QuantizedRow(blocks, n).quantize(t.segment(), 0);
             QuantizedActivations got = new QuantizedActivations(1);
-            got.reset(blocks, 1, n, true);
+            got.reset(blocks, 1, n, true, true);
             got.quantizeRow(t.segment(), 0, 0, 0);
             for (int b = 0; b < n / blocks.size(); b++) {
                 assertEquals(Float.floatToIntBits(want.d(b)), Float.floatToIntBits(got.d[b]), "d of block " + b);
@@ -190,6 +190,9 @@ class PackedKernelProperties {
                     int step = got.steps[16 * g + s];
                     assertEquals(want.q(32 * g + s) - 16 * prevLo, (short) step, "step " + (32 * g + s));
                     assertEquals(want.q(32 * g + 16 + s) - 16 * prevHi, step >> 16, "step " + (32 * g + 16 + s));
+                }
+                for (int i = 32 * g; i < 32 * g + 32; i++) { // the Q8_0 batch kernel's floats
+                    assertEquals((float) want.q(i), got.qf[i], "qf " + i);
                 }
             }
         }
