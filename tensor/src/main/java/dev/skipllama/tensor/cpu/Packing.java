@@ -39,11 +39,16 @@ import java.lang.foreign.ValueLayout;
  *   <li>Q4_1 (320): 4 quant vectors, d at 256, m at 288.</li>
  *   <li>Q5_0 (352): 4 quant vectors, the complemented fifth bits at 256 (16 × int32, bit k of row j's
  *       int for value k), d at 320.</li>
- *   <li>Q4_K (2432): for each 32-value sub-block j, 4 quant vectors at 256j; the eight 6-bit scales of
- *       each row as bytes in two vectors at 2048 (sub-blocks 0-3, then 4-7), the eight mins likewise at
- *       2176; d as 16 × F32 at 2304, dmin at 2368.</li>
- *   <li>Q5_K (2944): as Q4_K, plus each sub-block's complemented fifth bits (16 × int32) at 2048 + 64j;
- *       scales at 2560, mins at 2688, d at 2816, dmin at 2880.</li>
+ *   <li>Q4_K (2432): the eight 6-bit scales of each row as bytes in two vectors at 0 (sub-blocks
+ *       0-3, then 4-7), the eight mins likewise at 128; for each 32-value sub-block j, 4 quant vectors
+ *       at 256 + 256j; d as 16 × F32 at 2304, dmin at 2368. A kernel reads a tile front to back (the
+ *       scales and mins once per tile, then the quants, then d): with the scales behind the quants, at
+ *       2048, each sub-block's read jumped there and back, and generation streamed Q4_K more slowly
+ *       (OpProfile, 1B Q4_K_M, 2 threads, alternating: gate/up 23.1 / 24.8 / 25.3 → 29.6 / 29.4 / 25.6
+ *       GB/s, ffn_down 17.8 / 20.2 / 18.9 → 25.0 / 25.5 / 22.6, with a probe; see bench/README).</li>
+ *   <li>Q5_K (2944): as Q4_K, front to back, with each sub-block's complemented fifth bits (16 ×
+ *       int32) right after its quant vectors: scales at 0, mins at 128, sub-block j's quant vectors at
+ *       256 + 320j and fifth bits at 512 + 320j, d at 2816, dmin at 2880.</li>
  *   <li>Q6_K (4416): d as 16 × F32 at 0; then for each pair of units (v = 0..3, 1088 bytes at
  *       64 + 1088v) the int8 scales of their four sub-blocks (a vector: row j's at 4j), then for each
  *       unit u of 32 values (sub-blocks 2u, 2u+1) sixteen 32-byte halves, one per slot s, holding
@@ -66,6 +71,24 @@ final class Packing {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private Packing() {
+    }
+
+    /** Q4_K (Q5_K) tiles: byte offset of sub-block j's four quant vectors. */
+    static long kQuants(boolean five, int j) {
+        return 256 + (five ? 320L : 256L) * j;
+    }
+
+    /** Q5_K tiles: byte offset of sub-block j's complemented fifth bits, right after its quant vectors. */
+    static long q5KFifth(int j) {
+        return 512 + 320L * j;
+    }
+
+    /** Q4_K and Q5_K tiles: byte offset of the scale vectors (sub-blocks 0-3, then 4-7); the mins are 128 bytes on. */
+    static final long K_SCALES = 0;
+
+    /** Q4_K (Q5_K) tiles: byte offset of the F32 d of the 16 rows; dmin is 64 bytes on. */
+    static long kD(boolean five) {
+        return five ? 2816 : 2304;
     }
 
     /** Q6_K tiles: byte offset of the F32 d of the 16 rows. */
@@ -196,7 +219,7 @@ final class Packing {
             }
             case Q4_K, Q5_K -> {
                 boolean five = t == DType.Q5_K;
-                long scales = tile + (five ? 2560 : 2048), dh = scales + 256;
+                long scales = tile + K_SCALES, dh = tile + kD(five);
                 dst.set(F32, dh + 4L * j, Halfs.f16ToFloat(shortAt(blk, 0)));
                 dst.set(F32, dh + 64 + 4L * j, Halfs.f16ToFloat(shortAt(blk, 2)));
                 MemorySegment header = MemorySegment.ofArray(blk);
@@ -214,9 +237,9 @@ final class Packing {
                             h |= ((blk[16 + l] >>> sb) & 1) << l;
                         }
                     }
-                    putNibbles(v, 0, dst, tile + 256L * sb, j);
+                    putNibbles(v, 0, dst, tile + kQuants(five, sb), j);
                     if (five) {
-                        dst.set(I32, tile + 2048 + 64L * sb + 4L * j, ~h);
+                        dst.set(I32, tile + q5KFifth(sb) + 4L * j, ~h);
                     }
                 }
             }
@@ -269,7 +292,7 @@ final class Packing {
             }
             case Q4_K, Q5_K -> {
                 boolean five = t == DType.Q5_K;
-                long scales = tile + (five ? 2560 : 2048), dh = scales + 256;
+                long scales = tile + K_SCALES, dh = tile + kD(five);
                 putShort(blk, 0, Halfs.floatToF16(src.get(F32, dh + 4L * j)));
                 putShort(blk, 2, Halfs.floatToF16(src.get(F32, dh + 64 + 4L * j)));
                 int[] sc = new int[8], m = new int[8];
@@ -289,8 +312,8 @@ final class Packing {
                 }
                 for (int sb = 0; sb < 8; sb++) {
                     int c = sb >> 1, shift = 4 * (sb & 1);
-                    getNibbles(src, tile + 256L * sb, j, v, 0);
-                    int h = five ? ~src.get(I32, tile + 2048 + 64L * sb + 4L * j) : 0;
+                    getNibbles(src, tile + kQuants(five, sb), j, v, 0);
+                    int h = five ? ~src.get(I32, tile + q5KFifth(sb) + 4L * j) : 0;
                     for (int l = 0; l < 32; l++) {
                         int at = qs + 32 * c + l;
                         blk[at] = (byte) (shift == 0 ? (blk[at] & 0xf0) | v[l] : (blk[at] & 0x0f) | v[l] << 4);

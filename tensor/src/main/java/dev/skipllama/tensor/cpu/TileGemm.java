@@ -601,8 +601,8 @@ final class TileGemm {
     // ---- 256-value super-blocks --------------------------------------------------------------
 
     /**
-     * Q4_K (tiles of 2432) or, with {@code five}, Q5_K (tiles of 2944: fifth bits at 2048 + 64j, the
-     * rest 512 further on). Per sub-block j the 16-bit sums are widened, times the sub-block's scale
+     * Q4_K (tiles of 2432) or, with {@code five}, Q5_K (tiles of 2944, with fifth bits); the offsets
+     * are {@link Packing}'s. Per sub-block j the 16-bit sums are widened, times the sub-block's scale
      * byte, into 32-bit sums per row ({@link Scratch#isum}); the mins into {@link Scratch#msum}.
      */
     private static void kQuant(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc,
@@ -610,17 +610,17 @@ final class TileGemm {
         int[] pairs = a.pairs, sum = a.sum, isum = sc.isum, msum = sc.msum;
         float[] d = a.d, acc = sc.acc;
         int pp = a.pairsPerRow(), bp = a.blocksPerRow(), gp = a.groupsPerRow();
-        long tileBytes = five ? 2944 : 2432, head = five ? 2560 : 2048;
+        long tileBytes = five ? 2944 : 2432, head = Packing.K_SCALES, dAt = Packing.kD(five);
         ShortVector mask = ShortVector.broadcast(SW, (short) 0xf), zero = ShortVector.zero(SW);
         for (int b = 0; b < nb; b++) {
             long t = g0 + tileBytes * b;
             Arrays.fill(isum, 0, n * L, 0);
             Arrays.fill(msum, 0, n * L, 0);
             for (int j = 0; j < 8; j++) {
-                IntVector hbar = five ? IntVector.fromMemorySegment(I, w, t + 2048 + 64L * j + lane, LE) : IntVector.zero(I);
+                IntVector hbar = five ? IntVector.fromMemorySegment(I, w, t + Packing.q5KFifth(j) + lane, LE) : IntVector.zero(I);
                 ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
                 for (int m = 0; m < 4; m++) {
-                    ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 256L * j + 64L * m + lane, LE);
+                    ShortVector q = ShortVector.fromMemorySegment(SW, w, t + Packing.kQuants(five, j) + 64L * m + lane, LE);
                     ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 4).and(mask);
                     ShortVector n2 = q.lanewise(LSHR, 8).and(mask), n3 = q.lanewise(LSHR, 12);
                     if (five) {
@@ -662,8 +662,8 @@ final class TileGemm {
                     IntVector.fromArray(I, msum, k * L).add(mj.mul(ysum)).intoArray(msum, k * L);
                 }
             }
-            FloatVector dw = FloatVector.fromMemorySegment(F, w, t + head + 256 + lane, LE);
-            FloatVector dmin = FloatVector.fromMemorySegment(F, w, t + head + 320 + lane, LE);
+            FloatVector dw = FloatVector.fromMemorySegment(F, w, t + dAt + lane, LE);
+            FloatVector dmin = FloatVector.fromMemorySegment(F, w, t + dAt + 64 + lane, LE);
             for (int k = 0; k < n; k++) {
                 float dx = d[(r + k) * bp + b];
                 FloatVector is = (FloatVector) IntVector.fromArray(I, isum, k * L).convert(I2F, 0);
@@ -693,10 +693,10 @@ final class TileGemm {
             for (int j = 0; j < 8; j++) {
                 ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, z0 = zero, z1 = zero, z2 = zero, z3 = zero;
                 for (int m = 0; m < 4; m++) {
-                    ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 256L * j + 64L * m + lane, LE);
+                    ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 256 + 256L * j + 64L * m + lane, LE);
                     ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 4).and(mask);
                     ShortVector n2 = q.lanewise(LSHR, 8).and(mask), n3 = q.lanewise(LSHR, 12);
-                    ShortVector o = ShortVector.fromMemorySegment(SW, w, u + 256L * j + 64L * m + lane, LE);
+                    ShortVector o = ShortVector.fromMemorySegment(SW, w, u + 256 + 256L * j + 64L * m + lane, LE);
                     ShortVector o0 = o.and(mask), o1 = o.lanewise(LSHR, 4).and(mask);
                     ShortVector o2 = o.lanewise(LSHR, 8).and(mask), o3 = o.lanewise(LSHR, 12);
                     for (int k = 0, p = r * pp + 16 * (8 * b + j) + 4 * m; k < n; k++, p += pp) {
@@ -724,7 +724,7 @@ final class TileGemm {
                         }
                     }
                 }
-                long scales = t + 2048 + 64L * (j >> 2) + lane, scales2 = scales + gBytes;
+                long scales = t + 64L * (j >> 2) + lane, scales2 = scales + gBytes; // Packing: the scales first
                 IntVector scj = IntVector.fromMemorySegment(I, w, scales, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff);
                 IntVector mj = IntVector.fromMemorySegment(I, w, scales + 128, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff);
                 IntVector scj2 = IntVector.fromMemorySegment(I, w, scales2, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff);
