@@ -73,6 +73,14 @@ final class TileGemm {
     /** Rows one {@link #dot2} call on Q8_0 handles at most (its float kernel, {@link #q8_0x2f}). */
     static final int ROWS8 = 8;
 
+    /**
+     * Whether {@link #dot2} runs {@code n} rows of {@code t} through the float kernel ({@link #q8_0x2f}),
+     * which reads the activations as floats ({@link QuantizedActivations#qf}).
+     */
+    static boolean floatRows(DType t, int n) {
+        return t == DType.Q8_0 && n > ROWS;
+    }
+
     /** Rows one {@link #dot2} call on {@code t} handles at most. */
     static int rows2(DType t) {
         return t == DType.Q8_0 ? ROWS8 : ROWS;
@@ -140,7 +148,7 @@ final class TileGemm {
         Arrays.fill(s.acc2, 0, n * L, 0f);
         switch (t) {
             case Q8_0 -> {
-                if (n > ROWS) {
+                if (floatRows(t, n)) {
                     q8_0x2f(w, g0, gBytes, nb, lane, a, r, n, s);
                 } else {
                     q8_0x2(w, g0, gBytes, nb, lane, a, r, n, s);
@@ -693,10 +701,10 @@ final class TileGemm {
             for (int j = 0; j < 8; j++) {
                 ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, z0 = zero, z1 = zero, z2 = zero, z3 = zero;
                 for (int m = 0; m < 4; m++) {
-                    ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 256 + 256L * j + 64L * m + lane, LE);
+                    ShortVector q = ShortVector.fromMemorySegment(SW, w, t + Packing.kQuants(false, j) + 64L * m + lane, LE);
                     ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 4).and(mask);
                     ShortVector n2 = q.lanewise(LSHR, 8).and(mask), n3 = q.lanewise(LSHR, 12);
-                    ShortVector o = ShortVector.fromMemorySegment(SW, w, u + 256 + 256L * j + 64L * m + lane, LE);
+                    ShortVector o = ShortVector.fromMemorySegment(SW, w, u + Packing.kQuants(false, j) + 64L * m + lane, LE);
                     ShortVector o0 = o.and(mask), o1 = o.lanewise(LSHR, 4).and(mask);
                     ShortVector o2 = o.lanewise(LSHR, 8).and(mask), o3 = o.lanewise(LSHR, 12);
                     for (int k = 0, p = r * pp + 16 * (8 * b + j) + 4 * m; k < n; k++, p += pp) {
@@ -724,7 +732,7 @@ final class TileGemm {
                         }
                     }
                 }
-                long scales = t + 64L * (j >> 2) + lane, scales2 = scales + gBytes; // Packing: the scales first
+                long scales = t + Packing.K_SCALES + 64L * (j >> 2) + lane, scales2 = scales + gBytes;
                 IntVector scj = IntVector.fromMemorySegment(I, w, scales, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff);
                 IntVector mj = IntVector.fromMemorySegment(I, w, scales + 128, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff);
                 IntVector scj2 = IntVector.fromMemorySegment(I, w, scales2, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff);
@@ -751,10 +759,10 @@ final class TileGemm {
                     IntVector.fromArray(I, msum2, k * L).add(mj2.mul(ysum)).intoArray(msum2, k * L);
                 }
             }
-            FloatVector dw = FloatVector.fromMemorySegment(F, w, t + 2304 + lane, LE);
-            FloatVector dmin = FloatVector.fromMemorySegment(F, w, t + 2368 + lane, LE);
-            FloatVector dw2 = FloatVector.fromMemorySegment(F, w, u + 2304 + lane, LE);
-            FloatVector dmin2 = FloatVector.fromMemorySegment(F, w, u + 2368 + lane, LE);
+            FloatVector dw = FloatVector.fromMemorySegment(F, w, t + Packing.kD(false) + lane, LE);
+            FloatVector dmin = FloatVector.fromMemorySegment(F, w, t + Packing.kD(false) + 64 + lane, LE);
+            FloatVector dw2 = FloatVector.fromMemorySegment(F, w, u + Packing.kD(false) + lane, LE);
+            FloatVector dmin2 = FloatVector.fromMemorySegment(F, w, u + Packing.kD(false) + 64 + lane, LE);
             for (int k = 0; k < n; k++) {
                 float dx = d[(r + k) * bp + b];
                 FloatVector is = (FloatVector) IntVector.fromArray(I, isum, k * L).convert(I2F, 0);

@@ -251,14 +251,14 @@ final class TileGemv {
                 int p = p0 + 16 * (8 * b + j);
                 ShortVector s = ShortVector.zero(SW);
                 for (int m = 0; m < 4; m++) {
-                    ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 256 + 256L * j + 64L * m + lane, LE);
+                    ShortVector q = ShortVector.fromMemorySegment(SW, w, t + Packing.kQuants(false, j) + 64L * m + lane, LE);
                     int pm = p + 4 * m;
                     s = s.add(q.mul(IntVector.broadcast(I, steps[pm]).reinterpretAsShorts()))
                             .add(q.lanewise(LSHR, 4).mul(IntVector.broadcast(I, steps[pm + 1]).reinterpretAsShorts()))
                             .add(q.lanewise(LSHR, 8).mul(IntVector.broadcast(I, steps[pm + 2]).reinterpretAsShorts()))
                             .add(q.lanewise(LSHR, 12).mul(IntVector.broadcast(I, steps[pm + 3]).reinterpretAsShorts()));
                 }
-                long scales = t + 64L * (j >> 2) + lane; // sc_j: byte j & 3 of the lane; m_j 128 bytes on (Packing: the scales first)
+                long scales = t + Packing.K_SCALES + 64L * (j >> 2) + lane; // sc_j: byte j & 3 of the lane; m_j 128 bytes on
                 IntVector v = s.reinterpretAsInts();
                 IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16));
                 isum = isum.add(sumi.mul(IntVector.fromMemorySegment(I, w, scales, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff)));
@@ -266,8 +266,8 @@ final class TileGemv {
                         .mul(sum[s0 + 8 * b + j]));
             }
             float dx = d[b0 + b];
-            acc = ((FloatVector) isum.convert(I2F, 0)).fma(FloatVector.fromMemorySegment(F, w, t + 2304 + lane, LE).mul(dx), acc);
-            acc = ((FloatVector) msum.convert(I2F, 0)).neg().fma(FloatVector.fromMemorySegment(F, w, t + 2368 + lane, LE).mul(dx), acc);
+            acc = ((FloatVector) isum.convert(I2F, 0)).fma(FloatVector.fromMemorySegment(F, w, t + Packing.kD(false) + lane, LE).mul(dx), acc);
+            acc = ((FloatVector) msum.convert(I2F, 0)).neg().fma(FloatVector.fromMemorySegment(F, w, t + Packing.kD(false) + 64 + lane, LE).mul(dx), acc);
         }
         acc.intoMemorySegment(out, at, LE);
     }
@@ -285,7 +285,7 @@ final class TileGemv {
                 ShortVector hb = ShortVector.fromMemorySegment(SW, w, t + Packing.q5KFifth(j) + lane, LE);
                 ShortVector s = ShortVector.zero(SW);
                 for (int m = 0; m < 4; m++, hb = hb.lanewise(LSHR, 4)) {
-                    ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 256 + 320L * j + 64L * m + lane, LE);
+                    ShortVector q = ShortVector.fromMemorySegment(SW, w, t + Packing.kQuants(true, j) + 64L * m + lane, LE);
                     int pm = p + 4 * m;
                     s = s.add(q.and((short) 0xf).sub(hb.lanewise(LSHL, 4).and((short) 0x10))
                                     .mul(IntVector.broadcast(I, pairs[pm]).reinterpretAsShorts()))
@@ -296,15 +296,15 @@ final class TileGemv {
                             .add(q.lanewise(LSHR, 12).sub(hb.lanewise(LSHL, 1).and((short) 0x10))
                                     .mul(IntVector.broadcast(I, pairs[pm + 3]).reinterpretAsShorts()));
                 }
-                long scales = t + 64L * (j >> 2) + lane; // Packing: the scales first
+                long scales = t + Packing.K_SCALES + 64L * (j >> 2) + lane;
                 IntVector v = s.reinterpretAsInts();
                 IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).add(16 * ysum); // + 16·Σy
                 isum = isum.add(sumi.mul(IntVector.fromMemorySegment(I, w, scales, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff)));
                 msum = msum.add(IntVector.fromMemorySegment(I, w, scales + 128, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff).mul(ysum));
             }
             float dx = d[b0 + b];
-            acc = ((FloatVector) isum.convert(I2F, 0)).fma(FloatVector.fromMemorySegment(F, w, t + 2816 + lane, LE).mul(dx), acc);
-            acc = ((FloatVector) msum.convert(I2F, 0)).neg().fma(FloatVector.fromMemorySegment(F, w, t + 2880 + lane, LE).mul(dx), acc);
+            acc = ((FloatVector) isum.convert(I2F, 0)).fma(FloatVector.fromMemorySegment(F, w, t + Packing.kD(true) + lane, LE).mul(dx), acc);
+            acc = ((FloatVector) msum.convert(I2F, 0)).neg().fma(FloatVector.fromMemorySegment(F, w, t + Packing.kD(true) + 64 + lane, LE).mul(dx), acc);
         }
         acc.intoMemorySegment(out, at, LE);
     }

@@ -90,9 +90,10 @@ class PackedKernelProperties {
     }
 
     /**
-     * Batches (2-9 token rows: whole fours and a remainder) over matrices of several row groups, where
-     * Q8_0, Q4_0 and Q4_K run two whole groups per kernel call ({@code TileGemm.dot2}) and an odd or
-     * partial last group alone, and the other types one group per call: still the definition exactly.
+     * Batches (2-9 token rows: whole fours and a remainder; for Q8_0 the float kernel's five to eight
+     * and a remainder) over matrices of several row groups, where Q8_0, Q4_0 and Q4_K run two whole
+     * groups per kernel call ({@code TileGemm.dot2}) and an odd or partial last group alone, and the
+     * other types one group per call: still the definition exactly.
      */
     @Property(tries = 60)
     void batchesOverSeveralGroupsEqualTheIntegerDefinition(@ForAll("quantized") DType dtype, @ForAll @IntRange(min = 2, max = 9) int rows,
