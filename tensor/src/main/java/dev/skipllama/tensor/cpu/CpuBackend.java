@@ -18,12 +18,12 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * The fast CPU backend: Vector API kernels (any species, see {@link Simd}) spread over a fixed
- * {@link WorkerPool}. Matmul splits output rows across workers; attention gives each (token, head)
- * pair to one worker and streams the KV cache once.
+ * {@link WorkerPool}. Matmul splits output rows across workers; attention gives each (token, KV head)
+ * pair to one worker, which streams that head's part of the KV cache once for its group of query heads
+ * ({@link Attention}).
  *
  * <p>Quantized weights are rearranged once, by {@link #upload}, into 16-row tiles ({@link Packing})
  * and multiplied in 16-bit integer lanes against activations quantized to 8 bits per block
@@ -52,7 +52,7 @@ public final class CpuBackend implements Backend {
     private final float[][] quad;
     /** Per-worker room for the sixteen accumulators' lanes of {@link HalfDot#f16Tile4x4}. */
     private final float[][] laneSums;
-    private final float[][] scores;
+    private final Attention attention;
     private final float[][] cos;
     private final float[][] sin;
     private final float[][] rowBuf;
@@ -81,7 +81,7 @@ public final class CpuBackend implements Backend {
         this.pool = new WorkerPool(threads);
         this.quad = new float[threads][16];
         this.laneSums = new float[threads][16 * Simd.L];
-        this.scores = new float[threads][256];
+        this.attention = new Attention(pool);
         this.cos = new float[threads][64];
         this.sin = new float[threads][64];
         this.rowBuf = new float[threads][4096];
@@ -657,111 +657,7 @@ public final class CpuBackend implements Backend {
     public void attention(Tensor q, Tensor k, Tensor v, int[] positions, int nHeads, int nKvHeads, Tensor out) {
         Checks.on(Location.HOST, "attention", q, k, v, out);
         Checks.attention(q, k, v, positions, nHeads, nKvHeads, out);
-        final int qWidth = q.dim(-1), headDim = qWidth / nHeads, group = nHeads / nKvHeads, kvWidth = k.dim(1);
-        final float scale = (float) (1.0 / Math.sqrt(headDim));
-        final MemorySegment qs = q.segment(), ks = k.segment(), vs = v.segment(), os = out.segment();
-        int pairs = q.rowCount() * nHeads;
-        long work = (long) pairs * (positions[positions.length - 1] + 1) * headDim * 2;
-        WorkerPool.Task pair = (c, worker) -> {
-            int r = c / nHeads, h = c % nHeads, len = positions[r] + 1;
-            float[] p = scores[worker].length >= len ? scores[worker] : (scores[worker] = new float[Math.max(len, 2 * scores[worker].length)]);
-            long qOff = 4L * ((long) r * qWidth + (long) h * headDim);
-            long kvOff = 4L * (long) (h / group) * headDim;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t < len; t++) {
-                p[t] = score(qs, qOff, ks, 4L * t * kvWidth + kvOff, headDim) * scale;
-                max = Math.max(max, p[t]);
-            }
-            float sum = expInPlace(p, len, max);
-            weightedSum(p, len, vs, kvOff, 4L * kvWidth, headDim, 1f / sum, os, qOff);
-        };
-        if (work < SMALL_WORK) {
-            pool.run(1, (c, worker) -> {
-                for (int p = 0; p < pairs; p++) {
-                    pair.run(p, worker);
-                }
-            });
-        } else {
-            pool.run(pairs, pair);
-        }
-    }
-
-    /**
-     * q·k for one position. Its lanes are summed in a fixed tree ({@link #HALVES}) rather than one lane
-     * after another as a matmul's are ({@link Dot#f32}): attention is held to a summation bound, not to
-     * the matmul's order, and L dependent scalar additions per score were most of its time (1B Q4_K_M,
-     * 16 heads' worth of 97 positions: 0.17 ms per layer and token). Every row of a batch takes the same
-     * path, so batches stay invariant.
-     */
-    private static float score(MemorySegment qs, long qOff, MemorySegment ks, long kOff, int n) {
-        FloatVector a = FloatVector.zero(F);
-        int i = 0;
-        for (int bound = n - L; i <= bound; i += L) {
-            a = Decode.f32(qs, qOff + 4L * i).fma(Decode.f32(ks, kOff + 4L * i), a);
-        }
-        for (VectorShuffle<Float> half : HALVES) {
-            a = a.add(a.rearrange(half));
-        }
-        float s = a.lane(0);
-        for (; i < n; i++) {
-            s += qs.get(F32, qOff + 4L * i) * ks.get(F32, kOff + 4L * i);
-        }
-        return s;
-    }
-
-    /** Lane i takes lane i + s (mod L), for s = L/2, L/4, …, 1: adding each in turn sums all lanes into lane 0. */
-    private static final VectorShuffle<Float>[] HALVES = halves();
-
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] halves() {
-        VectorShuffle<Float>[] h = new VectorShuffle[Integer.numberOfTrailingZeros(L)];
-        for (int k = 0, s = L / 2; s >= 1; k++, s /= 2) {
-            h[k] = VectorShuffle.iota(F, s, 1, true);
-        }
-        return h;
-    }
-
-    /** {@code p[t] = exp(p[t] - max)} for {@code t < n}; returns the sum. */
-    private static float expInPlace(float[] p, int n, float max) {
-        FloatVector sv = FloatVector.zero(F);
-        int t = 0;
-        for (int bound = F.loopBound(n); t < bound; t += L) {
-            FloatVector e = VMath.exp(FloatVector.fromArray(F, p, t).sub(max));
-            e.intoArray(p, t);
-            sv = sv.add(e);
-        }
-        float sum = VMath.sum(sv);
-        for (; t < n; t++) {
-            p[t] = VMath.exp(p[t] - max);
-            sum += p[t];
-        }
-        return sum;
-    }
-
-    /**
-     * {@code out[i] = inv · Σ_t p[t] · v[t][i]} for {@code i < n}, the sum over t in order (a fused
-     * multiply-add per position; the values past the last whole vector by multiply and add), v[t] at
-     * byte {@code vOff + t·vStride}. A vector of outputs stays in a register while t runs: with the
-     * outputs in memory, t after t, each position waited on the store of the one before.
-     */
-    private static void weightedSum(float[] p, int len, MemorySegment vs, long vOff, long vStride, int n, float inv,
-                                    MemorySegment out, long outOff) {
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += L) {
-            FloatVector o = FloatVector.zero(F);
-            long at = vOff + 4L * i;
-            for (int t = 0; t < len; t++, at += vStride) {
-                o = Decode.f32(vs, at).fma(FloatVector.broadcast(F, p[t]), o);
-            }
-            o.mul(inv).intoMemorySegment(out, outOff + 4L * i, Decode.LE);
-        }
-        for (; i < n; i++) {
-            float o = 0f;
-            for (int t = 0; t < len; t++) {
-                o += p[t] * vs.get(F32, vOff + t * vStride + 4L * i);
-            }
-            out.set(F32, outOff + 4L * i, o * inv);
-        }
+        attention.run(q.segment(), k.segment(), v.segment(), out.segment(), q.rowCount(), q.dim(-1), k.dim(1), positions, nHeads, nKvHeads);
     }
 
     // ---- elementwise ----------------------------------------------------------------------
