@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorShuffle;
  * independent chains of multiply-adds. Before (one task per query head, one score at a time): C2 set
  * up pre-, main and post-loops for each score's four-vector loop, ~55 cycles a score at 512 bits, and
  * the weighted sum was one chain of dependent multiply-adds; a token of the 1B model at position
- * ~1,030 spent 13–15 ms in attention, now ~8 (bench/README, 2026-12-07 morning). What remains there
+ * ~1,030 spent 11–19 ms in attention, now 6–7 (bench/README, 2026-12-07 morning). What remains there
  * is the walk down each KV head's column — a 256-byte segment every 2 KB row, which the prefetchers
  * do not follow (reading the rows whole and in order first, a staged variant, measured the same).
  *
