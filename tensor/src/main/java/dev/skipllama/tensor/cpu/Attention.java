@@ -117,7 +117,7 @@ final class Attention {
     /**
      * {@code p[at + t] = scale · q·k_t} for positions {@code t < len} (k_t at {@code kOff + t·kStride}),
      * returning the largest. A score's lanes are summed in a fixed tree
-     * ({@link #HALF8} …) rather than one lane after another as a matmul's are ({@link Dot#f32}): attention
+     * ({@link #ROT_HALF} …) rather than one lane after another as a matmul's are ({@link Dot#f32}): attention
      * is held to a summation bound, not to the matmul's order, and L dependent scalar additions per
      * score were most of its time. The first eight vectors of a score are written out: as a loop of a
      * few trips C2 set up pre-, main and post-loops for every score, which cost more than the score.
@@ -158,14 +158,14 @@ final class Attention {
             for (int j = 8; j < nv; j++) {
                 a = Decode.f32(qs, qOff + j * step).fma(Decode.f32(ks, k + j * step), a);
             }
-            if (L >= 16) {
-                a = a.add(a.rearrange(HALF8));
-            }
+            a = a.add(a.rearrange(ROT_HALF));
+            a = a.add(a.rearrange(ROT_QUARTER));
             if (L >= 8) {
-                a = a.add(a.rearrange(HALF4));
+                a = a.add(a.rearrange(ROT_EIGHTH));
             }
-            a = a.add(a.rearrange(HALF2));
-            a = a.add(a.rearrange(HALF1));
+            if (L >= 16) {
+                a = a.add(a.rearrange(ROT_SIXTEENTH));
+            }
             float s = a.lane(0);
             for (int i = nv * L; i < n; i++) {
                 s += qs.get(F32, qOff + 4L * i) * ks.get(F32, k + 4L * i);
@@ -297,13 +297,11 @@ final class Attention {
     }
 
     /*
-     * Lane i takes lane i + s (mod L), for s = L/2, L/4, …, 1: adding each in turn sums all lanes into
-     * lane 0. One constant per step (an array of them made every rearrange load and check its shuffle:
-     * 65 cycles per score instead of ~20, measured at 512 bits); the steps past the width are unused.
+     * The lane trees' steps: rotations by L/2, L/4, L/8 and L/16 lanes (lane i takes lane i + s mod L;
+     * adding each in turn sums all lanes into lane 0), L - L/4 for {@link #scores4}'s second half of a
+     * pair, and the lanes its blends take. Static final fields, which C2 takes as constants; steps
+     * past the width are unused.
      */
-    private static final VectorShuffle<Float> HALF8 = half(8), HALF4 = half(4), HALF2 = half(2), HALF1 = half(1);
-
-    /* {@link #scores4}'s steps: rotations by L/2, L/4, L - L/4, L/8 and L/16 lanes, and the lanes its blends take. */
     private static final VectorShuffle<Float> ROT_HALF = rot(L / 2), ROT_QUARTER = rot(L / 4), ROT_BACK_QUARTER = rot(L - L / 4),
             ROT_EIGHTH = rot(L / 8), ROT_SIXTEENTH = rot(L / 16);
     private static final VectorMask<Float> UPPER_HALF = lanes(L / 2), UPPER_QUARTERS = lanes(L / 4);
@@ -319,10 +317,6 @@ final class Attention {
             m[i] = i % (2 * s) >= s;
         }
         return VectorMask.fromArray(F, m, 0);
-    }
-
-    private static VectorShuffle<Float> half(int s) {
-        return VectorShuffle.iota(F, s < L ? s : 0, 1, true);
     }
 
     /** {@code p[at + t] = exp(p[at + t] - max)} for {@code t < n}; returns the sum. */
