@@ -172,6 +172,7 @@ final class Completions {
             depths.add(layers);
             return true;
         });
+        lease.close(); // idle before the client has the answer and can send its next turn
         JsonOut o = new JsonOut().object()
                 .field("id", id).field("object", job.chat ? "chat.completion" : "text_completion").field("created", created)
                 .field("model", config.modelId())
@@ -218,6 +219,7 @@ final class Completions {
             if (g.stop() == Generation.StopReason.CALLER) {
                 return "client disconnected after " + g.tokens().length + " tokens: generation stopped";
             }
+            lease.close(); // idle before the client has the last event and can send its next turn
             JsonOut end = chunk(job, id, created).key("choices").array().object().field("index", 0);
             if (job.chat) {
                 end.key("delta").object().end();

@@ -36,6 +36,7 @@ final class Slots implements AutoCloseable {
         final Session session;
         int[] prompt = new int[0];
         private boolean broken;
+        private boolean returned;
 
         private Lease(String key, Session session) {
             this.key = key;
@@ -47,9 +48,17 @@ final class Slots implements AutoCloseable {
             broken = true;
         }
 
+        /**
+         * Gives the session back (once; later calls do nothing). A generation gives it back as soon as
+         * it is done with it, before the response's last bytes: a client that continues the
+         * conversation the moment it has the answer must find the session idle, with its KV rows.
+         */
         @Override
         public void close() {
-            giveBack(this);
+            if (!returned) {
+                returned = true;
+                giveBack(this);
+            }
         }
     }
 
