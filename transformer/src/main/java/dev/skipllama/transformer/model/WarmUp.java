@@ -18,8 +18,11 @@ import java.time.Duration;
  * interpreted or C1-compiled, every vector is an object and a forward is 10–50× slower. C2 compiles a
  * method after ~10⁴ calls or loop iterations, which a small model reaches only after dozens of
  * tokens: measured on the embedded model, a cold {@code generate} decoded 64 tokens at ~130 tok/s
- * against ~900 warmed up. A round is a short prompt (the batched kernels and attention over several
- * rows) and a few decoded tokens (the one-row kernels); rounds repeat until two in a row passed with
+ * against ~900 warmed up. A round is four short prompts of 5 to 8 tokens (the batched kernels and
+ * attention over several rows; every remainder of the kernels' four-row tiles, since a batch of 5
+ * rows runs its fifth through code that 4 + 3 rows never reach: warmed with 7-token prompts only,
+ * the embedded model took 5- and 6-token prompts at 25–50 tok/s against 1,000+ for 7 and 8) and a few
+ * decoded tokens (the one-row kernels); rounds repeat until two in a row passed with
  * the JIT compiling nothing (its total compilation time, from {@link CompilationMXBean}, unchanged),
  * or the time budget ends. Large models need one or two rounds: their loops are long enough that C2
  * compiles them during the first.
@@ -31,8 +34,8 @@ import java.time.Duration;
  */
 public record WarmUp(int rounds, int tokens, Duration elapsed, boolean settled) {
 
-    /** Prompt tokens of a round: more than one batched group of four rows, as in a short prompt. */
-    static final int PROMPT = 7;
+    /** Prompt lengths of a round: one batched group of four rows and each remainder after it, as in short prompts. */
+    static final int[] PROMPTS = {5, 6, 7, 8};
     /** Generated tokens of a round. */
     static final int GENERATED = 8;
     /** Rounds in a row without compilation that count as settled. */
@@ -45,20 +48,24 @@ public record WarmUp(int rounds, int tokens, Duration elapsed, boolean settled) 
         boolean monitored = jit != null && jit.isCompilationTimeMonitoringSupported();
         int vocab = llama.config().vocabSize();
         int context = llama.config().contextLength(); // a toy model's context may be shorter than a round
-        int promptLength = Math.min(PROMPT, Math.max(1, context / 2)), generated = Math.min(GENERATED, context - promptLength);
+        int longest = Math.min(PROMPTS[PROMPTS.length - 1], Math.max(1, context / 2)), generated = Math.min(GENERATED, context - longest);
         int rounds = 0, tokens = 0, quiet = 0;
         if (generated < 1) {
             return new WarmUp(0, 0, Duration.ZERO, false);
         }
-        try (StandardDecoder decoder = new StandardDecoder(llama, SamplingConfig.GREEDY, StepHooks.FULL, promptLength + generated)) {
+        try (StandardDecoder decoder = new StandardDecoder(llama, SamplingConfig.GREEDY, StepHooks.FULL, longest + generated)) {
             long compiled = monitored ? jit.getTotalCompilationTime() : 0;
             while (System.nanoTime() < deadline && quiet < QUIET_ROUNDS) {
-                int[] prompt = new int[promptLength];
-                for (int i = 0; i < promptLength; i++) { // a prompt unlike the last one, so no prefix of the KV cache is reused
-                    prompt[i] = (int) ((rounds * 7919L + i * 104729L + 1) % vocab);
+                for (int k = 0; k < PROMPTS.length; k++) {
+                    int length = Math.min(PROMPTS[k], longest);
+                    int[] prompt = new int[length];
+                    for (int i = 0; i < length; i++) { // a prompt unlike the last one, so no prefix of the KV cache is reused
+                        prompt[i] = (int) (((rounds * PROMPTS.length + k) * 7919L + i * 104729L + 1) % vocab);
+                    }
+                    // the last prompt of a round goes on to decode; the others stop after their first token
+                    DecodeStats s = decoder.generate(prompt, k == PROMPTS.length - 1 ? generated : 1, id -> true);
+                    tokens += s.promptTokens() + s.generatedTokens();
                 }
-                DecodeStats s = decoder.generate(prompt, generated, id -> true);
-                tokens += s.promptTokens() + s.generatedTokens();
                 rounds++;
                 long now = monitored ? jit.getTotalCompilationTime() : compiled + 1;
                 quiet = now == compiled ? quiet + 1 : 0;
