@@ -12,6 +12,7 @@
  *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *        -cp cli/target/skipllama.jar demo/SkipLlamaDemo.java [MODEL] [--prompt TEXT] [--tokens N]
  *        [--skip SPEC [--calibration FILE] | --speculate E,D|auto] [--color [always|never|auto] | --no-color]
+ *        [--no-warmup]
  *
  * or with jbang, which reads the //DEPS, //JAVA and //*_OPTIONS lines above (the artifacts come from
  * the local Maven repository: run ./mvnw install once first):
@@ -43,7 +44,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 static final String USAGE = "usage: SkipLlamaDemo.java [MODEL] [--prompt TEXT] [--tokens N]"
-        + " [--skip SPEC [--calibration FILE] | --speculate E,D|auto] [--color [always|never|auto] | --no-color]";
+        + " [--skip SPEC [--calibration FILE] | --speculate E,D|auto] [--color [always|never|auto] | --no-color] [--no-warmup]";
 
 /** A mistake on the command line or a model that does not load: one line saying what, no stack trace. */
 void main(String[] args) throws Exception {
@@ -65,7 +66,7 @@ void run(String[] args) throws java.io.IOException {
         String a = args[i];
         if (a.equals("--color") && i + 1 < args.length && List.of("always", "never", "auto").contains(args[i + 1])) {
             opt.put(args[++i].equals("never") ? "--no-color" : args[i].equals("always") ? "--color" : "--auto-color", ""); // as the CLI spells it
-        } else if (a.equals("--no-color") || a.equals("--color")) {
+        } else if (a.equals("--no-color") || a.equals("--color") || a.equals("--no-warmup")) {
             opt.put(a, "");
         } else if (List.of("--prompt", "--tokens", "--skip", "--calibration", "--speculate").contains(a)) {
             if (i + 1 == args.length) {
@@ -121,6 +122,11 @@ void run(String[] args) throws java.io.IOException {
             options = options.withSpeculation(Speculation.parse(opt.get("--speculate")));
         }
 
+        if (!opt.containsKey("--no-warmup")) {
+            // The kernels run as SIMD code only once the JIT (C2) has compiled them; before that the
+            // prompt and first tokens run 10-50x slower. So: throwaway generations first, at most 3 s.
+            model.warmUp(java.time.Duration.ofSeconds(3));
+        }
         try (Session session = model.newSession(options)) {
             System.out.print(prompt);
             Generation g = session.generate(prompt, tokens, (piece, depth) -> {
