@@ -28,7 +28,7 @@ final class ModelArgs {
     /** How long the warm-up may take at most; a small model settles in ~1 s, a large one after a round or two. */
     static final java.time.Duration WARM_UP_BUDGET = java.time.Duration.ofSeconds(3);
 
-    /** The warm-up option of the commands that answer prompts (generate, chat, serve). */
+    /** The warm-up option of the commands that answer prompts or time them (generate, chat, serve, bench). */
     static Options addWarmUp(Options o) {
         return o.flag("--no-warmup", "skip the warm-up: throwaway tokens decoded after loading, until the JIT has compiled the "
                 + "kernels (at most " + WARM_UP_BUDGET.toSeconds() + " s), so that the first prompt runs at full speed");
