@@ -31,9 +31,6 @@ import jdk.incubator.vector.VectorShuffle;
  * reference, not to its order.
  */
 final class Attention {
-    /** Multiply-adds below which a call is not split across workers. */
-    private static final long SMALL_WORK = 1 << 17;
-
     private final WorkerPool pool;
     /** Per-worker softmax rows: a task's heads, each {@code len} long. */
     private final float[][] scores;
@@ -63,7 +60,7 @@ final class Attention {
             heads(qs, ks, vs, os, r, positions[r] + 1, h0, per, kvh, headDim, qWidth, kvWidth, scale, worker);
         };
         long work = (long) rows * nHeads * (positions[positions.length - 1] + 1) * headDim * 2;
-        if (work < SMALL_WORK) {
+        if (work < CpuBackend.SMALL_WORK) {
             pool.run(1, (c, worker) -> {
                 for (int t = 0; t < tasks; t++) {
                     task.run(t, worker);

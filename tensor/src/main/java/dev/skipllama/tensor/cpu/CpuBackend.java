@@ -39,7 +39,7 @@ public final class CpuBackend implements Backend {
     /** Below this many elements an elementwise op is not worth waking the other workers for. */
     private static final int PARALLEL_ELEMENTS = 1 << 15;
     /** Multiply-adds below which a matmul or attention call is not split across workers. */
-    private static final long SMALL_WORK = 1 << 17;
+    static final long SMALL_WORK = 1 << 17;
     /**
      * Above this row length a single activation row meets four half-precision weight rows per pass
      * ({@link HalfDot#f16Rows4}); at or below it, one (measured, 1B F16, 2 threads: at 2048 values the
