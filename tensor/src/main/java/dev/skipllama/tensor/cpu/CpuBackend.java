@@ -374,8 +374,9 @@ public final class CpuBackend implements Backend {
         // The 4-bit single-row kernels read the activations as steps (QuantizedActivations.steps); a row
         // runs alone through them only as the last of rows ≡ 1 (mod TileGemm.ROWS) (see group), the
         // batched tiles read the pairs, so a batch of 4 or 64 rows does not compute steps it never reads.
-        boolean steps = (t == DType.Q4_0 || t == DType.Q4_1 || t == DType.Q4_K) && rows % TileGemm.ROWS == 1;
-        acts.reset(QuantizedRow.blocksFor(t), rows, n, steps, TileGemm.floatRows(t, rows)); // some call will take more than four rows
+        boolean alone = rows % TileGemm.ROWS == 1;
+        boolean steps = (t == DType.Q4_0 || t == DType.Q4_1 || t == DType.Q4_K) && alone, fives = t == DType.Q5_K && alone;
+        acts.reset(QuantizedRow.blocksFor(t), rows, n, steps, fives, TileGemm.floatRows(t, rows)); // some call will take more than four rows
         MemorySegment xs = x.segment();
         if (rows == 1 || (long) rows * n < PARALLEL_ELEMENTS) {
             for (int r = 0; r < rows; r++) {

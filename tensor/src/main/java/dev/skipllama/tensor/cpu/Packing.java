@@ -46,9 +46,15 @@ import java.lang.foreign.ValueLayout;
  *       2048, each sub-block's read jumped there and back, and generation streamed Q4_K more slowly
  *       (OpProfile, 1B Q4_K_M, 2 threads, alternating: gate/up 23.1 / 24.8 / 25.3 → 29.6 / 29.4 / 25.6
  *       GB/s, ffn_down 17.8 / 20.2 / 18.9 → 25.0 / 25.5 / 22.6, with a probe; see bench/README).</li>
- *   <li>Q5_K (2944): as Q4_K, front to back, with each sub-block's complemented fifth bits (16 ×
- *       int32) right after its quant vectors: scales at 0, mins at 128, sub-block j's quant vectors at
- *       256 + 320j and fifth bits at 512 + 320j, d at 2816, dmin at 2880.</li>
+ *   <li>Q5_K (2944): as Q4_K, front to back, but each sub-block's 32 five-bit values (nibble and
+ *       fifth bit joined, 0..31) in five <em>word vectors</em> at 256 + 320j + 64i (i = 0..4): the low
+ *       16 bits of row r's lane at 4r hold values {@code 3i, 3i+1, 3i+2} in base 32 (bits 0, 5 and 10)
+ *       and bit i of value 15 at bit 15; the high 16 bits the same for values 16..31. So 15 bits of
+ *       every 16 carry a whole value and value 15 (31) is spread over the five spare bits: the same
+ *       bytes as nibbles plus a fifth-bit vector, but the single-row kernel multiplies a word by four
+ *       steps (the identity of {@link QuantizedActivations#quints}) where nibble and fifth bit each
+ *       needed masking, shifting and a subtraction: ~55 operations per sub-block of 16 rows instead
+ *       of ~104, which is what bounded Q5_K generation (bench/README). d at 2816, dmin at 2880.</li>
  *   <li>Q6_K (4416): d as 16 × F32 at 0; then for each pair of units (v = 0..3, 1088 bytes at
  *       64 + 1088v) the int8 scales of their four sub-blocks (a vector: row j's at 4j), then for each
  *       unit u of 32 values (sub-blocks 2u, 2u+1) sixteen 32-byte halves, one per slot s, holding
@@ -73,14 +79,14 @@ final class Packing {
     private Packing() {
     }
 
-    /** Q4_K (Q5_K) tiles: byte offset of sub-block j's four quant vectors. */
+    /** Q4_K (Q5_K) tiles: byte offset of sub-block j's four quant vectors (five word vectors). */
     static long kQuants(boolean five, int j) {
         return 256 + (five ? 320L : 256L) * j;
     }
 
-    /** Q5_K tiles: byte offset of sub-block j's complemented fifth bits, right after its quant vectors. */
-    static long q5KFifth(int j) {
-        return 512 + 320L * j;
+    /** Q5_K tiles: the 16-bit word of values {@code 3i, 3i+1, 3i+2} (of 16) in base 32 and bit i of value 15 at bit 15. */
+    static int q5KWord(int[] v, int v0, int i) {
+        return v[v0 + 3 * i] | v[v0 + 3 * i + 1] << 5 | v[v0 + 3 * i + 2] << 10 | ((v[v0 + 15] >>> i) & 1) << 15;
     }
 
     /** Q4_K and Q5_K tiles: byte offset of the scale vectors (sub-blocks 0-3, then 4-7); the mins are 128 bytes on. */
@@ -230,16 +236,21 @@ final class Packing {
                 }
                 int qs = five ? 48 : 16;
                 for (int sb = 0; sb < 8; sb++) {
-                    int c = sb >> 1, shift = 4 * (sb & 1), h = 0;
+                    int c = sb >> 1, shift = 4 * (sb & 1);
                     for (int l = 0; l < 32; l++) {
                         v[l] = ((blk[qs + 32 * c + l] & 0xff) >>> shift) & 0xf;
                         if (five) {
-                            h |= ((blk[16 + l] >>> sb) & 1) << l;
+                            v[l] |= ((blk[16 + l] >>> sb) & 1) << 4;
                         }
                     }
-                    putNibbles(v, 0, dst, tile + kQuants(five, sb), j);
                     if (five) {
-                        dst.set(I32, tile + q5KFifth(sb) + 4L * j, ~h);
+                        for (int i = 0; i < 5; i++) {
+                            long at = tile + kQuants(true, sb) + 64L * i + 4L * j;
+                            dst.set(I16, at, (short) q5KWord(v, 0, i));
+                            dst.set(I16, at + 2, (short) q5KWord(v, 16, i));
+                        }
+                    } else {
+                        putNibbles(v, 0, dst, tile + kQuants(false, sb), j);
                     }
                 }
             }
@@ -312,13 +323,16 @@ final class Packing {
                 }
                 for (int sb = 0; sb < 8; sb++) {
                     int c = sb >> 1, shift = 4 * (sb & 1);
-                    getNibbles(src, tile + kQuants(five, sb), j, v, 0);
-                    int h = five ? ~src.get(I32, tile + q5KFifth(sb) + 4L * j) : 0;
+                    if (five) {
+                        getWords(src, tile + kQuants(true, sb), j, v);
+                    } else {
+                        getNibbles(src, tile + kQuants(false, sb), j, v, 0);
+                    }
                     for (int l = 0; l < 32; l++) {
-                        int at = qs + 32 * c + l;
-                        blk[at] = (byte) (shift == 0 ? (blk[at] & 0xf0) | v[l] : (blk[at] & 0x0f) | v[l] << 4);
+                        int at = qs + 32 * c + l, q = v[l] & 0xf;
+                        blk[at] = (byte) (shift == 0 ? (blk[at] & 0xf0) | q : (blk[at] & 0x0f) | q << 4);
                         if (five) {
-                            blk[16 + l] |= (byte) (((h >>> l) & 1) << sb);
+                            blk[16 + l] |= (byte) ((v[l] >>> 4) << sb);
                         }
                     }
                 }
@@ -381,6 +395,20 @@ final class Packing {
             v[b + 1] = b2 >>> 4;
             v[b + 2] = b3 & 0xf;
             v[b + 3] = b3 >>> 4;
+        }
+    }
+
+    /** The 32 five-bit values of row j's Q5_K sub-block whose word vectors start at {@code at} (the inverse of {@link #q5KWord}). */
+    private static void getWords(MemorySegment src, long at, int j, int[] v) {
+        java.util.Arrays.fill(v, 0, 32, 0);
+        for (int i = 0; i < 5; i++) {
+            for (int half = 0; half < 2; half++) {
+                int w = src.get(I16, at + 64L * i + 4L * j + 2 * half) & 0xffff, v0 = 16 * half;
+                v[v0 + 3 * i] = w & 31;
+                v[v0 + 3 * i + 1] = (w >>> 5) & 31;
+                v[v0 + 3 * i + 2] = (w >>> 10) & 31;
+                v[v0 + 15] |= (w >>> 15) << i;
+            }
         }
     }
 

@@ -47,6 +47,22 @@ final class QuantizedActivations {
     int[] steps = new int[0];
     boolean nibbles;
     /**
+     * rows × n/32 × 20, for the Q5_K single-row kernel only (see {@link #reset}): per 32 values, for
+     * each of the five 16-bit words a lane holds per half ({@link Packing}: values {@code 3i, 3i+1,
+     * 3i+2} in base 32 and bit i of value 15 at bit 15), the steps {@code y_3i}, {@code y_3i+1 − 32y_3i},
+     * {@code y_3i+2 − 32y_3i+1}, {@code 2^i·y_15 − 32y_3i+2} (pairs, as {@link #pairs}). The same
+     * identity as {@link #steps} in base 32: a word {@code u} times them, shifted by 0, 5, 10 and 15,
+     * sums to its three values' products plus its bit's share of value 15's, modulo 2^16.
+     */
+    int[] quints = new int[0];
+    boolean fives;
+    /**
+     * rows × n/32: {@code −16·Σy} of the low and of the high 16 values of each 32, as a pair: the
+     * Q5_K kernels start a sub-block's 16-bit lanes from it, so that they end holding
+     * {@code Σ (q − 16)·y}, which fits in 16 bits where {@code Σ q·y} would not.
+     */
+    int[] center = new int[0];
+    /**
      * rows × n, for Q8_0 batches only (see {@link #reset}): the quantized values as floats, which the
      * float kernel of {@link TileGemm} multiplies (every product and block sum of 8-bit values is an
      * integer below 2^24, so exact in float).
@@ -68,14 +84,16 @@ final class QuantizedActivations {
 
     /**
      * Sizes the arrays for {@code rows} rows of {@code n} values (a multiple of the block size);
-     * {@code nibbles}: also compute {@link #steps}, for the 4-bit single-row kernels; {@code floats}:
-     * also {@link #qf}, for the Q8_0 batch kernel.
+     * {@code nibbles}: also compute {@link #steps}, for the 4-bit single-row kernels; {@code fives}:
+     * also {@link #quints}, for the Q5_K single-row kernel; {@code floats}: also {@link #qf}, for the
+     * Q8_0 batch kernel.
      */
-    void reset(Blocks blocks, int rows, int n, boolean nibbles, boolean floats) {
+    void reset(Blocks blocks, int rows, int n, boolean nibbles, boolean fives, boolean floats) {
         this.blocks = blocks;
         this.rows = rows;
         this.n = n;
         this.nibbles = nibbles;
+        this.fives = fives;
         this.floats = floats;
         if (floats && qf.length < rows * n) {
             qf = new float[rows * n];
@@ -87,10 +105,14 @@ final class QuantizedActivations {
         if (nibbles && steps.length < rows * (n / 2)) {
             steps = new int[rows * (n / 2)];
         }
+        if (fives && quints.length < groups * 20) {
+            quints = new int[groups * 20];
+        }
         if (d.length < groups) {
             d = new float[groups];
             sum = new int[groups];
             s = new float[groups];
+            center = new int[groups];
         }
     }
 
@@ -125,7 +147,7 @@ final class QuantizedActivations {
             }
             for (int g = 0; g < bs / 32; g++) {
                 int gi = r * (n / 32) + b * (bs / 32) + g;
-                sum[gi] = pairsOf(qi, 32 * g, r * (n / 2) + 16 * (b * (bs / 32) + g));
+                sum[gi] = pairsOf(qi, 32 * g, r * (n / 2) + 16 * (b * (bs / 32) + g), gi);
                 s[gi] = blocks == Blocks.B32 ? Halfs.f16ToFloat(Halfs.floatToF16(d[blk] * sum[gi])) : 0f;
             }
         }
@@ -179,13 +201,25 @@ final class QuantizedActivations {
         return (IntVector) r.blend(0f, r.test(VectorOperators.IS_NAN)).convert(VectorOperators.F2I, 0);
     }
 
-    /** Pairs of qi[q0..q0+32) into {@link #pairs} at {@code p0}; returns their sum. */
-    private int pairsOf(int[] qi, int q0, int p0) {
-        IntVector total = IntVector.zero(I);
+    /** Pairs of qi[q0..q0+32) into {@link #pairs} at {@code p0}, and group {@code gi}'s center and steps; returns their sum. */
+    private int pairsOf(int[] qi, int q0, int p0, int gi) {
+        IntVector totalLo = IntVector.zero(I), totalHi = totalLo;
         for (int i = 0; i < 16; i += L) {
             IntVector lo = IntVector.fromArray(I, qi, q0 + i), hi = IntVector.fromArray(I, qi, q0 + 16 + i);
             hi.lanewise(VectorOperators.LSHL, 16).or(lo.and(0xffff)).intoArray(pairs, p0 + i);
-            total = total.add(lo).add(hi);
+            totalLo = totalLo.add(lo);
+            totalHi = totalHi.add(hi);
+        }
+        int sumLo = totalLo.reduceLanes(VectorOperators.ADD), sumHi = totalHi.reduceLanes(VectorOperators.ADD);
+        center[gi] = pair(-16 * sumLo, -16 * sumHi);
+        if (fives) {
+            for (int w = 0, at = 20 * gi; w < 5; w++, at += 4) {
+                int a = q0 + 3 * w, b = q0 + 16 + 3 * w;
+                quints[at] = pair(qi[a], qi[b]);
+                quints[at + 1] = pair(qi[a + 1] - 32 * qi[a], qi[b + 1] - 32 * qi[b]);
+                quints[at + 2] = pair(qi[a + 2] - 32 * qi[a + 1], qi[b + 2] - 32 * qi[b + 1]);
+                quints[at + 3] = pair((qi[q0 + 15] << w) - 32 * qi[a + 2], (qi[q0 + 31] << w) - 32 * qi[b + 2]);
+            }
         }
         if (nibbles) {
             for (int i = 0; i < 16; i++) {
@@ -197,6 +231,11 @@ final class QuantizedActivations {
                 steps[p0 + i] = hi << 16 | lo & 0xffff;
             }
         }
-        return total.reduceLanes(VectorOperators.ADD);
+        return sumLo + sumHi;
+    }
+
+    /** Two 16-bit lanes (each value taken modulo 2^16) as one int: {@code lo} low, {@code hi} high. */
+    private static int pair(int lo, int hi) {
+        return hi << 16 | lo & 0xffff;
     }
 }

@@ -114,8 +114,8 @@ final class TileGemm {
             case Q4_0 -> q4(w, g0, nb, lane, a, r, n, s, 288, 256, false);
             case Q5_0 -> q4(w, g0, nb, lane, a, r, n, s, 352, 320, true);
             case Q4_1 -> q4_1(w, g0, nb, lane, a, r, n, s);
-            case Q4_K -> kQuant(w, g0, nb, lane, a, r, n, s, false);
-            case Q5_K -> kQuant(w, g0, nb, lane, a, r, n, s, true);
+            case Q4_K -> q4_K(w, g0, nb, lane, a, r, n, s);
+            case Q5_K -> q5_K(w, g0, nb, lane, a, r, n, s);
             case Q6_K -> q6_K(w, g0, nb, lane, a, r, n, s);
             case F32, F16, BF16 -> throw new IllegalArgumentException(t + " has no packed kernel");
         }
@@ -609,34 +609,26 @@ final class TileGemm {
     // ---- 256-value super-blocks --------------------------------------------------------------
 
     /**
-     * Q4_K (tiles of 2432) or, with {@code five}, Q5_K (tiles of 2944, with fifth bits); the offsets
-     * are {@link Packing}'s. Per sub-block j the 16-bit sums are widened, times the sub-block's scale
-     * byte, into 32-bit sums per row ({@link Scratch#isum}); the mins into {@link Scratch#msum}.
+     * Q4_K (tiles of 2432; the offsets are {@link Packing}'s). Per sub-block j the 16-bit sums are
+     * widened, times the sub-block's scale byte, into 32-bit sums per row ({@link Scratch#isum}); the
+     * mins into {@link Scratch#msum}.
      */
-    private static void kQuant(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc,
-                               boolean five) {
+    private static void q4_K(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc) {
         int[] pairs = a.pairs, sum = a.sum, isum = sc.isum, msum = sc.msum;
         float[] d = a.d, acc = sc.acc;
         int pp = a.pairsPerRow(), bp = a.blocksPerRow(), gp = a.groupsPerRow();
-        long tileBytes = five ? 2944 : 2432, head = Packing.K_SCALES, dAt = Packing.kD(five);
+        long head = Packing.K_SCALES, dAt = Packing.kD(false);
         ShortVector mask = ShortVector.broadcast(SW, (short) 0xf), zero = ShortVector.zero(SW);
         for (int b = 0; b < nb; b++) {
-            long t = g0 + tileBytes * b;
+            long t = g0 + 2432L * b;
             Arrays.fill(isum, 0, n * L, 0);
             Arrays.fill(msum, 0, n * L, 0);
             for (int j = 0; j < 8; j++) {
-                IntVector hbar = five ? IntVector.fromMemorySegment(I, w, t + Packing.q5KFifth(j) + lane, LE) : IntVector.zero(I);
                 ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
                 for (int m = 0; m < 4; m++) {
-                    ShortVector q = ShortVector.fromMemorySegment(SW, w, t + Packing.kQuants(five, j) + 64L * m + lane, LE);
+                    ShortVector q = ShortVector.fromMemorySegment(SW, w, t + Packing.kQuants(false, j) + 64L * m + lane, LE);
                     ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 4).and(mask);
                     ShortVector n2 = q.lanewise(LSHR, 8).and(mask), n3 = q.lanewise(LSHR, 12);
-                    if (five) {
-                        n0 = n0.sub(hbar.lanewise(LSHR, 4 * m).and(0x00010001).lanewise(LSHL, 4).reinterpretAsShorts());
-                        n1 = n1.sub(hbar.lanewise(LSHR, 4 * m + 1).and(0x00010001).lanewise(LSHL, 4).reinterpretAsShorts());
-                        n2 = n2.sub(hbar.lanewise(LSHR, 4 * m + 2).and(0x00010001).lanewise(LSHL, 4).reinterpretAsShorts());
-                        n3 = n3.sub(hbar.lanewise(LSHR, 4 * m + 3).and(0x00010001).lanewise(LSHL, 4).reinterpretAsShorts());
-                    }
                     for (int k = 0, p = r * pp + 16 * (8 * b + j) + 4 * m; k < n; k++, p += pp) {
                         ShortVector v = n0.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
                                 .add(n1.mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
@@ -663,27 +655,92 @@ final class TileGemm {
                     }).reinterpretAsInts();
                     int ysum = sum[(r + k) * gp + 8 * b + j];
                     IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16));
-                    if (five) {
-                        sumi = sumi.add(16 * ysum); // Σ q·y = Σ (q − 16)·y + 16·Σy
-                    }
                     IntVector.fromArray(I, isum, k * L).add(sumi.mul(scj)).intoArray(isum, k * L);
                     IntVector.fromArray(I, msum, k * L).add(mj.mul(ysum)).intoArray(msum, k * L);
                 }
             }
-            FloatVector dw = FloatVector.fromMemorySegment(F, w, t + dAt + lane, LE);
-            FloatVector dmin = FloatVector.fromMemorySegment(F, w, t + dAt + 64 + lane, LE);
-            for (int k = 0; k < n; k++) {
-                float dx = d[(r + k) * bp + b];
-                FloatVector is = (FloatVector) IntVector.fromArray(I, isum, k * L).convert(I2F, 0);
-                FloatVector ms = (FloatVector) IntVector.fromArray(I, msum, k * L).convert(I2F, 0);
-                FloatVector v = is.fma(dw.mul(dx), FloatVector.fromArray(F, acc, k * L));
-                ms.neg().fma(dmin.mul(dx), v).intoArray(acc, k * L);
-            }
+            kScale(w, t + dAt + lane, d, r, n, bp, b, sc);
         }
     }
 
     /**
-     * {@link #kQuant} (Q4_K) for two whole groups ({@link #dot2}). Measured (OpProfile, 1B Q4_K_M,
+     * Q5_K (tiles of 2944): per sub-block five word vectors ({@link Packing}), each split once into its
+     * three base-32 values and its bit of value 15, which the row loop multiplies by the activation
+     * pairs. The 16-bit lanes of a row get its center {@code −16·Σy}
+     * ({@link QuantizedActivations#center}) added and so end holding {@code Σ (q − 16)·y}, which fits in
+     * 16 bits; {@code 16·Σy} is added back after widening. Then as {@link #q4_K}. (The accumulators
+     * start from zero and the center comes last: started from it, C2 lost their exact vector class
+     * and the kernel ran at half speed.)
+     */
+    private static void q5_K(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc) {
+        int[] pairs = a.pairs, sum = a.sum, center = a.center, isum = sc.isum, msum = sc.msum;
+        float[] d = a.d;
+        int pp = a.pairsPerRow(), bp = a.blocksPerRow(), gp = a.groupsPerRow();
+        long head = Packing.K_SCALES, dAt = Packing.kD(true);
+        ShortVector mask = ShortVector.broadcast(SW, (short) 31), zero = ShortVector.zero(SW);
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + 2944L * b;
+            Arrays.fill(isum, 0, n * L, 0);
+            Arrays.fill(msum, 0, n * L, 0);
+            for (int j = 0; j < 8; j++) {
+                int g = r * gp + 8 * b + j;
+                ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, v15 = zero;
+                for (int i = 0; i < 5; i++) {
+                    ShortVector q = ShortVector.fromMemorySegment(SW, w, t + Packing.kQuants(true, j) + 64L * i + lane, LE);
+                    ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 5).and(mask), n2 = q.lanewise(LSHR, 10).and(mask);
+                    v15 = v15.or(q.lanewise(LSHR, 15).lanewise(LSHL, i));
+                    for (int k = 0, p = r * pp + 16 * (8 * b + j) + 3 * i; k < n; k++, p += pp) {
+                        ShortVector v = n0.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
+                                .add(n1.mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
+                                .add(n2.mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()));
+                        switch (k) {
+                            case 0 -> s0 = s0.add(v);
+                            case 1 -> s1 = s1.add(v);
+                            case 2 -> s2 = s2.add(v);
+                            default -> s3 = s3.add(v);
+                        }
+                    }
+                }
+                long scales = t + head + 64L * (j >> 2) + lane;
+                IntVector scj = IntVector.fromMemorySegment(I, w, scales, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff);
+                IntVector mj = IntVector.fromMemorySegment(I, w, scales + 128, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff);
+                for (int k = 0, p = r * pp + 16 * (8 * b + j) + 15; k < n; k++, p += pp) {
+                    // value 15's products, then the center (the sums are modulo 2^16 until here)
+                    ShortVector v15y = v15.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
+                            .add(IntVector.broadcast(I, center[g + k * gp]).reinterpretAsShorts());
+                    IntVector v = (switch (k) {
+                        case 0 -> s0.add(v15y);
+                        case 1 -> s1.add(v15y);
+                        case 2 -> s2.add(v15y);
+                        default -> s3.add(v15y);
+                    }).reinterpretAsInts();
+                    int ysum = sum[g + k * gp];
+                    IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).add(16 * ysum); // + 16·Σy
+                    IntVector.fromArray(I, isum, k * L).add(sumi.mul(scj)).intoArray(isum, k * L);
+                    IntVector.fromArray(I, msum, k * L).add(mj.mul(ysum)).intoArray(msum, k * L);
+                }
+            }
+            kScale(w, t + dAt + lane, d, r, n, bp, b, sc);
+        }
+    }
+
+    /** A K-quant super-block's end: {@code acc += isum·(d·d_x) − msum·(dmin·d_x)} per row, d at {@code dAt}, dmin 64 bytes on. */
+    private static void kScale(MemorySegment w, long dAt, float[] d, int r, int n, int bp, int b, Scratch sc) {
+        int[] isum = sc.isum, msum = sc.msum;
+        float[] acc = sc.acc;
+        FloatVector dw = FloatVector.fromMemorySegment(F, w, dAt, LE);
+        FloatVector dmin = FloatVector.fromMemorySegment(F, w, dAt + 64, LE);
+        for (int k = 0; k < n; k++) {
+            float dx = d[(r + k) * bp + b];
+            FloatVector is = (FloatVector) IntVector.fromArray(I, isum, k * L).convert(I2F, 0);
+            FloatVector ms = (FloatVector) IntVector.fromArray(I, msum, k * L).convert(I2F, 0);
+            FloatVector v = is.fma(dw.mul(dx), FloatVector.fromArray(F, acc, k * L));
+            ms.neg().fma(dmin.mul(dx), v).intoArray(acc, k * L);
+        }
+    }
+
+    /**
+     * {@link #q4_K} for two whole groups ({@link #dot2}). Measured (OpProfile, 1B Q4_K_M,
      * pp64, 2 threads, three alternating pairs): gate/up 410 / 446 / 550 → 340 / 331 / 360 ms per
      * prompt, ffn_down 103 / 113 / 137 → 85 / 82 / 88.
      */
@@ -797,7 +854,7 @@ final class TileGemm {
                 IntVector scB = scales.lanewise(LSHL, 16 - 8 * byteA).lanewise(ASHR, 24);
                 for (int h = 0; h < 2; h++) {
                     ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
-                    // Four slots per pass over the rows, as kQuant takes a 64-byte vector's four nibbles: the
+                    // Four slots per pass over the rows, as q4_K takes a 64-byte vector's four nibbles: the
                     // row switch once per four products (once per product measured 2.5x slower than Q4_K).
                     for (int slot = 8 * h; slot < 8 * h + 8; slot += 4) {
                         long qa = t + Packing.q6KQuants(u) + 32L * slot + lane / 2;

@@ -174,7 +174,7 @@ class PackedKernelProperties {
         try (Tensor t = Tensor.of(x, 1, n)) {
             QuantizedRow want = new QuantizedRow(blocks, n).quantize(t.segment(), 0);
             QuantizedActivations got = new QuantizedActivations(1);
-            got.reset(blocks, 1, n, true, true);
+            got.reset(blocks, 1, n, true, true, true);
             got.quantizeRow(t.segment(), 0, 0, 0);
             for (int b = 0; b < n / blocks.size(); b++) {
                 assertEquals(Float.floatToIntBits(want.d(b)), Float.floatToIntBits(got.d[b]), "d of block " + b);
@@ -191,6 +191,23 @@ class PackedKernelProperties {
                     int step = got.steps[16 * g + s];
                     assertEquals(want.q(32 * g + s) - 16 * prevLo, (short) step, "step " + (32 * g + s));
                     assertEquals(want.q(32 * g + 16 + s) - 16 * prevHi, step >> 16, "step " + (32 * g + 16 + s));
+                }
+                int sumLo = 0, sumHi = 0;
+                for (int s = 0; s < 16; s++) {
+                    sumLo += want.q(32 * g + s);
+                    sumHi += want.q(32 * g + 16 + s);
+                }
+                assertEquals((short) (-16 * sumLo), (short) got.center[g], "center of the low half of group " + g);
+                assertEquals((short) (-16 * sumHi), got.center[g] >> 16, "center of the high half of group " + g);
+                for (int w = 0; w < 5; w++) { // the Q5_K kernel's base-32 steps, as defined in QuantizedActivations.quints
+                    for (int half = 0; half < 2; half++) {
+                        int at = 32 * g + 16 * half, y0 = want.q(at + 3 * w), y1 = want.q(at + 3 * w + 1), y2 = want.q(at + 3 * w + 2);
+                        int[] expect = {y0, y1 - 32 * y0, y2 - 32 * y1, (want.q(at + 15) << w) - 32 * y2};
+                        for (int k = 0; k < 4; k++) {
+                            int got16 = half == 0 ? (short) got.quints[20 * g + 4 * w + k] : got.quints[20 * g + 4 * w + k] >> 16;
+                            assertEquals((short) expect[k], (short) got16, "quint step " + k + " of word " + w + ", half " + half);
+                        }
+                    }
                 }
                 for (int i = 32 * g; i < 32 * g + 32; i++) { // the Q8_0 batch kernel's floats
                     assertEquals((float) want.q(i), got.qf[i], "qf " + i);
