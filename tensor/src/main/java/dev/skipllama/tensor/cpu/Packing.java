@@ -16,7 +16,7 @@ import java.lang.foreign.ValueLayout;
  * {@link TileGemv} and {@link TileGemm}). Made once at load time by {@link CpuBackend#upload}; a tile holds the
  * bytes of its 16 GGUF blocks, rearranged (rows past the end of the matrix are zero), except that the
  * K-quants' packed 6-bit scales are stored unpacked and their super-block scales as F32 (5% more
- * bytes for Q4_K and Q5_K), and Q6_K's six-bit quants as signed bytes (31% more): each in exchange for
+ * bytes for Q4_K and Q5_K), and Q6_K's sets of eight six-bit quants rearranged within 16-bit words (1% more): each in exchange for
  * a kernel that C2 compiles whole and that does less work per weight (see {@link TileGemv} and {@link TileGemm}).
  * The tiles of a matrix live in 2 MiB pages where Linux gives them ({@link LargePages}): generation streams them.
  *
@@ -55,15 +55,20 @@ import java.lang.foreign.ValueLayout;
  *       steps (the identity of {@link QuantizedActivations#quints}) where nibble and fifth bit each
  *       needed masking, shifting and a subtraction: ~55 operations per sub-block of 16 rows instead
  *       of ~104, which is what bounded Q5_K generation (bench/README). d at 2816, dmin at 2880.</li>
- *   <li>Q6_K (4416): d as 16 × F32 at 0; then for each pair of units (v = 0..3, 1088 bytes at
- *       64 + 1088v) the int8 scales of their four sub-blocks (a vector: row j's at 4j), then for each
- *       unit u of 32 values (sub-blocks 2u, 2u+1) sixteen 32-byte halves, one per slot s, holding
- *       {@code q − 32} as signed bytes: row j's bytes 2j and 2j + 1 are values s and 16 + s, so one
- *       sign-extending conversion gives 16-bit lanes whose low half meets sub-block 2u and high half
- *       sub-block 2u + 1 ({@link #q6KScales}, {@link #q6KQuants}). A kernel reads a tile front to back:
- *       with the scales and d at the end instead (at 4096 and 4352), each unit's read jumped there and
- *       back, and generation streamed Q6_K more slowly (OpProfile, 1B Q4_K_M, 2 threads, three
- *       alternating pairs: LM head 12.0-16.4 → 20.1-22.0 GB/s, ffn_down 13.2-17.8 → 20.6-23.0).</li>
+ *   <li>Q6_K (3392): d as 16 × F32 at 0; then for each pair of units (v = 0..3, 832 bytes at
+ *       64 + 832v) the int8 scales of their four sub-blocks (a vector: row j's at 4j), then for each
+ *       unit u of 32 values (sub-blocks 2u, 2u+1) six <em>word vectors</em>, whose lanes' low 16 bits
+ *       hold sub-block 2u's values and high 16 bits sub-block 2u + 1's ({@link #q6KWords}). A half's 16
+ *       values are two sets of eight (values 0-7, then 8-15), each in three words: six values whole
+ *       (six bits each, at bits 0 and 6 of a word) and the set's last two spread over the words' top
+ *       four bits ({@link #q6KWord}). That is 6 bits per value, as GGUF's own, where signed bytes
+ *       (the tiles before, 4416 bytes) took 8: generation streams Q6_K from DRAM (its kernel computes
+ *       faster than DRAM feeds it), so 23% fewer bytes is what makes it faster, at ~20% more vector
+ *       operations per value (a word times three or four steps, {@link QuantizedActivations#sextets}).
+ *       A kernel reads a tile front to back: with the scales and d at the end instead, each unit's read
+ *       jumped there and back, and generation streamed Q6_K more slowly (OpProfile, 1B Q4_K_M, 2
+ *       threads, three alternating pairs: LM head 12.0-16.4 → 20.1-22.0 GB/s, ffn_down 13.2-17.8 →
+ *       20.6-23.0).</li>
  * </ul>
  */
 final class Packing {
@@ -102,12 +107,26 @@ final class Packing {
 
     /** Q6_K tiles: byte offset of the scale vector holding unit u's two sub-blocks (byte 2·(u mod 2) and the next of each row's int). */
     static long q6KScales(int u) {
-        return 64 + 1088L * (u >> 1);
+        return 64 + 832L * (u >> 1);
     }
 
-    /** Q6_K tiles: byte offset of unit u's sixteen 32-byte halves. */
-    static long q6KQuants(int u) {
-        return 128 + 1088L * (u >> 1) + 512L * (u & 1);
+    /** Q6_K tiles: byte offset of unit u's six word vectors (set 0's three words, then set 1's). */
+    static long q6KWords(int u) {
+        return 128 + 832L * (u >> 1) + 384L * (u & 1);
+    }
+
+    /**
+     * Q6_K tiles: word k (0..2) of the set of eight six-bit values {@code v[v0..v0+8)}: values
+     * {@code 2k, 2k+1} at bits 0 and 6, and in bits 12-15 four bits of values 6 and 7: word 0 value
+     * 6's bits 0-3; word 1 its bits 4-5 and value 7's bits 0-1; word 2 value 7's bits 2-5.
+     */
+    static int q6KWord(int[] v, int v0, int k) {
+        int top = switch (k) {
+            case 0 -> v[v0 + 6] & 15;
+            case 1 -> v[v0 + 6] >>> 4 | (v[v0 + 7] & 3) << 2;
+            default -> v[v0 + 7] >>> 2;
+        };
+        return v[v0 + 2 * k] | v[v0 + 2 * k + 1] << 6 | top << 12;
     }
 
     static boolean packs(DType t) {
@@ -119,7 +138,7 @@ final class Packing {
         return switch (t) {
             case Q4_K -> 2432;
             case Q5_K -> 2944;
-            case Q6_K -> 4416;
+            case Q6_K -> 3392;
             case F32, Q8_0, Q4_0, Q4_1, Q5_0 -> (long) G * t.blockBytes();
             case F16, BF16 -> throw new IllegalArgumentException(t + " is not packed");
         };
@@ -261,10 +280,15 @@ final class Packing {
                     dst.set(I32, tile + q6KScales(2 * k) + 4L * j, intAt(blk, 192 + 4 * k));
                 }
                 for (int u = 0; u < 8; u++) {
-                    for (int slot = 0; slot < 16; slot++) { // quant vector slot / 2, its half slot % 2
-                        long at = tile + q6KQuants(u) + 32L * slot + 2L * j;
-                        dst.set(I8, at, (byte) (dev.skipllama.tensor.quant.QuantDot.q6(b, 0, 32 * u + slot) - 32));
-                        dst.set(I8, at + 1, (byte) (dev.skipllama.tensor.quant.QuantDot.q6(b, 0, 32 * u + 16 + slot) - 32));
+                    for (int i = 0; i < 32; i++) {
+                        v[i] = dev.skipllama.tensor.quant.QuantDot.q6(b, 0, 32 * u + i);
+                    }
+                    for (int set = 0; set < 2; set++) {
+                        for (int k = 0; k < 3; k++) {
+                            long at = tile + q6KWords(u) + 64L * (3 * set + k) + 4L * j;
+                            dst.set(I16, at, (short) q6KWord(v, 8 * set, k));
+                            dst.set(I16, at + 2, (short) q6KWord(v, 16 + 8 * set, k));
+                        }
                     }
                 }
             }
@@ -344,10 +368,20 @@ final class Packing {
                 }
                 java.util.Arrays.fill(blk, 0, 192, (byte) 0);
                 for (int u = 0; u < 8; u++) {
-                    for (int slot = 0; slot < 16; slot++) {
-                        long at = tile + q6KQuants(u) + 32L * slot + 2L * j;
-                        setQ6(blk, 32 * u + slot, src.get(I8, at) + 32);
-                        setQ6(blk, 32 * u + 16 + slot, src.get(I8, at + 1) + 32);
+                    for (int half = 0; half < 2; half++) {
+                        for (int set = 0; set < 2; set++) {
+                            int[] wd = new int[3];
+                            for (int k = 0; k < 3; k++) {
+                                wd[k] = src.get(I16, tile + q6KWords(u) + 64L * (3 * set + k) + 4L * j + 2 * half) & 0xffff;
+                            }
+                            int v0 = 32 * u + 16 * half + 8 * set;
+                            for (int k = 0; k < 3; k++) {
+                                setQ6(blk, v0 + 2 * k, wd[k] & 63);
+                                setQ6(blk, v0 + 2 * k + 1, (wd[k] >>> 6) & 63);
+                            }
+                            setQ6(blk, v0 + 6, wd[0] >>> 12 | (wd[1] >>> 12 & 3) << 4);
+                            setQ6(blk, v0 + 7, wd[1] >>> 14 | (wd[2] >>> 12) << 2);
+                        }
                     }
                 }
             }

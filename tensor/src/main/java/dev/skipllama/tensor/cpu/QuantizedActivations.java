@@ -57,6 +57,17 @@ final class QuantizedActivations {
     int[] quints = new int[0];
     boolean fives;
     /**
+     * rows × n/32 × 20, for the Q6_K single-row kernel only: per 32 values, for each set of eight
+     * values of a half (0-7, then 8-15) and each of its three words ({@link Packing#q6KWord}), the steps
+     * of the same identity in base 64 (a word's digits at bits 0, 6, 12 and, in word 1, 14): word 0
+     * {@code y0, y1 − 64y0, y6 − 64y1}; word 1 {@code y2, y3 − 64y2, 16y6 − 64y3, y7 − 64y6}; word 2
+     * {@code y4, y5 − 64y4, 4y7 − 64y5} (y of the set's values; pairs, as {@link #pairs}).
+     */
+    int[] sextets = new int[0];
+    boolean sixes;
+    /** rows × n/32 × 2: {@code −32·Σy} of each set of eight values of each half (values 0-7, then 8-15), as pairs, for the Q6_K kernels. */
+    int[] center6 = new int[0];
+    /**
      * rows × n/32: {@code −16·Σy} of the low and of the high 16 values of each 32, as a pair: the
      * Q5_K kernels start a sub-block's 16-bit lanes from it, so that they end holding
      * {@code Σ (q − 16)·y}, which fits in 16 bits where {@code Σ q·y} would not.
@@ -85,15 +96,16 @@ final class QuantizedActivations {
     /**
      * Sizes the arrays for {@code rows} rows of {@code n} values (a multiple of the block size);
      * {@code nibbles}: also compute {@link #steps}, for the 4-bit single-row kernels; {@code fives}:
-     * also {@link #quints}, for the Q5_K single-row kernel; {@code floats}: also {@link #qf}, for the
-     * Q8_0 batch kernel.
+     * also {@link #quints}, for the Q5_K single-row kernel; {@code sixes}: also {@link #sextets}, for
+     * the Q6_K one; {@code floats}: also {@link #qf}, for the Q8_0 batch kernel.
      */
-    void reset(Blocks blocks, int rows, int n, boolean nibbles, boolean fives, boolean floats) {
+    void reset(Blocks blocks, int rows, int n, boolean nibbles, boolean fives, boolean sixes, boolean floats) {
         this.blocks = blocks;
         this.rows = rows;
         this.n = n;
         this.nibbles = nibbles;
         this.fives = fives;
+        this.sixes = sixes;
         this.floats = floats;
         if (floats && qf.length < rows * n) {
             qf = new float[rows * n];
@@ -108,11 +120,15 @@ final class QuantizedActivations {
         if (fives && quints.length < groups * 20) {
             quints = new int[groups * 20];
         }
+        if (sixes && sextets.length < groups * 20) {
+            sextets = new int[groups * 20];
+        }
         if (d.length < groups) {
             d = new float[groups];
             sum = new int[groups];
             s = new float[groups];
             center = new int[groups];
+            center6 = new int[2 * groups];
         }
     }
 
@@ -212,6 +228,29 @@ final class QuantizedActivations {
         }
         int sumLo = totalLo.reduceLanes(VectorOperators.ADD), sumHi = totalHi.reduceLanes(VectorOperators.ADD);
         center[gi] = pair(-16 * sumLo, -16 * sumHi);
+        for (int set = 0; set < 2; set++) {
+            int lo = 0, hi = 0;
+            for (int i = 8 * set; i < 8 * set + 8; i++) {
+                lo += qi[q0 + i];
+                hi += qi[q0 + 16 + i];
+            }
+            center6[2 * gi + set] = pair(-32 * lo, -32 * hi);
+        }
+        if (sixes) {
+            for (int set = 0, at = 20 * gi; set < 2; set++, at += 10) {
+                int a = q0 + 8 * set, b = q0 + 16 + 8 * set;
+                sextets[at] = pair(qi[a], qi[b]);
+                sextets[at + 1] = pair(qi[a + 1] - 64 * qi[a], qi[b + 1] - 64 * qi[b]);
+                sextets[at + 2] = pair(qi[a + 6] - 64 * qi[a + 1], qi[b + 6] - 64 * qi[b + 1]);
+                sextets[at + 3] = pair(qi[a + 2], qi[b + 2]);
+                sextets[at + 4] = pair(qi[a + 3] - 64 * qi[a + 2], qi[b + 3] - 64 * qi[b + 2]);
+                sextets[at + 5] = pair(16 * qi[a + 6] - 64 * qi[a + 3], 16 * qi[b + 6] - 64 * qi[b + 3]);
+                sextets[at + 6] = pair(qi[a + 7] - 64 * qi[a + 6], qi[b + 7] - 64 * qi[b + 6]);
+                sextets[at + 7] = pair(qi[a + 4], qi[b + 4]);
+                sextets[at + 8] = pair(qi[a + 5] - 64 * qi[a + 4], qi[b + 5] - 64 * qi[b + 4]);
+                sextets[at + 9] = pair(4 * qi[a + 7] - 64 * qi[a + 5], 4 * qi[b + 7] - 64 * qi[b + 5]);
+            }
+        }
         if (fives) {
             for (int w = 0, at = 20 * gi; w < 5; w++, at += 4) {
                 int a = q0 + 3 * w, b = q0 + 16 + 3 * w;

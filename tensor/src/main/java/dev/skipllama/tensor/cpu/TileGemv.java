@@ -1,12 +1,10 @@
 package dev.skipllama.tensor.cpu;
 
-import static dev.skipllama.tensor.cpu.Simd.BH;
 import static dev.skipllama.tensor.cpu.Simd.F;
 import static dev.skipllama.tensor.cpu.Simd.I;
 import static dev.skipllama.tensor.cpu.Simd.S;
 import static dev.skipllama.tensor.cpu.Simd.SW;
 import static jdk.incubator.vector.VectorOperators.ASHR;
-import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
@@ -15,7 +13,6 @@ import static jdk.incubator.vector.VectorOperators.S2I;
 import dev.skipllama.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -311,55 +308,57 @@ final class TileGemv {
         acc.intoMemorySegment(out, at, LE);
     }
 
+    /**
+     * Q6_K: per 32-value unit two sets of three word vectors ({@link Packing#q6KWord}), each word times
+     * its three or four steps ({@link QuantizedActivations#sextets}) shifted by 0, 6, 12 (and 14), into
+     * 16-bit lanes per set; with the set's center {@code −32·Σy} added they hold {@code Σ (q − 32)·y}
+     * of eight values (|·| ≤ 8·32·127), exact. The low halves (sub-block 2u) and high halves (2u + 1)
+     * then take their own scales.
+     */
     private static void q6_K(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, MemorySegment out, long at) {
-        int[] pairs = a.pairs;
+        int[] st = a.sextets, center = a.center6;
         float[] d = a.d;
-        int p0 = r * a.pairsPerRow(), b0 = r * a.blocksPerRow();
+        int b0 = r * a.blocksPerRow(), s0 = r * a.groupsPerRow();
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < nb; b++) {
-            long t = g0 + 4416L * b;
+            long t = g0 + 3392L * b;
             IntVector isum = IntVector.zero(I);
             for (int u = 0; u < 8; u++) {
-                int p = p0 + 16 * (8 * b + u);
+                int gi = s0 + 8 * b + u, p = 20 * gi;
                 IntVector scales = IntVector.fromMemorySegment(I, w, t + Packing.q6KScales(u) + lane, LE);
                 int byteA = 2 * (u & 1); // signed scale bytes of sub-blocks 2u and 2u + 1
                 IntVector scA = scales.lanewise(LSHL, 24 - 8 * byteA).lanewise(ASHR, 24);
                 IntVector scB = scales.lanewise(LSHL, 16 - 8 * byteA).lanewise(ASHR, 24);
-                // Slots 0-7, then 8-15 (eight products per half each), written out: as loops C2 keeps them
-                // loops. A byte-to-short conversion per slot sign-extends; shifts would cost three.
-                long q0 = t + Packing.q6KQuants(u) + lane / 2;
-                ShortVector s = ((ShortVector) ByteVector.fromMemorySegment(BH, w, q0, LE).convertShape(B2S, SW, 0))
-                        .mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
-                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 32, LE).convertShape(B2S, SW, 0))
-                                .mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
-                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 64, LE).convertShape(B2S, SW, 0))
-                                .mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()))
-                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 96, LE).convertShape(B2S, SW, 0))
-                                .mul(IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts()))
-                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 128, LE).convertShape(B2S, SW, 0))
-                                .mul(IntVector.broadcast(I, pairs[p + 4]).reinterpretAsShorts()))
-                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 160, LE).convertShape(B2S, SW, 0))
-                                .mul(IntVector.broadcast(I, pairs[p + 5]).reinterpretAsShorts()))
-                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 192, LE).convertShape(B2S, SW, 0))
-                                .mul(IntVector.broadcast(I, pairs[p + 6]).reinterpretAsShorts()))
-                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 224, LE).convertShape(B2S, SW, 0))
-                                .mul(IntVector.broadcast(I, pairs[p + 7]).reinterpretAsShorts()));
-                ShortVector s2 = ((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 256, LE).convertShape(B2S, SW, 0))
-                        .mul(IntVector.broadcast(I, pairs[p + 8]).reinterpretAsShorts())
-                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 288, LE).convertShape(B2S, SW, 0))
-                                .mul(IntVector.broadcast(I, pairs[p + 9]).reinterpretAsShorts()))
-                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 320, LE).convertShape(B2S, SW, 0))
-                                .mul(IntVector.broadcast(I, pairs[p + 10]).reinterpretAsShorts()))
-                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 352, LE).convertShape(B2S, SW, 0))
-                                .mul(IntVector.broadcast(I, pairs[p + 11]).reinterpretAsShorts()))
-                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 384, LE).convertShape(B2S, SW, 0))
-                                .mul(IntVector.broadcast(I, pairs[p + 12]).reinterpretAsShorts()))
-                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 416, LE).convertShape(B2S, SW, 0))
-                                .mul(IntVector.broadcast(I, pairs[p + 13]).reinterpretAsShorts()))
-                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 448, LE).convertShape(B2S, SW, 0))
-                                .mul(IntVector.broadcast(I, pairs[p + 14]).reinterpretAsShorts()))
-                        .add(((ShortVector) ByteVector.fromMemorySegment(BH, w, q0 + 480, LE).convertShape(B2S, SW, 0))
-                                .mul(IntVector.broadcast(I, pairs[p + 15]).reinterpretAsShorts()));
+                long q0 = t + Packing.q6KWords(u) + lane;
+                // set 0 (values 0-7 of each half), then set 1, written out
+                ShortVector w0 = ShortVector.fromMemorySegment(SW, w, q0, LE);
+                ShortVector w1 = ShortVector.fromMemorySegment(SW, w, q0 + 64, LE);
+                ShortVector w2 = ShortVector.fromMemorySegment(SW, w, q0 + 128, LE);
+                ShortVector s = w0.mul(IntVector.broadcast(I, st[p]).reinterpretAsShorts())
+                        .add(w0.lanewise(LSHR, 6).mul(IntVector.broadcast(I, st[p + 1]).reinterpretAsShorts()))
+                        .add(w0.lanewise(LSHR, 12).mul(IntVector.broadcast(I, st[p + 2]).reinterpretAsShorts()))
+                        .add(w1.mul(IntVector.broadcast(I, st[p + 3]).reinterpretAsShorts()))
+                        .add(w1.lanewise(LSHR, 6).mul(IntVector.broadcast(I, st[p + 4]).reinterpretAsShorts()))
+                        .add(w1.lanewise(LSHR, 12).mul(IntVector.broadcast(I, st[p + 5]).reinterpretAsShorts()))
+                        .add(w1.lanewise(LSHR, 14).mul(IntVector.broadcast(I, st[p + 6]).reinterpretAsShorts()))
+                        .add(w2.mul(IntVector.broadcast(I, st[p + 7]).reinterpretAsShorts()))
+                        .add(w2.lanewise(LSHR, 6).mul(IntVector.broadcast(I, st[p + 8]).reinterpretAsShorts()))
+                        .add(w2.lanewise(LSHR, 12).mul(IntVector.broadcast(I, st[p + 9]).reinterpretAsShorts()))
+                        .add(IntVector.broadcast(I, center[2 * gi]).reinterpretAsShorts());
+                ShortVector x0 = ShortVector.fromMemorySegment(SW, w, q0 + 192, LE);
+                ShortVector x1 = ShortVector.fromMemorySegment(SW, w, q0 + 256, LE);
+                ShortVector x2 = ShortVector.fromMemorySegment(SW, w, q0 + 320, LE);
+                ShortVector s2 = x0.mul(IntVector.broadcast(I, st[p + 10]).reinterpretAsShorts())
+                        .add(x0.lanewise(LSHR, 6).mul(IntVector.broadcast(I, st[p + 11]).reinterpretAsShorts()))
+                        .add(x0.lanewise(LSHR, 12).mul(IntVector.broadcast(I, st[p + 12]).reinterpretAsShorts()))
+                        .add(x1.mul(IntVector.broadcast(I, st[p + 13]).reinterpretAsShorts()))
+                        .add(x1.lanewise(LSHR, 6).mul(IntVector.broadcast(I, st[p + 14]).reinterpretAsShorts()))
+                        .add(x1.lanewise(LSHR, 12).mul(IntVector.broadcast(I, st[p + 15]).reinterpretAsShorts()))
+                        .add(x1.lanewise(LSHR, 14).mul(IntVector.broadcast(I, st[p + 16]).reinterpretAsShorts()))
+                        .add(x2.mul(IntVector.broadcast(I, st[p + 17]).reinterpretAsShorts()))
+                        .add(x2.lanewise(LSHR, 6).mul(IntVector.broadcast(I, st[p + 18]).reinterpretAsShorts()))
+                        .add(x2.lanewise(LSHR, 12).mul(IntVector.broadcast(I, st[p + 19]).reinterpretAsShorts()))
+                        .add(IntVector.broadcast(I, center[2 * gi + 1]).reinterpretAsShorts());
                 IntVector v = s.reinterpretAsInts(), v2 = s2.reinterpretAsInts();
                 IntVector lo = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v2.lanewise(LSHL, 16).lanewise(ASHR, 16));
                 IntVector hi = v.lanewise(ASHR, 16).add(v2.lanewise(ASHR, 16));

@@ -174,7 +174,7 @@ class PackedKernelProperties {
         try (Tensor t = Tensor.of(x, 1, n)) {
             QuantizedRow want = new QuantizedRow(blocks, n).quantize(t.segment(), 0);
             QuantizedActivations got = new QuantizedActivations(1);
-            got.reset(blocks, 1, n, true, true, true);
+            got.reset(blocks, 1, n, true, true, true, true);
             got.quantizeRow(t.segment(), 0, 0, 0);
             for (int b = 0; b < n / blocks.size(); b++) {
                 assertEquals(Float.floatToIntBits(want.d(b)), Float.floatToIntBits(got.d[b]), "d of block " + b);
@@ -206,6 +206,24 @@ class PackedKernelProperties {
                         for (int k = 0; k < 4; k++) {
                             int got16 = half == 0 ? (short) got.quints[20 * g + 4 * w + k] : got.quints[20 * g + 4 * w + k] >> 16;
                             assertEquals((short) expect[k], (short) got16, "quint step " + k + " of word " + w + ", half " + half);
+                        }
+                    }
+                }
+                for (int half = 0; half < 2; half++) { // the Q6_K kernels' centers and base-64 steps (QuantizedActivations.sextets)
+                    for (int set = 0; set < 2; set++) {
+                        int at = 32 * g + 16 * half + 8 * set, sum8 = 0;
+                        int[] y = new int[8];
+                        for (int i = 0; i < 8; i++) {
+                            y[i] = want.q(at + i);
+                            sum8 += y[i];
+                        }
+                        int c = got.center6[2 * g + set];
+                        assertEquals((short) (-32 * sum8), (short) (half == 0 ? c : c >> 16), "center6 of set " + set + ", half " + half);
+                        int[] expect = {y[0], y[1] - 64 * y[0], y[6] - 64 * y[1], y[2], y[3] - 64 * y[2], 16 * y[6] - 64 * y[3],
+                                y[7] - 64 * y[6], y[4], y[5] - 64 * y[4], 4 * y[7] - 64 * y[5]};
+                        for (int k = 0; k < 10; k++) {
+                            int st = got.sextets[20 * g + 10 * set + k];
+                            assertEquals((short) expect[k], (short) (half == 0 ? st : st >> 16), "sextet step " + k + " of set " + set + ", half " + half);
                         }
                     }
                 }
