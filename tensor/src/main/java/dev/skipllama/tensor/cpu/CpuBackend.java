@@ -376,7 +376,7 @@ public final class CpuBackend implements Backend {
         // batched tiles read the pairs, so a batch of 4 or 64 rows does not compute steps it never reads.
         boolean alone = rows % TileGemm.ROWS == 1;
         boolean steps = (t == DType.Q4_0 || t == DType.Q4_1 || t == DType.Q4_K) && alone;
-        acts.reset(QuantizedRow.blocksFor(t), rows, n, steps, t == DType.Q5_K && alone, t == DType.Q6_K && alone, TileGemm.floatRows(t, rows)); // some call will take more than four rows
+        acts.reset(QuantizedRow.blocksFor(t), rows, n, steps, (t == DType.Q5_K || t == DType.Q5_0) && alone, t == DType.Q6_K && alone, TileGemm.floatRows(t, rows)); // some call will take more than four rows
         MemorySegment xs = x.segment();
         if (rows == 1 || (long) rows * n < PARALLEL_ELEMENTS) {
             for (int r = 0; r < rows; r++) {

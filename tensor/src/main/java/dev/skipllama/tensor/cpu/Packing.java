@@ -37,8 +37,8 @@ import java.lang.foreign.ValueLayout;
  *   <li>Q8_0 (544): 8 quant vectors, d: 16 × f16 at 512.</li>
  *   <li>Q4_0 (288): 4 quant vectors, d at 256.</li>
  *   <li>Q4_1 (320): 4 quant vectors, d at 256, m at 288.</li>
- *   <li>Q5_0 (352): 4 quant vectors, the complemented fifth bits at 256 (16 × int32, bit k of row j's
- *       int for value k), d at 320.</li>
+ *   <li>Q5_0 (352): the block's 32 five-bit values (nibble and fifth bit joined) in five word
+ *       vectors, as a Q5_K sub-block's below ({@link #q5KWord}), d at 320.</li>
  *   <li>Q4_K (2432): the eight 6-bit scales of each row as bytes in two vectors at 0 (sub-blocks
  *       0-3, then 4-7), the eight mins likewise at 128; for each 32-value sub-block j, 4 quant vectors
  *       at 256 + 256j; d as 16 × F32 at 2304, dmin at 2368. A kernel reads a tile front to back (the
@@ -89,7 +89,7 @@ final class Packing {
         return 256 + (five ? 320L : 256L) * j;
     }
 
-    /** Q5_K tiles: the 16-bit word of values {@code 3i, 3i+1, 3i+2} (of 16) in base 32 and bit i of value 15 at bit 15. */
+    /** Q5_K tiles (and Q5_0's): the 16-bit word of values {@code 3i, 3i+1, 3i+2} (of 16) in base 32 and bit i of value 15 at bit 15. */
     static int q5KWord(int[] v, int v0, int i) {
         return v[v0 + 3 * i] | v[v0 + 3 * i + 1] << 5 | v[v0 + 3 * i + 2] << 10 | ((v[v0 + 15] >>> i) & 1) << 15;
     }
@@ -238,9 +238,15 @@ final class Packing {
             }
             case Q5_0 -> {
                 dst.set(I16, tile + 320 + 2L * j, shortAt(blk, 0));
-                dst.set(I32, tile + 256 + 4L * j, ~intAt(blk, 2));
+                int qh = intAt(blk, 2);
                 q4Values(blk, 6, v, 0);
-                putNibbles(v, 0, dst, tile, j);
+                for (int l = 0; l < 32; l++) {
+                    v[l] |= ((qh >>> l) & 1) << 4;
+                }
+                for (int i = 0; i < 5; i++) {
+                    dst.set(I16, tile + 64L * i + 4L * j, (short) q5KWord(v, 0, i));
+                    dst.set(I16, tile + 64L * i + 4L * j + 2, (short) q5KWord(v, 16, i));
+                }
             }
             case Q4_K, Q5_K -> {
                 boolean five = t == DType.Q5_K;
@@ -321,8 +327,13 @@ final class Packing {
             }
             case Q5_0 -> {
                 putShort(blk, 0, src.get(I16, tile + 320 + 2L * j));
-                putInt(blk, 2, ~src.get(I32, tile + 256 + 4L * j));
-                getNibbles(src, tile, j, v, 0);
+                getWords(src, tile, j, v);
+                int qh = 0;
+                for (int l = 0; l < 32; l++) {
+                    qh |= (v[l] >>> 4) << l;
+                    v[l] &= 0xf;
+                }
+                putInt(blk, 2, qh);
                 q4Bytes(v, 0, blk, 6);
             }
             case Q4_K, Q5_K -> {
@@ -432,7 +443,7 @@ final class Packing {
         }
     }
 
-    /** The 32 five-bit values of row j's Q5_K sub-block whose word vectors start at {@code at} (the inverse of {@link #q5KWord}). */
+    /** The 32 five-bit values of row j's Q5_K sub-block (or Q5_0 block) whose word vectors start at {@code at} (the inverse of {@link #q5KWord}). */
     private static void getWords(MemorySegment src, long at, int j, int[] v) {
         java.util.Arrays.fill(v, 0, 32, 0);
         for (int i = 0; i < 5; i++) {

@@ -47,7 +47,7 @@ final class QuantizedActivations {
     int[] steps = new int[0];
     boolean nibbles;
     /**
-     * rows × n/32 × 20, for the Q5_K single-row kernel only (see {@link #reset}): per 32 values, for
+     * rows × n/32 × 20, for the Q5_K and Q5_0 single-row kernels only (see {@link #reset}): per 32 values, for
      * each of the five 16-bit words a lane holds per half ({@link Packing}: values {@code 3i, 3i+1,
      * 3i+2} in base 32 and bit i of value 15 at bit 15), the steps {@code y_3i}, {@code y_3i+1 − 32y_3i},
      * {@code y_3i+2 − 32y_3i+1}, {@code 2^i·y_15 − 32y_3i+2} (pairs, as {@link #pairs}). The same
@@ -69,7 +69,7 @@ final class QuantizedActivations {
     int[] center6 = new int[0];
     /**
      * rows × n/32: {@code −16·Σy} of the low and of the high 16 values of each 32, as a pair: the
-     * Q5_K kernels start a sub-block's 16-bit lanes from it, so that they end holding
+     * Q5_K and Q5_0 kernels add it to a sub-block's 16-bit lanes, which then hold
      * {@code Σ (q − 16)·y}, which fits in 16 bits where {@code Σ q·y} would not.
      */
     int[] center = new int[0];
@@ -96,7 +96,7 @@ final class QuantizedActivations {
     /**
      * Sizes the arrays for {@code rows} rows of {@code n} values (a multiple of the block size);
      * {@code nibbles}: also compute {@link #steps}, for the 4-bit single-row kernels; {@code fives}:
-     * also {@link #quints}, for the Q5_K single-row kernel; {@code sixes}: also {@link #sextets}, for
+     * also {@link #quints}, for the Q5_K and Q5_0 single-row kernels; {@code sixes}: also {@link #sextets}, for
      * the Q6_K one; {@code floats}: also {@link #qf}, for the Q8_0 batch kernel.
      */
     void reset(Blocks blocks, int rows, int n, boolean nibbles, boolean fives, boolean sixes, boolean floats) {

@@ -110,8 +110,8 @@ final class TileGemm {
         Arrays.fill(s.acc, 0, n * L, 0f);
         switch (t) {
             case Q8_0 -> q8_0(w, g0, nb, lane, a, r, n, s);
-            case Q4_0 -> q4(w, g0, nb, lane, a, r, n, s, 288, 256, false);
-            case Q5_0 -> q4(w, g0, nb, lane, a, r, n, s, 352, 320, true);
+            case Q4_0 -> q4_0(w, g0, nb, lane, a, r, n, s);
+            case Q5_0 -> q5_0(w, g0, nb, lane, a, r, n, s);
             case Q4_1 -> q4_1(w, g0, nb, lane, a, r, n, s);
             case Q4_K -> q4_K(w, g0, nb, lane, a, r, n, s);
             case Q5_K -> q5_K(w, g0, nb, lane, a, r, n, s);
@@ -429,31 +429,19 @@ final class TileGemm {
         }
     }
 
-    /**
-     * Q4_0 (tiles of 288: d at 256) or, with {@code five}, Q5_0 (tiles of 352: complemented fifth bits
-     * at 256, d at 320, value {@code nibble − 16·h̄ = q − 16}). Q4_0 sums the unsigned nibbles and
-     * subtracts 8·Σy afterwards.
-     */
-    private static void q4(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc,
-                           long tileBytes, long dAt, boolean five) {
+    /** Q4_0 (tiles of 288: d at 256). */
+    private static void q4_0(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc) {
         int[] pairs = a.pairs, sum = a.sum;
         float[] d = a.d, acc = sc.acc;
         int pp = a.pairsPerRow(), bp = a.blocksPerRow();
         ShortVector mask = ShortVector.broadcast(SW, (short) 0xf), zero = ShortVector.zero(SW);
         for (int b = 0; b < nb; b++) {
-            long t = g0 + tileBytes * b;
-            IntVector hbar = five ? IntVector.fromMemorySegment(I, w, t + 256 + lane, LE) : IntVector.zero(I);
+            long t = g0 + 288L * b;
             ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
             for (int m = 0; m < 4; m++) {
                 ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
                 ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 4).and(mask);
                 ShortVector n2 = q.lanewise(LSHR, 8).and(mask), n3 = q.lanewise(LSHR, 12);
-                if (five) { // 16 in a half whose fifth-bit complement is set: bit 4m + t of the half
-                    n0 = n0.sub(hbar.lanewise(LSHR, 4 * m).and(0x00010001).lanewise(LSHL, 4).reinterpretAsShorts());
-                    n1 = n1.sub(hbar.lanewise(LSHR, 4 * m + 1).and(0x00010001).lanewise(LSHL, 4).reinterpretAsShorts());
-                    n2 = n2.sub(hbar.lanewise(LSHR, 4 * m + 2).and(0x00010001).lanewise(LSHL, 4).reinterpretAsShorts());
-                    n3 = n3.sub(hbar.lanewise(LSHR, 4 * m + 3).and(0x00010001).lanewise(LSHL, 4).reinterpretAsShorts());
-                }
                 for (int k = 0, p = r * pp + 16 * b + 4 * m; k < n; k++, p += pp) {
                     ShortVector v = n0.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
                             .add(n1.mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
@@ -467,7 +455,7 @@ final class TileGemm {
                     }
                 }
             }
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + dAt + lane / 2, LE).convertShape(S2I, I, 0);
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 256 + lane / 2, LE).convertShape(S2I, I, 0);
             FloatVector dw = h.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
             for (int k = 0; k < n; k++) {
                 IntVector v = (switch (k) {
@@ -477,17 +465,62 @@ final class TileGemm {
                     default -> s3;
                 }).reinterpretAsInts();
                 int i = (r + k) * bp + b;
-                IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16));
-                if (!five) {
-                    sumi = sumi.sub(8 * sum[i]); // Σ (q − 8)·y = Σ q·y − 8·Σy
-                }
+                IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).sub(8 * sum[i]); // Σ (q − 8)·y
                 ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[i] * 0x1p112f), FloatVector.fromArray(F, acc, k * L)).intoArray(acc, k * L);
             }
         }
     }
 
     /**
-     * {@link #q4} (Q4_0) for two whole groups ({@link #dot2}): every activation pair is broadcast once
+     * Q5_0 (tiles of 352: a block's five word vectors as a Q5_K sub-block's, d at 320): each word split
+     * once into its three base-32 values and its bit of value 15, as {@link #q5_K}; a row's 16-bit
+     * lanes with its center {@code −16·Σy} added hold {@code Σ (q − 16)·y}, which Q5_0 scales.
+     */
+    private static void q5_0(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc) {
+        int[] pairs = a.pairs, center = a.center;
+        float[] d = a.d, acc = sc.acc;
+        int pp = a.pairsPerRow(), bp = a.blocksPerRow();
+        ShortVector mask = ShortVector.broadcast(SW, (short) 31), zero = ShortVector.zero(SW);
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + 352L * b;
+            ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, v15 = zero;
+            for (int i = 0; i < 5; i++) {
+                ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * i + lane, LE);
+                ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 5).and(mask), n2 = q.lanewise(LSHR, 10).and(mask);
+                v15 = v15.or(q.lanewise(LSHR, 15).lanewise(LSHL, i));
+                for (int k = 0, p = r * pp + 16 * b + 3 * i; k < n; k++, p += pp) {
+                    ShortVector v = n0.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
+                            .add(n1.mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
+                            .add(n2.mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()));
+                    switch (k) {
+                        case 0 -> s0 = s0.add(v);
+                        case 1 -> s1 = s1.add(v);
+                        case 2 -> s2 = s2.add(v);
+                        default -> s3 = s3.add(v);
+                    }
+                }
+            }
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 320 + lane / 2, LE).convertShape(S2I, I, 0);
+            FloatVector dw = h.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
+            for (int k = 0, p = r * pp + 16 * b + 15; k < n; k++, p += pp) {
+                int i = (r + k) * bp + b;
+                // value 15's products, then the center (the sums are modulo 2^16 until here)
+                ShortVector v15y = v15.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
+                        .add(IntVector.broadcast(I, center[i]).reinterpretAsShorts());
+                IntVector v = (switch (k) {
+                    case 0 -> s0.add(v15y);
+                    case 1 -> s1.add(v15y);
+                    case 2 -> s2.add(v15y);
+                    default -> s3.add(v15y);
+                }).reinterpretAsInts();
+                IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)); // Σ (q − 16)·y
+                ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[i] * 0x1p112f), FloatVector.fromArray(F, acc, k * L)).intoArray(acc, k * L);
+            }
+        }
+    }
+
+    /**
+     * {@link #q4_0} for two whole groups ({@link #dot2}): every activation pair is broadcast once
      * for both groups' quant vectors, where one group per call broadcast it for each. Measured
      * (GenerateBench, 1B Q4_0, 2 threads, three alternating pairs): pp64 78.1 / 78.4 / 83.0 → 88.0 /
      * 89.9 / 92.3 tok/s, pp4 64.0 / 53.4 / 58.4 → 69.5 / 68.5 / 76.5.

@@ -204,34 +204,29 @@ final class TileGemv {
         acc.intoMemorySegment(out, at, LE);
     }
 
+    /** Q5_0: a block is one Q5_K sub-block's five word vectors ({@link #q5_K}), scaled as {@link #q4_0}. */
     private static void q5_0(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, MemorySegment out, long at) {
-        int[] pairs = a.pairs;
+        int[] quints = a.quints, center = a.center;
         float[] d = a.d;
-        int p0 = r * a.pairsPerRow(), b0 = r * a.blocksPerRow();
+        int b0 = r * a.blocksPerRow();
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < nb; b++) {
             long t = g0 + 352L * b;
-            IntVector hbar = IntVector.fromMemorySegment(I, w, t + 256 + lane, LE);
+            int gi = b0 + b;
             ShortVector s = ShortVector.zero(SW);
-            ShortVector hb = hbar.reinterpretAsShorts(); // h̄ of slot 4m + k at bit 4m + k of each half
-            for (int m = 0; m < 4; m++, hb = hb.lanewise(LSHR, 4)) {
-                ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
-                int p = p0 + 16 * b + 4 * m;
-                // nibble − 16·h̄ = q − 16, with h̄ of slot k moved from bit k to bit 4
-                s = s.add(q.and((short) 0xf).sub(hb.lanewise(LSHL, 4).and((short) 0x10))
-                                .mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts()))
-                        .add(q.lanewise(LSHR, 4).and((short) 0xf).sub(hb.lanewise(LSHL, 3).and((short) 0x10))
-                                .mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
-                        .add(q.lanewise(LSHR, 8).and((short) 0xf).sub(hb.lanewise(LSHL, 2).and((short) 0x10))
-                                .mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()))
-                        .add(q.lanewise(LSHR, 12).sub(hb.lanewise(LSHL, 1).and((short) 0x10))
-                                .mul(IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts()));
+            for (int i = 0; i < 5; i++) {
+                ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * i + lane, LE);
+                int p = 20 * gi + 4 * i;
+                s = s.add(q.mul(IntVector.broadcast(I, quints[p]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 5).mul(IntVector.broadcast(I, quints[p + 1]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 10).mul(IntVector.broadcast(I, quints[p + 2]).reinterpretAsShorts()))
+                        .add(q.lanewise(LSHR, 15).mul(IntVector.broadcast(I, quints[p + 3]).reinterpretAsShorts()));
             }
-            IntVector v = s.reinterpretAsInts();
-            IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16));
+            IntVector v = s.add(IntVector.broadcast(I, center[gi]).reinterpretAsShorts()).reinterpretAsInts();
+            IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)); // Σ (q − 16)·y
             IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 320 + lane / 2, LE).convertShape(S2I, I, 0);
             FloatVector dw = h.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
-            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[b0 + b] * 0x1p112f), acc);
+            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[gi] * 0x1p112f), acc);
         }
         acc.intoMemorySegment(out, at, LE);
     }
