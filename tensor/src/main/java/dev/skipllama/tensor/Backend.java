@@ -52,6 +52,21 @@ public interface Backend extends AutoCloseable {
         return upload(hostWeight);
     }
 
+    /**
+     * {@link #uploadForMatmul}, telling {@code rowsRead} each run of rows of {@code hostWeight} (a
+     * {@link Tensor#rows} view) as soon as the copy no longer reads it, in order, so that a caller
+     * reading the weight from a file can drop those pages while a large weight is still being copied
+     * (the LM head of a 128k vocabulary is 200+ MB) instead of holding all of them until the end. A
+     * backend that copies nothing, or copies in one piece, calls it for no rows or once for all.
+     */
+    default Tensor uploadForMatmul(Tensor hostWeight, java.util.function.Consumer<Tensor> rowsRead) {
+        Tensor t = uploadForMatmul(hostWeight);
+        if (t != hostWeight && hostWeight.rank() > 0) {
+            rowsRead.accept(hostWeight.rows(0, hostWeight.dim(0)));
+        }
+        return t;
+    }
+
     /** Copies {@code src} (this backend's) into the host tensor {@code hostDst} of the same dtype and size. */
     default void toHost(Tensor src, Tensor hostDst) {
         copyBytes("toHost", src, hostDst);

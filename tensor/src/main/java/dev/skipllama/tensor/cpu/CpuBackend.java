@@ -16,6 +16,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -124,20 +125,25 @@ public final class CpuBackend implements Backend {
     /** As {@link #upload}, and F32 matrices are packed too: only matmul reads them, from tiles. */
     @Override
     public Tensor uploadForMatmul(Tensor hostWeight) {
+        return uploadForMatmul(hostWeight, rows -> { });
+    }
+
+    /** As {@link #uploadForMatmul(Tensor)}, packing a large matrix in runs of rows reported as each is copied. */
+    @Override
+    public Tensor uploadForMatmul(Tensor hostWeight, Consumer<Tensor> rowsRead) {
         Checks.on(Location.HOST, "upload", hostWeight);
         if (hostWeight.isPacked() || hostWeight.rank() != 2 || !Packing.packs(hostWeight.dtype())) {
             return hostWeight;
         }
-        return pack(hostWeight);
+        return pack(hostWeight, rowsRead);
     }
 
     private Tensor pack(Tensor hostWeight) {
-        String bad = Packing.firstNonFiniteScale(hostWeight);
-        if (bad != null) {
-            throw new IllegalArgumentException("the " + hostWeight.dtype() + " weight " + hostWeight
-                    + " is corrupt: " + bad + " (block scales must be finite)");
-        }
-        return Packing.pack(hostWeight, pool);
+        return pack(hostWeight, rows -> { });
+    }
+
+    private Tensor pack(Tensor hostWeight, Consumer<Tensor> rowsRead) {
+        return Packing.pack(hostWeight, pool, Packing.SLICE_BYTES, rowsRead);
     }
 
     /** The row-major bytes of a packed weight; a plain copy otherwise. */

@@ -7,6 +7,7 @@ import dev.skipllama.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.Consumer;
 
 /**
  * The CPU backend's arrangement of quantized weights: rows in groups of {@link #G} = 16, and within
@@ -153,38 +154,62 @@ final class Packing {
         return ((long) g * nb + b) * tileBytes(t);
     }
 
-    /** A packed copy of a row-major quantized weight {@code [rows, cols]}; closing it frees the copy. */
-    static Tensor pack(Tensor w, WorkerPool pool) {
+    /**
+     * Source bytes packed per step of {@link #pack}: a 128k-vocabulary LM head (200+ MB) is read in
+     * runs of rows this long, each reported read before the next, so that a caller reading it from a
+     * file holds at most one run's pages beside the copy (1B Q5_K_M, peak resident memory: bench/README).
+     */
+    static final long SLICE_BYTES = 16L << 20;
+
+    /**
+     * A packed copy of a row-major weight {@code [rows, cols]}; closing it frees the copy. Packs runs of
+     * whole row groups of about {@code sliceBytes} source bytes, checking each run's block scales first
+     * (a quantized weight with an infinite or NaN scale is refused, naming the row) and telling
+     * {@code rowsRead} its rows once they are copied.
+     */
+    static Tensor pack(Tensor w, WorkerPool pool, long sliceBytes, Consumer<Tensor> rowsRead) {
         DType t = w.dtype();
         int rows = w.dim(0), cols = w.dim(1), nb = cols / t.blockSize();
+        long rowBytes = w.rowBytes();
+        int groupsPerSlice = (int) Math.max(1, Math.min(groups(rows), sliceBytes / Math.max(1, rowBytes * G)));
         Arena arena = Arena.ofShared();
         try {
             MemorySegment dst = LargePages.allocate(arena, groups(rows) * (long) nb * tileBytes(t));
             MemorySegment src = w.segment();
-            long rowBytes = w.rowBytes();
-            if (t == DType.F32) { // a transposition of 16-row strips, value by value
-                pool.run(groups(rows), (g, worker) -> {
-                    for (int j = 0; j < G && g * G + j < rows; j++) {
-                        long from = (g * G + j) * rowBytes, to = (long) g * cols * 64 + 4L * j;
-                        for (int k = 0; k < cols; k++) {
-                            dst.set(F32, to + 64L * k, src.get(F32, from + 4L * k));
-                        }
-                    }
-                });
-                return Tensor.packed(NAME, dst, t, arena, rows, cols);
-            }
-            // Groups are independent; the pool's chunks write disjoint tiles.
-            pool.run(groups(rows), (g, worker) -> {
-                byte[] blk = new byte[t.blockBytes()];
-                int[] v = new int[256];
-                for (int b = 0; b < nb; b++) {
-                    long tile = tile(t, nb, g, b);
-                    for (int j = 0; j < G && g * G + j < rows; j++) {
-                        MemorySegment.copy(src, I8, (g * G + j) * rowBytes + (long) b * t.blockBytes(), blk, 0, blk.length);
-                        packBlock(t, blk, dst, tile, j, v);
-                    }
+            for (int g0 = 0; g0 < groups(rows); g0 += groupsPerSlice) {
+                int g1 = Math.min(groups(rows), g0 + groupsPerSlice), from = g0;
+                int r0 = g0 * G, r1 = Math.min(rows, g1 * G);
+                String bad = firstNonFiniteScale(w, r0, r1);
+                if (bad != null) {
+                    throw new IllegalArgumentException("the " + t + " weight " + w + " is corrupt: " + bad
+                            + " (block scales must be finite)");
                 }
-            });
+                if (t == DType.F32) { // a transposition of 16-row strips, value by value
+                    pool.run(g1 - g0, (c, worker) -> {
+                        int g = from + c;
+                        for (int j = 0; j < G && g * G + j < rows; j++) {
+                            long at = (g * G + j) * rowBytes, to = (long) g * cols * 64 + 4L * j;
+                            for (int k = 0; k < cols; k++) {
+                                dst.set(F32, to + 64L * k, src.get(F32, at + 4L * k));
+                            }
+                        }
+                    });
+                } else { // groups are independent; the pool's chunks write disjoint tiles
+                    pool.run(g1 - g0, (c, worker) -> {
+                        int g = from + c;
+                        byte[] blk = new byte[t.blockBytes()];
+                        int[] v = new int[256];
+                        for (int b = 0; b < nb; b++) {
+                            long tile = tile(t, nb, g, b);
+                            for (int j = 0; j < G && g * G + j < rows; j++) {
+                                MemorySegment.copy(src, I8, (g * G + j) * rowBytes + (long) b * t.blockBytes(), blk, 0, blk.length);
+                                packBlock(t, blk, dst, tile, j, v);
+                            }
+                        }
+                    });
+                }
+                rowsRead.accept(w.rows(r0, r1));
+            }
             return Tensor.packed(NAME, dst, t, arena, rows, cols);
         } catch (RuntimeException | Error e) {
             arena.close();
@@ -485,8 +510,11 @@ final class Packing {
         b[at + 3] = (byte) (v >> 24);
     }
 
-    /** Whether every F16 scale of a row-major quantized weight is finite (the kernels' fast F16 decode needs it). */
-    static String firstNonFiniteScale(Tensor w) {
+    /**
+     * Null when every F16 block scale of rows {@code [r0, r1)} of a row-major weight is finite (the
+     * kernels' fast F16 decode needs it; F32 has none), else which row and block has which scale.
+     */
+    static String firstNonFiniteScale(Tensor w, int r0, int r1) {
         DType t = w.dtype();
         if (!t.isQuantized()) {
             return null;
@@ -498,12 +526,11 @@ final class Packing {
             case F32, F16, BF16 -> new int[0];
         };
         MemorySegment s = w.segment();
-        long blocks = w.byteSize() / t.blockBytes();
-        for (long b = 0; b < blocks; b++) {
+        long perRow = w.dim(1) / t.blockSize();
+        for (long b = r0 * perRow; b < r1 * perRow; b++) {
             for (int off : scaleOffsets) {
                 short h = s.get(I16, b * t.blockBytes() + off);
                 if ((h & 0x7c00) == 0x7c00) {
-                    long perRow = w.dim(1) / t.blockSize();
                     return "row " + b / perRow + ", block " + b % perRow + " has a scale of " + Halfs.f16ToFloat(h);
                 }
             }

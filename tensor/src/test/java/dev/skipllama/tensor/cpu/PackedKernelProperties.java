@@ -234,6 +234,45 @@ class PackedKernelProperties {
         }
     }
 
+    /**
+     * Packing in runs of rows (as a large matrix is, so that a file's pages can be dropped as they are
+     * copied) gives the same tiles as one run, and reports every row once, in order, each run after it
+     * is copied; a bad scale in a later run is refused with its row counted from the matrix's start.
+     */
+    @Property(tries = 30)
+    void packingInRunsOfRowsGivesTheSameTilesAndReportsEveryRowOnce(@ForAll("quantized") DType dtype,
+                                                                     @ForAll @IntRange(min = 1, max = 90) int rows,
+                                                                     @ForAll @IntRange(min = 1, max = 3) int blocks,
+                                                                     @ForAll @IntRange(min = 1, max = 4) int groupsPerRun,
+                                                                     @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int cols = dtype.blockSize() * blocks;
+        try (WorkerPool pool = new WorkerPool(2); Tensor w = randomBlocks(rnd, dtype, rows, cols)) {
+            long runBytes = groupsPerRun * Packing.G * w.rowBytes();
+            java.util.List<int[]> runs = new java.util.ArrayList<>();
+            try (Tensor whole = Packing.pack(w, pool, Long.MAX_VALUE, r -> { });
+                 Tensor inRuns = Packing.pack(w, pool, runBytes, r -> runs.add(new int[]{
+                         (int) ((r.segment().address() - w.segment().address()) / w.rowBytes()), r.dim(0)}))) {
+                assertEquals(-1L, whole.packedSegment().mismatch(inRuns.packedSegment()), dtype + " tiles packed in runs differ");
+            }
+            int next = 0;
+            for (int[] run : runs) {
+                assertEquals(next, run[0], "runs in order, each starting where the last ended");
+                next += run[1];
+            }
+            assertEquals(rows, next, "every row reported once");
+            assertEquals((rows + groupsPerRun * Packing.G - 1) / (groupsPerRun * Packing.G), runs.size(), "one report per run");
+            if (rows > Packing.G * groupsPerRun) { // a bad scale in the last run: refused, its row named from the start
+                int bad = rows - 1, scaleAt = dtype == DType.Q6_K ? 208 : 0;
+                w.segment().set(ValueLayout.JAVA_SHORT_UNALIGNED, bad * w.rowBytes() + scaleAt, (short) 0x7c00);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Packing.pack(w, pool, runBytes, r -> { }).close());
+                if (!e.getMessage().contains("row " + bad + ",")) {
+                    fail("the message should name row " + bad + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
     @Property(tries = 10)
     void aNonFiniteScaleIsRefusedAtUpload(@ForAll("quantized") DType dtype, @ForAll long seed) {
         Random rnd = new Random(seed);

@@ -53,10 +53,13 @@ public final class Llama implements AutoCloseable {
     }
 
     /**
-     * The same, telling {@code copied} of each given weight as soon as the backend holds its own copy
+     * The same, telling {@code copied} of each given weight, or of each run of a large matrix's rows
+     * ({@link Backend#uploadForMatmul(Tensor, Consumer)}), as soon as the backend holds its own copy
      * and the forward pass will not read the given one: a model mapped from a file drops those pages
-     * one weight at a time, so loading never holds a weight twice (measured on a 1B Q8_0 file: peak
-     * resident memory 2.8 GB when the pages were dropped after the whole upload).
+     * as it goes, so loading never holds a weight twice (measured on a 1B Q8_0 file: peak resident
+     * memory 2.8 GB when the pages were dropped after the whole upload; on a 1B Q5_K_M file, whose LM
+     * head is 205 MiB, dropping them run by run instead of weight by weight lowered the peak by the
+     * amounts in bench/README).
      */
     public Llama(LlamaConfig config, LlamaWeights weights, Backend backend, ProgressListener progress, Consumer<Tensor> copied) {
         weights.validate(config);
@@ -134,7 +137,7 @@ public final class Llama implements AutoCloseable {
             Tensor t = done.get(host);
             if (t == null) {
                 try {
-                    t = matmulOnly ? backend.uploadForMatmul(host) : backend.upload(host);
+                    t = matmulOnly ? backend.uploadForMatmul(host, copied) : backend.upload(host); // a large matrix's pages dropped run by run
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException(role + ": " + e.getMessage(), e);
                 }
