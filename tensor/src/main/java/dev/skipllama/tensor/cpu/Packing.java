@@ -39,7 +39,7 @@ import java.util.function.Consumer;
  *   <li>Q4_0 (288): 4 quant vectors, d at 256.</li>
  *   <li>Q4_1 (320): 4 quant vectors, d at 256, m at 288.</li>
  *   <li>Q5_0 (352): the block's 32 five-bit values (nibble and fifth bit joined) in five word
- *       vectors, as a Q5_K sub-block's below ({@link #q5KWord}), d at 320.</li>
+ *       vectors, as a Q5_K sub-block's below ({@link Words#FIVE}), d at 320.</li>
  *   <li>Q4_K (2432): the eight 6-bit scales of each row as bytes in two vectors at 0 (sub-blocks
  *       0-3, then 4-7), the eight mins likewise at 128; for each 32-value sub-block j, 4 quant vectors
  *       at 256 + 256j; d as 16 × F32 at 2304, dmin at 2368. A kernel reads a tile front to back (the
@@ -62,7 +62,7 @@ import java.util.function.Consumer;
  *       hold sub-block 2u's values and high 16 bits sub-block 2u + 1's ({@link #q6KWords}). A half's 16
  *       values are two sets of eight (values 0-7, then 8-15), each in three words: six values whole
  *       (six bits each, at bits 0 and 6 of a word) and the set's last two spread over the words' top
- *       four bits ({@link #q6KWord}). That is 6 bits per value, as GGUF's own, where signed bytes
+ *       four bits ({@link Words#SIX}). That is 6 bits per value, as GGUF's own, where signed bytes
  *       (the tiles before, 4416 bytes) took 8: generation streams Q6_K from DRAM (its kernel computes
  *       faster than DRAM feeds it), so 23% fewer bytes is what makes it faster, at ~20% more vector
  *       operations per value (a word times three or four steps, {@link QuantizedActivations#sextets}).
@@ -90,10 +90,6 @@ final class Packing {
         return 256 + (five ? 320L : 256L) * j;
     }
 
-    /** Q5_K tiles (and Q5_0's): the 16-bit word of values {@code 3i, 3i+1, 3i+2} (of 16) in base 32 and bit i of value 15 at bit 15. */
-    static int q5KWord(int[] v, int v0, int i) {
-        return v[v0 + 3 * i] | v[v0 + 3 * i + 1] << 5 | v[v0 + 3 * i + 2] << 10 | ((v[v0 + 15] >>> i) & 1) << 15;
-    }
 
     /** Q4_K and Q5_K tiles: byte offset of the scale vectors (sub-blocks 0-3, then 4-7); the mins are 128 bytes on. */
     static final long K_SCALES = 0;
@@ -116,19 +112,6 @@ final class Packing {
         return 128 + 832L * (u >> 1) + 384L * (u & 1);
     }
 
-    /**
-     * Q6_K tiles: word k (0..2) of the set of eight six-bit values {@code v[v0..v0+8)}: values
-     * {@code 2k, 2k+1} at bits 0 and 6, and in bits 12-15 four bits of values 6 and 7: word 0 value
-     * 6's bits 0-3; word 1 its bits 4-5 and value 7's bits 0-1; word 2 value 7's bits 2-5.
-     */
-    static int q6KWord(int[] v, int v0, int k) {
-        int top = switch (k) {
-            case 0 -> v[v0 + 6] & 15;
-            case 1 -> v[v0 + 6] >>> 4 | (v[v0 + 7] & 3) << 2;
-            default -> v[v0 + 7] >>> 2;
-        };
-        return v[v0 + 2 * k] | v[v0 + 2 * k + 1] << 6 | top << 12;
-    }
 
     static boolean packs(DType t) {
         return t.isQuantized() || t == DType.F32;
@@ -269,8 +252,8 @@ final class Packing {
                     v[l] |= ((qh >>> l) & 1) << 4;
                 }
                 for (int i = 0; i < 5; i++) {
-                    dst.set(I16, tile + 64L * i + 4L * j, (short) q5KWord(v, 0, i));
-                    dst.set(I16, tile + 64L * i + 4L * j + 2, (short) q5KWord(v, 16, i));
+                    dst.set(I16, tile + 64L * i + 4L * j, (short) Words.pack(Words.FIVE[i], v, 0));
+                    dst.set(I16, tile + 64L * i + 4L * j + 2, (short) Words.pack(Words.FIVE[i], v, 16));
                 }
             }
             case Q4_K, Q5_K -> {
@@ -296,8 +279,8 @@ final class Packing {
                     if (five) {
                         for (int i = 0; i < 5; i++) {
                             long at = tile + kQuants(true, sb) + 64L * i + 4L * j;
-                            dst.set(I16, at, (short) q5KWord(v, 0, i));
-                            dst.set(I16, at + 2, (short) q5KWord(v, 16, i));
+                            dst.set(I16, at, (short) Words.pack(Words.FIVE[i], v, 0));
+                            dst.set(I16, at + 2, (short) Words.pack(Words.FIVE[i], v, 16));
                         }
                     } else {
                         putNibbles(v, 0, dst, tile + kQuants(false, sb), j);
@@ -317,8 +300,8 @@ final class Packing {
                     for (int set = 0; set < 2; set++) {
                         for (int k = 0; k < 3; k++) {
                             long at = tile + q6KWords(u) + 64L * (3 * set + k) + 4L * j;
-                            dst.set(I16, at, (short) q6KWord(v, 8 * set, k));
-                            dst.set(I16, at + 2, (short) q6KWord(v, 16 + 8 * set, k));
+                            dst.set(I16, at, (short) Words.pack(Words.SIX[k], v, 8 * set));
+                            dst.set(I16, at + 2, (short) Words.pack(Words.SIX[k], v, 16 + 8 * set));
                         }
                     }
                 }
@@ -404,20 +387,17 @@ final class Packing {
                 }
                 java.util.Arrays.fill(blk, 0, 192, (byte) 0);
                 for (int u = 0; u < 8; u++) {
+                    java.util.Arrays.fill(v, 0, 32, 0);
                     for (int half = 0; half < 2; half++) {
                         for (int set = 0; set < 2; set++) {
-                            int[] wd = new int[3];
                             for (int k = 0; k < 3; k++) {
-                                wd[k] = src.get(I16, tile + q6KWords(u) + 64L * (3 * set + k) + 4L * j + 2 * half) & 0xffff;
+                                int u16 = src.get(I16, tile + q6KWords(u) + 64L * (3 * set + k) + 4L * j + 2 * half) & 0xffff;
+                                Words.unpack(Words.SIX[k], u16, v, 16 * half + 8 * set);
                             }
-                            int v0 = 32 * u + 16 * half + 8 * set;
-                            for (int k = 0; k < 3; k++) {
-                                setQ6(blk, v0 + 2 * k, wd[k] & 63);
-                                setQ6(blk, v0 + 2 * k + 1, (wd[k] >>> 6) & 63);
-                            }
-                            setQ6(blk, v0 + 6, wd[0] >>> 12 | (wd[1] >>> 12 & 3) << 4);
-                            setQ6(blk, v0 + 7, wd[1] >>> 14 | (wd[2] >>> 12) << 2);
                         }
+                    }
+                    for (int i = 0; i < 32; i++) {
+                        setQ6(blk, 32 * u + i, v[i]);
                     }
                 }
             }
@@ -468,16 +448,12 @@ final class Packing {
         }
     }
 
-    /** The 32 five-bit values of row j's Q5_K sub-block (or Q5_0 block) whose word vectors start at {@code at} (the inverse of {@link #q5KWord}). */
+    /** The 32 five-bit values of row j's Q5_K sub-block (or Q5_0 block) whose word vectors start at {@code at}. */
     private static void getWords(MemorySegment src, long at, int j, int[] v) {
         java.util.Arrays.fill(v, 0, 32, 0);
         for (int i = 0; i < 5; i++) {
             for (int half = 0; half < 2; half++) {
-                int w = src.get(I16, at + 64L * i + 4L * j + 2 * half) & 0xffff, v0 = 16 * half;
-                v[v0 + 3 * i] = w & 31;
-                v[v0 + 3 * i + 1] = (w >>> 5) & 31;
-                v[v0 + 3 * i + 2] = (w >>> 10) & 31;
-                v[v0 + 15] |= (w >>> 15) << i;
+                Words.unpack(Words.FIVE[i], src.get(I16, at + 64L * i + 4L * j + 2 * half) & 0xffff, v, 16 * half);
             }
         }
     }

@@ -48,18 +48,18 @@ final class QuantizedActivations {
     boolean nibbles;
     /**
      * rows × n/32 × 20, for the Q5_K and Q5_0 single-row kernels only (see {@link #reset}): per 32 values, for
-     * each of the five 16-bit words a lane holds per half ({@link Packing}: values {@code 3i, 3i+1,
+     * each of the five 16-bit words a lane holds per half ({@link Words#FIVE}: values {@code 3i, 3i+1,
      * 3i+2} in base 32 and bit i of value 15 at bit 15), the steps {@code y_3i}, {@code y_3i+1 − 32y_3i},
-     * {@code y_3i+2 − 32y_3i+1}, {@code 2^i·y_15 − 32y_3i+2} (pairs, as {@link #pairs}). The same
-     * identity as {@link #steps} in base 32: a word {@code u} times them, shifted by 0, 5, 10 and 15,
-     * sums to its three values' products plus its bit's share of value 15's, modulo 2^16.
+     * {@code y_3i+2 − 32y_3i+1}, {@code 2^i·y_15 − 32y_3i+2} (pairs, as {@link #pairs}; {@link Words#steps}):
+     * a word {@code u} times them, shifted by 0, 5, 10 and 15, sums to its three values' products plus
+     * its bit's share of value 15's, modulo 2^16.
      */
     int[] quints = new int[0];
     boolean fives;
     /**
      * rows × n/32 × 20, for the Q6_K single-row kernel only: per 32 values, for each set of eight
-     * values of a half (0-7, then 8-15) and each of its three words ({@link Packing#q6KWord}), the steps
-     * of the same identity in base 64 (a word's digits at bits 0, 6, 12 and, in word 1, 14): word 0
+     * values of a half (0-7, then 8-15) and each of its three words ({@link Words#SIX}), the steps of the
+     * same identity in base 64 (a word's digits at bits 0, 6, 12 and, in word 1, 14): word 0
      * {@code y0, y1 − 64y0, y6 − 64y1}; word 1 {@code y2, y3 − 64y2, 16y6 − 64y3, y7 − 64y6}; word 2
      * {@code y4, y5 − 64y4, 4y7 − 64y5} (y of the set's values; pairs, as {@link #pairs}).
      */
@@ -236,28 +236,17 @@ final class QuantizedActivations {
             }
             center6[2 * gi + set] = pair(-32 * lo, -32 * hi);
         }
-        if (sixes) {
-            for (int set = 0, at = 20 * gi; set < 2; set++, at += 10) {
-                int a = q0 + 8 * set, b = q0 + 16 + 8 * set;
-                sextets[at] = pair(qi[a], qi[b]);
-                sextets[at + 1] = pair(qi[a + 1] - 64 * qi[a], qi[b + 1] - 64 * qi[b]);
-                sextets[at + 2] = pair(qi[a + 6] - 64 * qi[a + 1], qi[b + 6] - 64 * qi[b + 1]);
-                sextets[at + 3] = pair(qi[a + 2], qi[b + 2]);
-                sextets[at + 4] = pair(qi[a + 3] - 64 * qi[a + 2], qi[b + 3] - 64 * qi[b + 2]);
-                sextets[at + 5] = pair(16 * qi[a + 6] - 64 * qi[a + 3], 16 * qi[b + 6] - 64 * qi[b + 3]);
-                sextets[at + 6] = pair(qi[a + 7] - 64 * qi[a + 6], qi[b + 7] - 64 * qi[b + 6]);
-                sextets[at + 7] = pair(qi[a + 4], qi[b + 4]);
-                sextets[at + 8] = pair(qi[a + 5] - 64 * qi[a + 4], qi[b + 5] - 64 * qi[b + 4]);
-                sextets[at + 9] = pair(4 * qi[a + 7] - 64 * qi[a + 5], 4 * qi[b + 7] - 64 * qi[b + 5]);
+        if (sixes) { // per set of eight of each half, its three words' 3 + 4 + 3 steps
+            for (int set = 0, at = 20 * gi; set < 2; set++) {
+                for (Words.Digit[] word : Words.SIX) {
+                    Words.steps(word, qi, q0 + 8 * set, q0 + 16 + 8 * set, sextets, at);
+                    at += word.length;
+                }
             }
         }
-        if (fives) {
-            for (int w = 0, at = 20 * gi; w < 5; w++, at += 4) {
-                int a = q0 + 3 * w, b = q0 + 16 + 3 * w;
-                quints[at] = pair(qi[a], qi[b]);
-                quints[at + 1] = pair(qi[a + 1] - 32 * qi[a], qi[b + 1] - 32 * qi[b]);
-                quints[at + 2] = pair(qi[a + 2] - 32 * qi[a + 1], qi[b + 2] - 32 * qi[b + 1]);
-                quints[at + 3] = pair((qi[q0 + 15] << w) - 32 * qi[a + 2], (qi[q0 + 31] << w) - 32 * qi[b + 2]);
+        if (fives) { // per half, its five words' four steps
+            for (int w = 0; w < 5; w++) {
+                Words.steps(Words.FIVE[w], qi, q0, q0 + 16, quints, 20 * gi + 4 * w);
             }
         }
         if (nibbles) {

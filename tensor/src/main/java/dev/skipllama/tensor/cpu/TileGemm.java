@@ -933,7 +933,7 @@ final class TileGemm {
     }
 
     /**
-     * A Q6_K unit's six word vectors at {@code at} ({@link Packing#q6KWord}) split into its sixteen
+     * A Q6_K unit's six word vectors at {@code at} ({@link Words#SIX}) split into its sixteen
      * vectors of six-bit values, value i of each half at {@code q6[i·SW.length()..]}: per set of eight,
      * six values are a word's bits 0-5 or 6-11, and values 6 and 7 are joined from the words' top bits.
      */

@@ -304,7 +304,7 @@ final class TileGemv {
     }
 
     /**
-     * Q6_K: per 32-value unit two sets of three word vectors ({@link Packing#q6KWord}), each word times
+     * Q6_K: per 32-value unit two sets of three word vectors ({@link Words#SIX}), each word times
      * its three or four steps ({@link QuantizedActivations#sextets}) shifted by 0, 6, 12 (and 14), into
      * 16-bit lanes per set; with the set's center {@code −32·Σy} added they hold {@code Σ (q − 32)·y}
      * of eight values (|·| ≤ 8·32·127), exact. The low halves (sub-block 2u) and high halves (2u + 1)
