@@ -1,5 +1,7 @@
 package dev.skipllama.tensor;
 
+import java.util.function.Consumer;
+
 /**
  * The operations a Llama decoder needs, and nothing else. Each has exactly one meaning, written
  * once in {@link dev.skipllama.tensor.ref.ReferenceBackend}; other backends are faster ways to compute
@@ -59,7 +61,7 @@ public interface Backend extends AutoCloseable {
      * (the LM head of a 128k vocabulary is 200+ MB) instead of holding all of them until the end. A
      * backend that copies nothing, or copies in one piece, calls it for no rows or once for all.
      */
-    default Tensor uploadForMatmul(Tensor hostWeight, java.util.function.Consumer<Tensor> rowsRead) {
+    default Tensor uploadForMatmul(Tensor hostWeight, Consumer<Tensor> rowsRead) {
         Tensor t = uploadForMatmul(hostWeight);
         if (t != hostWeight && hostWeight.rank() > 0) {
             rowsRead.accept(hostWeight.rows(0, hostWeight.dim(0)));

@@ -14,7 +14,9 @@ import dev.skipllama.tensor.Tensor;
 import dev.skipllama.tensor.quant.QuantizedRow;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import jdk.incubator.vector.FloatVector;
@@ -377,12 +379,7 @@ public final class CpuBackend implements Backend {
     /** x's rows quantized into {@link #acts} for weights of type t (in parallel when there are many). */
     private void quantizeActivations(DType t, Tensor x) {
         int rows = x.rowCount(), n = x.dim(-1);
-        // The 4-bit single-row kernels read the activations as steps (QuantizedActivations.steps); a row
-        // runs alone through them only as the last of rows ≡ 1 (mod TileGemm.ROWS) (see group), the
-        // batched tiles read the pairs, so a batch of 4 or 64 rows does not compute steps it never reads.
-        boolean alone = rows % TileGemm.ROWS == 1;
-        boolean steps = (t == DType.Q4_0 || t == DType.Q4_1 || t == DType.Q4_K) && alone;
-        acts.reset(QuantizedRow.blocksFor(t), rows, n, steps, (t == DType.Q5_K || t == DType.Q5_0) && alone, t == DType.Q6_K && alone, TileGemm.floatRows(t, rows)); // some call will take more than four rows
+        acts.reset(QuantizedRow.blocksFor(t), rows, n, extras(t, rows));
         MemorySegment xs = x.segment();
         if (rows == 1 || (long) rows * n < PARALLEL_ELEMENTS) {
             for (int r = 0; r < rows; r++) {
@@ -391,6 +388,42 @@ public final class CpuBackend implements Backend {
         } else {
             pool.run(rows, (r, worker) -> acts.quantizeRow(xs, 4L * r * n, r, worker));
         }
+    }
+
+    /**
+     * What the kernels for {@code rows} rows of {@code t} read besides the pairs. The single-row kernels'
+     * steps are needed only where a row runs alone, as the last of rows ≡ 1 (mod TileGemm.ROWS) (see
+     * group): the batched tiles read the pairs, so a batch of 4 or 64 rows does not compute steps it
+     * never reads. Some call will take more than four rows where TileGemm.floatRows says so.
+     */
+    private static Set<QuantizedActivations.Extra> extras(DType t, int rows) {
+        boolean alone = rows % TileGemm.ROWS == 1;
+        EnumSet<QuantizedActivations.Extra> e = EnumSet.noneOf(QuantizedActivations.Extra.class);
+        switch (t) {
+            case Q4_0, Q4_1, Q4_K -> {
+                if (alone) {
+                    e.add(QuantizedActivations.Extra.STEPS);
+                }
+            }
+            case Q5_0, Q5_K -> {
+                e.add(QuantizedActivations.Extra.CENTER);
+                if (alone) {
+                    e.add(QuantizedActivations.Extra.QUINTS);
+                }
+            }
+            case Q6_K -> {
+                e.add(QuantizedActivations.Extra.CENTER6);
+                if (alone) {
+                    e.add(QuantizedActivations.Extra.SEXTETS);
+                }
+            }
+            case Q8_0, F32, F16, BF16 -> {
+            }
+        }
+        if (TileGemm.floatRows(t, rows)) {
+            e.add(QuantizedActivations.Extra.FLOATS);
+        }
+        return e;
     }
 
     /** outs[i] = x · ws[i]ᵀ from the quantized activations, every weight's row groups in one job. */

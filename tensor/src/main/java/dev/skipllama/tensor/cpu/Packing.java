@@ -90,7 +90,6 @@ final class Packing {
         return 256 + (five ? 320L : 256L) * j;
     }
 
-
     /** Q4_K and Q5_K tiles: byte offset of the scale vectors (sub-blocks 0-3, then 4-7); the mins are 128 bytes on. */
     static final long K_SCALES = 0;
 
@@ -111,7 +110,6 @@ final class Packing {
     static long q6KWords(int u) {
         return 128 + 832L * (u >> 1) + 384L * (u & 1);
     }
-
 
     static boolean packs(DType t) {
         return t.isQuantized() || t == DType.F32;
@@ -236,13 +234,13 @@ final class Packing {
             case Q4_0 -> {
                 dst.set(I16, tile + 256 + 2L * j, shortAt(blk, 0));
                 q4Values(blk, 2, v, 0);
-                putNibbles(v, 0, dst, tile, j);
+                putWords(Words.FOUR, v, dst, tile, j);
             }
             case Q4_1 -> {
                 dst.set(I16, tile + 256 + 2L * j, shortAt(blk, 0));
                 dst.set(I16, tile + 288 + 2L * j, shortAt(blk, 2));
                 q4Values(blk, 4, v, 0);
-                putNibbles(v, 0, dst, tile, j);
+                putWords(Words.FOUR, v, dst, tile, j);
             }
             case Q5_0 -> {
                 dst.set(I16, tile + 320 + 2L * j, shortAt(blk, 0));
@@ -251,10 +249,7 @@ final class Packing {
                 for (int l = 0; l < 32; l++) {
                     v[l] |= ((qh >>> l) & 1) << 4;
                 }
-                for (int i = 0; i < 5; i++) {
-                    dst.set(I16, tile + 64L * i + 4L * j, (short) Words.pack(Words.FIVE[i], v, 0));
-                    dst.set(I16, tile + 64L * i + 4L * j + 2, (short) Words.pack(Words.FIVE[i], v, 16));
-                }
+                putWords(Words.FIVE, v, dst, tile, j);
             }
             case Q4_K, Q5_K -> {
                 boolean five = t == DType.Q5_K;
@@ -276,15 +271,7 @@ final class Packing {
                             v[l] |= ((blk[16 + l] >>> sb) & 1) << 4;
                         }
                     }
-                    if (five) {
-                        for (int i = 0; i < 5; i++) {
-                            long at = tile + kQuants(true, sb) + 64L * i + 4L * j;
-                            dst.set(I16, at, (short) Words.pack(Words.FIVE[i], v, 0));
-                            dst.set(I16, at + 2, (short) Words.pack(Words.FIVE[i], v, 16));
-                        }
-                    } else {
-                        putNibbles(v, 0, dst, tile + kQuants(false, sb), j);
-                    }
+                    putWords(five ? Words.FIVE : Words.FOUR, v, dst, tile + kQuants(five, sb), j);
                 }
             }
             case Q6_K -> {
@@ -324,18 +311,18 @@ final class Packing {
             }
             case Q4_0 -> {
                 putShort(blk, 0, src.get(I16, tile + 256 + 2L * j));
-                getNibbles(src, tile, j, v, 0);
+                getWords(Words.FOUR, src, tile, j, v);
                 q4Bytes(v, 0, blk, 2);
             }
             case Q4_1 -> {
                 putShort(blk, 0, src.get(I16, tile + 256 + 2L * j));
                 putShort(blk, 2, src.get(I16, tile + 288 + 2L * j));
-                getNibbles(src, tile, j, v, 0);
+                getWords(Words.FOUR, src, tile, j, v);
                 q4Bytes(v, 0, blk, 4);
             }
             case Q5_0 -> {
                 putShort(blk, 0, src.get(I16, tile + 320 + 2L * j));
-                getWords(src, tile, j, v);
+                getWords(Words.FIVE, src, tile, j, v);
                 int qh = 0;
                 for (int l = 0; l < 32; l++) {
                     qh |= (v[l] >>> 4) << l;
@@ -366,11 +353,7 @@ final class Packing {
                 }
                 for (int sb = 0; sb < 8; sb++) {
                     int c = sb >> 1, shift = 4 * (sb & 1);
-                    if (five) {
-                        getWords(src, tile + kQuants(true, sb), j, v);
-                    } else {
-                        getNibbles(src, tile + kQuants(false, sb), j, v, 0);
-                    }
+                    getWords(five ? Words.FIVE : Words.FOUR, src, tile + kQuants(five, sb), j, v);
                     for (int l = 0; l < 32; l++) {
                         int at = qs + 32 * c + l, q = v[l] & 0xf;
                         blk[at] = (byte) (shift == 0 ? (blk[at] & 0xf0) | q : (blk[at] & 0x0f) | q << 4);
@@ -419,41 +402,23 @@ final class Packing {
         }
     }
 
-    /** 32 four-bit values into the 4 quant vectors at {@code tile}, lane {@code j} (see the class comment). */
-    private static void putNibbles(int[] v, int v0, MemorySegment dst, long tile, int j) {
-        for (int m = 0; m < 4; m++) {
-            long at = tile + 64L * m + 4L * j;
-            int a = v0 + 4 * m, b = v0 + 16 + 4 * m;
-            dst.set(I8, at, (byte) (v[a] | v[a + 1] << 4));
-            dst.set(I8, at + 1, (byte) (v[a + 2] | v[a + 3] << 4));
-            dst.set(I8, at + 2, (byte) (v[b] | v[b + 1] << 4));
-            dst.set(I8, at + 3, (byte) (v[b + 2] | v[b + 3] << 4));
+    /**
+     * Row j's 32 values {@code v[0..32)} into the word vectors of {@code layout} at {@code at} (see the
+     * class comment): word i at {@code at + 64i}, its low 16 bits of values 0..15, its high 16 of 16..31.
+     */
+    private static void putWords(Words.Digit[][] layout, int[] v, MemorySegment dst, long at, int j) {
+        for (int i = 0; i < layout.length; i++) {
+            dst.set(I16, at + 64L * i + 4L * j, (short) Words.pack(layout[i], v, 0));
+            dst.set(I16, at + 64L * i + 4L * j + 2, (short) Words.pack(layout[i], v, 16));
         }
     }
 
-    private static void getNibbles(MemorySegment src, long tile, int j, int[] v, int v0) {
-        for (int m = 0; m < 4; m++) {
-            long at = tile + 64L * m + 4L * j;
-            int b0 = src.get(I8, at) & 0xff, b1 = src.get(I8, at + 1) & 0xff;
-            int b2 = src.get(I8, at + 2) & 0xff, b3 = src.get(I8, at + 3) & 0xff;
-            int a = v0 + 4 * m, b = v0 + 16 + 4 * m;
-            v[a] = b0 & 0xf;
-            v[a + 1] = b0 >>> 4;
-            v[a + 2] = b1 & 0xf;
-            v[a + 3] = b1 >>> 4;
-            v[b] = b2 & 0xf;
-            v[b + 1] = b2 >>> 4;
-            v[b + 2] = b3 & 0xf;
-            v[b + 3] = b3 >>> 4;
-        }
-    }
-
-    /** The 32 five-bit values of row j's Q5_K sub-block (or Q5_0 block) whose word vectors start at {@code at}. */
-    private static void getWords(MemorySegment src, long at, int j, int[] v) {
+    /** The inverse of {@link #putWords}: row j's 32 values into {@code v[0..32)}. */
+    private static void getWords(Words.Digit[][] layout, MemorySegment src, long at, int j, int[] v) {
         java.util.Arrays.fill(v, 0, 32, 0);
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < layout.length; i++) {
             for (int half = 0; half < 2; half++) {
-                Words.unpack(Words.FIVE[i], src.get(I16, at + 64L * i + 4L * j + 2 * half) & 0xffff, v, 16 * half);
+                Words.unpack(layout[i], src.get(I16, at + 64L * i + 4L * j + 2 * half) & 0xffff, v, 16 * half);
             }
         }
     }

@@ -8,6 +8,7 @@ import dev.skipllama.tensor.Halfs;
 import dev.skipllama.tensor.quant.QuantizedRow;
 import dev.skipllama.tensor.quant.QuantizedRow.Blocks;
 import java.lang.foreign.MemorySegment;
+import java.util.Set;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -73,6 +74,8 @@ final class QuantizedActivations {
      * {@code Σ (q − 16)·y}, which fits in 16 bits where {@code Σ q·y} would not.
      */
     int[] center = new int[0];
+    boolean centers;
+    boolean centers6;
     /**
      * rows × n, for Q8_0 batches only (see {@link #reset}): the quantized values as floats, which the
      * float kernel of {@link TileGemm} multiplies (every product and block sum of 8-bit values is an
@@ -93,20 +96,33 @@ final class QuantizedActivations {
         qi = new int[workers][256];
     }
 
-    /**
-     * Sizes the arrays for {@code rows} rows of {@code n} values (a multiple of the block size);
-     * {@code nibbles}: also compute {@link #steps}, for the 4-bit single-row kernels; {@code fives}:
-     * also {@link #quints}, for the Q5_K and Q5_0 single-row kernels; {@code sixes}: also {@link #sextets}, for
-     * the Q6_K one; {@code floats}: also {@link #qf}, for the Q8_0 batch kernel.
-     */
-    void reset(Blocks blocks, int rows, int n, boolean nibbles, boolean fives, boolean sixes, boolean floats) {
+    /** What a matmul's kernels read besides the pairs, d and sums; {@link #reset} computes only those. */
+    enum Extra {
+        /** {@link #steps}: the 4-bit single-row kernels. */
+        STEPS,
+        /** {@link #quints}: the Q5_K and Q5_0 single-row kernels. */
+        QUINTS,
+        /** {@link #sextets}: the Q6_K single-row kernel. */
+        SEXTETS,
+        /** {@link #center}: the Q5_K and Q5_0 kernels, one row or several. */
+        CENTER,
+        /** {@link #center6}: the Q6_K kernels. */
+        CENTER6,
+        /** {@link #qf}: the Q8_0 batch kernel. */
+        FLOATS
+    }
+
+    /** Sizes the arrays for {@code rows} rows of {@code n} values (a multiple of the block size), the {@code extras} among them. */
+    void reset(Blocks blocks, int rows, int n, Set<Extra> extras) {
         this.blocks = blocks;
         this.rows = rows;
         this.n = n;
-        this.nibbles = nibbles;
-        this.fives = fives;
-        this.sixes = sixes;
-        this.floats = floats;
+        this.nibbles = extras.contains(Extra.STEPS);
+        this.fives = extras.contains(Extra.QUINTS);
+        this.sixes = extras.contains(Extra.SEXTETS);
+        this.centers = extras.contains(Extra.CENTER);
+        this.centers6 = extras.contains(Extra.CENTER6);
+        this.floats = extras.contains(Extra.FLOATS);
         if (floats && qf.length < rows * n) {
             qf = new float[rows * n];
         }
@@ -123,12 +139,16 @@ final class QuantizedActivations {
         if (sixes && sextets.length < groups * 20) {
             sextets = new int[groups * 20];
         }
+        if (centers && center.length < groups) {
+            center = new int[groups];
+        }
+        if (centers6 && center6.length < 2 * groups) {
+            center6 = new int[2 * groups];
+        }
         if (d.length < groups) {
             d = new float[groups];
             sum = new int[groups];
             s = new float[groups];
-            center = new int[groups];
-            center6 = new int[2 * groups];
         }
     }
 
@@ -227,8 +247,10 @@ final class QuantizedActivations {
             totalHi = totalHi.add(hi);
         }
         int sumLo = totalLo.reduceLanes(VectorOperators.ADD), sumHi = totalHi.reduceLanes(VectorOperators.ADD);
-        center[gi] = pair(-16 * sumLo, -16 * sumHi);
-        for (int set = 0; set < 2; set++) {
+        if (centers) {
+            center[gi] = pair(-16 * sumLo, -16 * sumHi);
+        }
+        for (int set = 0; centers6 && set < 2; set++) {
             int lo = 0, hi = 0;
             for (int i = 8 * set; i < 8 * set + 8; i++) {
                 lo += qi[q0 + i];
@@ -249,14 +271,9 @@ final class QuantizedActivations {
                 Words.steps(Words.FIVE[w], qi, q0, q0 + 16, quints, 20 * gi + 4 * w);
             }
         }
-        if (nibbles) {
-            for (int i = 0; i < 16; i++) {
-                int lo = qi[q0 + i], hi = qi[q0 + 16 + i];
-                if ((i & 3) != 0) {
-                    lo -= 16 * qi[q0 + i - 1];
-                    hi -= 16 * qi[q0 + 16 + i - 1];
-                }
-                steps[p0 + i] = hi << 16 | lo & 0xffff;
+        if (nibbles) { // per half, its four words' four steps
+            for (int m = 0; m < 4; m++) {
+                Words.steps(Words.FOUR[m], qi, q0, q0 + 16, steps, p0 + 4 * m);
             }
         }
         return sumLo + sumHi;

@@ -1,7 +1,7 @@
 package dev.skipllama.tensor.cpu;
 
 /**
- * The 16-bit word layouts of the Q5_K/Q5_0 and Q6_K tiles ({@link Packing}), defined once: which bits
+ * The 16-bit word layouts of the 4-bit, Q5_K/Q5_0 and Q6_K tiles ({@link Packing}), defined once: which bits
  * of which value sit where in a word. {@link Packing} builds and reads words from them, and
  * {@link QuantizedActivations} derives from them the <em>steps</em> a kernel multiplies a word by.
  *
@@ -10,8 +10,7 @@ package dev.skipllama.tensor.cpu;
  * coefficient {@code c_i = 2^low · y}. Shifting the word instead of masking each digit,
  * {@code Σ_i (u >>> a_i) · s_i} with {@code s_0 = c_0} and {@code s_i = c_i − 2^(a_i − a_(i−1)) · c_(i−1)}
  * is exactly {@code Σ_i d_i · c_i}: an identity of integers (each higher digit's share of a lower shift
- * cancels against the next step), which also holds modulo 2^16, where the kernels compute it. The
- * 4-bit kernels' steps ({@link QuantizedActivations#steps}) are the same identity with four nibbles.
+ * cancels against the next step), which also holds modulo 2^16, where the kernels compute it.
  */
 final class Words {
     private Words() {
@@ -22,12 +21,21 @@ final class Words {
     }
 
     /**
+     * Q4_0, Q4_1 and Q4_K: word m (0..3) of a half's 16 four-bit values holds values 4m..4m+3 as its
+     * four nibbles; the kernels shift a word by 0, 4, 8 and 12.
+     */
+    static final Digit[][] FOUR = new Digit[4][];
+
+    /**
      * Q5_K and Q5_0: word i (0..4) of a half's 16 five-bit values holds values 3i, 3i+1 and 3i+2 whole
      * (bits 0, 5, 10) and bit i of value 15 at bit 15; the kernels shift a word by 0, 5, 10 and 15.
      */
     static final Digit[][] FIVE = new Digit[5][];
 
     static {
+        for (int m = 0; m < 4; m++) {
+            FOUR[m] = new Digit[]{new Digit(4 * m, 0, 4, 0), new Digit(4 * m + 1, 0, 4, 4), new Digit(4 * m + 2, 0, 4, 8), new Digit(4 * m + 3, 0, 4, 12)};
+        }
         for (int i = 0; i < 5; i++) {
             FIVE[i] = new Digit[]{new Digit(3 * i, 0, 5, 0), new Digit(3 * i + 1, 0, 5, 5), new Digit(3 * i + 2, 0, 5, 10), new Digit(15, i, 1, 15)};
         }

@@ -174,7 +174,7 @@ class PackedKernelProperties {
         try (Tensor t = Tensor.of(x, 1, n)) {
             QuantizedRow want = new QuantizedRow(blocks, n).quantize(t.segment(), 0);
             QuantizedActivations got = new QuantizedActivations(1);
-            got.reset(blocks, 1, n, true, true, true, true);
+            got.reset(blocks, 1, n, java.util.EnumSet.allOf(QuantizedActivations.Extra.class));
             got.quantizeRow(t.segment(), 0, 0, 0);
             for (int b = 0; b < n / blocks.size(); b++) {
                 assertEquals(Float.floatToIntBits(want.d(b)), Float.floatToIntBits(got.d[b]), "d of block " + b);
