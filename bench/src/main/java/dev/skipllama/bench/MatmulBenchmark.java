@@ -47,6 +47,10 @@ public class MatmulBenchmark {
     @Param({"4096"})
     public int n;
 
+    /** The weight's rows (outputs) where not n: e.g. n=2048 with 65536 rows streams 2048-value rows from DRAM. */
+    @Param({"0"})
+    public int nOut;
+
     private CpuBackend backend;
     private Tensor w;
     private Tensor x;
@@ -61,15 +65,16 @@ public class MatmulBenchmark {
     @Setup(Level.Trial)
     public void setup() {
         backend = new CpuBackend(threads);
-        w = Weights.forMatmul(backend, Weights.random(dtype, n, n, 42));
+        int m = nOut > 0 ? nOut : n;
+        w = Weights.forMatmul(backend, Weights.random(dtype, m, n, 42));
         x = Weights.activations(rows, n, 7);
-        out = Tensor.allocate(DType.F32, rows, n);
+        out = Tensor.allocate(DType.F32, rows, m);
     }
 
     @Benchmark
     public Tensor matmul(Flops f) {
         backend.matmul(w, x, out);
-        f.flops += 2L * rows * n * n;
+        f.flops += 2L * rows * n * (nOut > 0 ? nOut : n);
         return out;
     }
 

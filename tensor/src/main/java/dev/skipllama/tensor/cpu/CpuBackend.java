@@ -448,9 +448,6 @@ public final class CpuBackend implements Backend {
                 if (rows == 1 && w.dtype() == DType.F32 && g + 4 <= end && (local + 4) * Packing.G <= w.dim(0)) {
                     f32Groups(w, outs.get(i), local); // four whole groups of one matrix at once
                     g += 3;
-                } else if (rows == 1 && w.dtype() == DType.Q4_0 && w.dim(1) > ROWS4_FROM && g + 2 <= end && (local + 2) * Packing.G <= w.dim(0)) {
-                    q4_0GroupPair(w, outs.get(i), local); // long rows: two groups share every activation load
-                    g += 1;
                 } else if (rows > 1 && TileGemm.pairs(w.dtype()) && g + 2 <= end && (local + 2) * Packing.G <= w.dim(0)) {
                     groupPairBatch(w, outs.get(i), local, rows, worker); // two groups share every activation broadcast
                     g += 1;
@@ -471,17 +468,6 @@ public final class CpuBackend implements Backend {
         MemorySegment ws = w.packedSegment(), xs = current.segment(), os = out.segment();
         for (int slice = 0; slice < Packing.G / L; slice++) {
             TileGemv.f32x4(ws, g * gBytes, gBytes, nIn, 4 * L * slice, xs, 0, os, 4L * g * Packing.G + 4L * L * slice);
-        }
-    }
-
-    /** Groups g and g+1 of a Q4_0 matrix (both whole) against the single activation row ({@link TileGemv#q4_0x2}). */
-    private void q4_0GroupPair(Tensor w, Tensor out, int g) {
-        DType t = w.dtype();
-        int nb = w.dim(1) / t.blockSize();
-        long g0 = Packing.tile(t, nb, g, 0), gBytes = Packing.tile(t, nb, 1, 0);
-        MemorySegment ws = w.packedSegment(), os = out.segment();
-        for (int slice = 0; slice < Packing.G / L; slice++) {
-            TileGemv.q4_0x2(ws, g0, gBytes, nb, 4 * L * slice, acts, 0, os, 4L * g * Packing.G + 4L * L * slice, 4L * Packing.G);
         }
     }
 

@@ -133,50 +133,6 @@ final class TileGemv {
         acc.intoMemorySegment(out, at, LE);
     }
 
-    /**
-     * {@link #q4_0} for two whole groups at once (tiles {@code gBytes} apart, outputs {@code outStep}
-     * bytes apart), for rows longer than L1 holds with the weights streaming through it: each
-     * activation step is loaded once for both groups, and two weight streams run side by side. Per
-     * group the operations of {@link #q4_0} in its order, so the results are the same bits. Measured
-     * (OpProfile, 1B files, 2 threads, ffn_down 2048×8192, alternating runs): Q4_0 21.3-22.4 →
-     * 26.8-27.1 GB/s; at 2048 values, where the activations stay in L1, it was slower (LM head 30 → 24
-     * GB/s). The same for Q8_0 and Q4_K measured within the noise, and for Q6_K slower (17.8/15.3 →
-     * 13.6/12.5 GB/s), so only Q4_0 has it.
-     */
-    static void q4_0x2(MemorySegment w, long g0, long gBytes, int nb, int lane, QuantizedActivations a, int r,
-                       MemorySegment out, long at, long outStep) {
-        int[] steps = a.steps, sum = a.sum;
-        float[] d = a.d;
-        int p0 = r * a.pairsPerRow(), b0 = r * a.blocksPerRow();
-        FloatVector acc = FloatVector.zero(F), acc2 = acc;
-        for (int b = 0; b < nb; b++) {
-            long t = g0 + 288L * b, u = t + gBytes;
-            ShortVector s = ShortVector.zero(SW), s2 = s;
-            for (int m = 0; m < 4; m++) {
-                ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
-                ShortVector q2 = ShortVector.fromMemorySegment(SW, w, u + 64L * m + lane, LE);
-                int p = p0 + 16 * b + 4 * m;
-                ShortVector y0 = IntVector.broadcast(I, steps[p]).reinterpretAsShorts(), y1 = IntVector.broadcast(I, steps[p + 1]).reinterpretAsShorts();
-                ShortVector y2 = IntVector.broadcast(I, steps[p + 2]).reinterpretAsShorts(), y3 = IntVector.broadcast(I, steps[p + 3]).reinterpretAsShorts();
-                s = s.add(q.mul(y0)).add(q.lanewise(LSHR, 4).mul(y1)).add(q.lanewise(LSHR, 8).mul(y2)).add(q.lanewise(LSHR, 12).mul(y3));
-                s2 = s2.add(q2.mul(y0)).add(q2.lanewise(LSHR, 4).mul(y1)).add(q2.lanewise(LSHR, 8).mul(y2)).add(q2.lanewise(LSHR, 12).mul(y3));
-            }
-            float db = d[b0 + b] * 0x1p112f;
-            int corr = 8 * sum[b0 + b];
-            IntVector v = s.reinterpretAsInts(), v2 = s2.reinterpretAsInts();
-            IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).sub(corr); // Σ (q − 8)·y
-            IntVector sumi2 = v2.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v2.lanewise(ASHR, 16)).sub(corr);
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 256 + lane / 2, LE).convertShape(S2I, I, 0);
-            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S, w, u + 256 + lane / 2, LE).convertShape(S2I, I, 0);
-            FloatVector dw = h.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
-            FloatVector dw2 = h2.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
-            acc = ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(db), acc);
-            acc2 = ((FloatVector) sumi2.convert(I2F, 0)).fma(dw2.mul(db), acc2);
-        }
-        acc.intoMemorySegment(out, at, LE);
-        acc2.intoMemorySegment(out, at + outStep, LE);
-    }
-
     private static void q4_1(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, MemorySegment out, long at) {
         int[] steps = a.steps;
         float[] d = a.d, sx = a.s;
