@@ -108,6 +108,12 @@ final class TileGemv {
         acc.intoMemorySegment(out, at, LE);
     }
 
+    /**
+     * Q4_0, one group per call whatever the row length. A variant ran two groups per call on rows of
+     * more than 4,096 values, each activation step loaded once for both: ffn_down 21 → 27 GB/s on a
+     * Zen 4 host, but 21 → 15 GB/s per thread on a Zen 5 one, where it was dropped (bench/README,
+     * 2026-12-07 afternoon).
+     */
     private static void q4_0(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, MemorySegment out, long at) {
         int[] steps = a.steps, sum = a.sum;
         float[] d = a.d;

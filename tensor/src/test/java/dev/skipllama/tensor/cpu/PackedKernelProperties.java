@@ -67,9 +67,9 @@ class PackedKernelProperties {
      */
     @Property(tries = 40)
     void longRowsEqualTheIntegerDefinition(@ForAll("quantized") DType dtype,
-                                                         @ForAll @IntRange(min = 512, max = 600) int nOut,
-                                                         @ForAll @IntRange(min = 4097, max = 4700) int nInRaw,
-                                                         @ForAll Values kind, @ForAll long seed) {
+                                           @ForAll @IntRange(min = 512, max = 600) int nOut,
+                                           @ForAll @IntRange(min = 4097, max = 4700) int nInRaw,
+                                           @ForAll Values kind, @ForAll long seed) {
         int nIn = (nInRaw + dtype.blockSize() - 1) / dtype.blockSize() * dtype.blockSize();
         assertMatmulEqualsTheDefinition(dtype, 1, nOut, nIn, kind, seed);
     }
