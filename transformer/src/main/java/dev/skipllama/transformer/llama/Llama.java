@@ -70,6 +70,12 @@ public final class Llama implements AutoCloseable {
         this.weights = upload(weights, progress, copied);
     }
 
+    /** Whether two host tensors share any byte. */
+    private static boolean overlaps(Tensor a, Tensor b) {
+        long a0 = a.segment().address(), b0 = b.segment().address();
+        return a0 < b0 + b.byteSize() && b0 < a0 + a.byteSize();
+    }
+
     /**
      * The backend's copy of every weight; a tensor used twice (tied embeddings) is uploaded once. A
      * host backend returns most weights as they are and quantized matrices rearranged for its kernels
@@ -80,7 +86,7 @@ public final class Llama implements AutoCloseable {
         // On the host the token embedding is read as loaded, even where the LM head's copy shares it.
         Tensor readAsLoaded = backend.location().isHost() ? w.tokenEmbedding() : null;
         Upload u = new Upload(w, progress, t -> {
-            if (t != readAsLoaded) {
+            if (readAsLoaded == null || !overlaps(t, readAsLoaded)) { // by bytes: a large matrix is told of in runs of its rows
                 copied.accept(t);
             }
         });
@@ -143,7 +149,9 @@ public final class Llama implements AutoCloseable {
                 }
                 if (t != host) {
                     uploaded.add(t);
-                    copied.accept(host);
+                    if (!matmulOnly) { // uploadForMatmul told copied of the matrix's rows itself, run by run
+                        copied.accept(host);
+                    }
                 }
                 done.put(host, t);
                 bytes += host.byteSize();

@@ -144,6 +144,40 @@ class LlamaTest {
         assertTrue(shape.getMessage().contains("layer 0 w_gate: expected shape [97, 64], found [96, 64]"), shape.getMessage());
     }
 
+    /**
+     * Loading tells the caller of every byte of every matrix the backend copied, once (so a mapped
+     * file can drop those pages), and never of the token embedding, which the host reads as loaded,
+     * even when the LM head shares it and is told of in runs of rows.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void copiedWeightsAreReportedOnceAndTheEmbeddingNever(boolean tied) {
+        LlamaConfig c = TinyLlama.config(RopeLayout.HALF_SPLIT);
+        LlamaWeights loaded = TinyLlama.weights(c, DType.F32, 13);
+        LlamaWeights w = tied ? new LlamaWeights(loaded.tokenEmbedding(), loaded.layers(), loaded.finalNorm(), loaded.tokenEmbedding()) : loaded;
+        List<long[]> told = new ArrayList<>();
+        new Llama(c, w, CPU, dev.skipllama.transformer.ProgressListener.NONE,
+                t -> told.add(new long[]{t.segment().address(), t.byteSize()})).close();
+        long e0 = w.tokenEmbedding().segment().address(), e1 = e0 + w.tokenEmbedding().byteSize();
+        for (long[] r : told) {
+            assertTrue(r[0] + r[1] <= e0 || r[0] >= e1, "the token embedding's bytes were reported (tied=" + tied + ")");
+        }
+        List<Tensor> matrices = new ArrayList<>();
+        for (LlamaWeights.Layer l : w.layers()) {
+            matrices.addAll(List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()));
+        }
+        if (!tied) {
+            matrices.add(w.output());
+        }
+        for (Tensor m : matrices) {
+            long m0 = m.segment().address(), covered = 0;
+            for (long[] r : told) {
+                covered += Math.max(0, Math.min(m0 + m.byteSize(), r[0] + r[1]) - Math.max(m0, r[0]));
+            }
+            assertEquals(m.byteSize(), covered, m + ": every byte reported exactly once (tied=" + tied + ")");
+        }
+    }
+
     static float[][] prefillAll(Llama model, int[] tokens) {
         try (KvCache cache = new KvCache(model.config(), 20); Workspace ws = model.workspace(tokens.length, tokens.length)) {
             Tensor logits = model.forward(tokens, cache, ws, ForwardHooks.FULL, tokens.length);
