@@ -284,13 +284,7 @@ final class Packing {
                     for (int i = 0; i < 32; i++) {
                         v[i] = dev.skipllama.tensor.quant.QuantDot.q6(b, 0, 32 * u + i);
                     }
-                    for (int set = 0; set < 2; set++) {
-                        for (int k = 0; k < 3; k++) {
-                            long at = tile + q6KWords(u) + 64L * (3 * set + k) + 4L * j;
-                            dst.set(I16, at, (short) Words.pack(Words.SIX[k], v, 8 * set));
-                            dst.set(I16, at + 2, (short) Words.pack(Words.SIX[k], v, 16 + 8 * set));
-                        }
-                    }
+                    putWords(Words.SIX, v, dst, tile + q6KWords(u), j);
                 }
             }
             case F32, F16, BF16 -> throw new IllegalArgumentException(t + " is not packed block by block");
@@ -370,15 +364,7 @@ final class Packing {
                 }
                 java.util.Arrays.fill(blk, 0, 192, (byte) 0);
                 for (int u = 0; u < 8; u++) {
-                    java.util.Arrays.fill(v, 0, 32, 0);
-                    for (int half = 0; half < 2; half++) {
-                        for (int set = 0; set < 2; set++) {
-                            for (int k = 0; k < 3; k++) {
-                                int u16 = src.get(I16, tile + q6KWords(u) + 64L * (3 * set + k) + 4L * j + 2 * half) & 0xffff;
-                                Words.unpack(Words.SIX[k], u16, v, 16 * half + 8 * set);
-                            }
-                        }
-                    }
+                    getWords(Words.SIX, src, tile + q6KWords(u), j, v);
                     for (int i = 0; i < 32; i++) {
                         setQ6(blk, 32 * u + i, v[i]);
                     }

@@ -258,12 +258,10 @@ final class QuantizedActivations {
             }
             center6[2 * gi + set] = pair(-32 * lo, -32 * hi);
         }
-        if (sixes) { // per set of eight of each half, its three words' 3 + 4 + 3 steps
-            for (int set = 0, at = 20 * gi; set < 2; set++) {
-                for (Words.Digit[] word : Words.SIX) {
-                    Words.steps(word, qi, q0 + 8 * set, q0 + 16 + 8 * set, sextets, at);
-                    at += word.length;
-                }
+        if (sixes) { // per half, its six words' 3 + 4 + 3 + 3 + 4 + 3 steps
+            for (int w = 0, at = 20 * gi; w < 6; w++) {
+                Words.steps(Words.SIX[w], qi, q0, q0 + 16, sextets, at);
+                at += Words.SIX[w].length;
             }
         }
         if (fives) { // per half, its five words' four steps

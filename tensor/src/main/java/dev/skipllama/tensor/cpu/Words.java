@@ -42,16 +42,30 @@ final class Words {
     }
 
     /**
-     * Q6_K: word k (0..2) of a set of eight six-bit values holds values 2k and 2k+1 whole (bits 0, 6)
-     * and in bits 12-15 four bits of values 6 and 7: word 0 value 6's bits 0-3, word 1 its bits 4-5
-     * and value 7's bits 0-1, word 2 value 7's bits 2-5; the kernels shift word 0 and 2 by 0, 6, 12
-     * and word 1 by 0, 6, 12, 14.
+     * Q6_K: a half's 16 six-bit values are two sets of eight (values 0-7, then 8-15), set s in words
+     * 3s..3s+2. Word k of a set holds its values 2k and 2k+1 whole (bits 0, 6) and in bits 12-15 four
+     * bits of its values 6 and 7: word 0 value 6's bits 0-3, word 1 its bits 4-5 and value 7's bits
+     * 0-1, word 2 value 7's bits 2-5; the kernels shift words 0 and 2 of a set by 0, 6, 12 and word 1
+     * by 0, 6, 12, 14.
      */
-    static final Digit[][] SIX = {
-            {new Digit(0, 0, 6, 0), new Digit(1, 0, 6, 6), new Digit(6, 0, 4, 12)},
-            {new Digit(2, 0, 6, 0), new Digit(3, 0, 6, 6), new Digit(6, 4, 2, 12), new Digit(7, 0, 2, 14)},
-            {new Digit(4, 0, 6, 0), new Digit(5, 0, 6, 6), new Digit(7, 2, 4, 12)},
-    };
+    static final Digit[][] SIX = new Digit[6][];
+
+    static {
+        Digit[][] set = {
+                {new Digit(0, 0, 6, 0), new Digit(1, 0, 6, 6), new Digit(6, 0, 4, 12)},
+                {new Digit(2, 0, 6, 0), new Digit(3, 0, 6, 6), new Digit(6, 4, 2, 12), new Digit(7, 0, 2, 14)},
+                {new Digit(4, 0, 6, 0), new Digit(5, 0, 6, 6), new Digit(7, 2, 4, 12)},
+        };
+        for (int s = 0; s < 2; s++) {
+            for (int k = 0; k < 3; k++) {
+                SIX[3 * s + k] = new Digit[set[k].length];
+                for (int i = 0; i < set[k].length; i++) {
+                    Digit d = set[k][i];
+                    SIX[3 * s + k][i] = new Digit(8 * s + d.value(), d.low(), d.bits(), d.at());
+                }
+            }
+        }
+    }
 
     /** The word {@code word} lays out, of the values {@code v[v0..]}. */
     static int pack(Digit[] word, int[] v, int v0) {
