@@ -222,7 +222,10 @@ public final class CpuBackend implements Backend {
      * For a batch of F16 rows whose activations are all below 2^16 in magnitude, four weight rows found
      * finite once per call run the tiles on a copy of the activations times 2^112 ({@link HalfDot#f16Tile4x4}),
      * with the same bits (OpProfile, 1B F16, pp64, 2 threads, four alternating pairs: the matmuls' time
-     * 1083-1102 → 844-920 ms per prompt).
+     * 1083-1102 → 844-920 ms per prompt). A single token row does the same without the finiteness pass:
+     * its kernels ({@link HalfDot#f16Scaled}, {@link HalfDot#f16Rows4Scaled}) notice a special half
+     * themselves and the row is then computed from the activations as they are (OpProfile, 1B F16
+     * files, 2 threads, alternating processes: the 2048-value matmuls 23-27 → 32-36 GB/s).
      */
     private void halfMatmul(Tensor w, Tensor x, Tensor out) {
         final int nOut = w.dim(0), nIn = w.dim(1), rows = x.rowCount();
@@ -234,11 +237,11 @@ public final class CpuBackend implements Backend {
         }
         final MemorySegment xs = xd;
         HalfDot.deinterleave(x.segment(), xs, rows, nIn);
-        if (f16 && rows > 1 && (xdScaled == null || xdScaled.byteSize() < xRow * rows)) {
+        if (f16 && (xdScaled == null || xdScaled.byteSize() < xRow * rows)) {
             xdScaled = panels.allocate(Math.max(xRow * rows, 4096), 64);
         }
         final MemorySegment xsc = xdScaled;
-        final boolean scaled = f16 && rows > 1 && HalfDot.scaledCopy(xs, xsc, (long) rows * nIn);
+        final boolean scaled = f16 && HalfDot.scaledCopy(xs, xsc, (long) rows * nIn);
         int chunkRows = (long) nOut * nIn * rows < SMALL_WORK ? nOut : Math.max(1, Math.min(64, nOut / (pool.size() * 8)));
         final int chunk = chunkRows >= 4 ? chunkRows / 4 * 4 : chunkRows; // whole fours of weight rows
         pool.run((nOut + chunk - 1) / chunk, (c, worker) -> {
@@ -247,12 +250,14 @@ public final class CpuBackend implements Backend {
             int o = o0;
             if (rows > 1 || nIn > ROWS4_FROM) {
                 for (; o + 4 <= end; o += 4) {
-                    boolean finite = scaled && HalfDot.f16Finite(ws, o * wRow, wRow, nIn); // once per four rows, not per pass
+                    boolean finite = scaled && rows > 1 && HalfDot.f16Finite(ws, o * wRow, wRow, nIn); // once per four rows, not per pass
                     for (int r = 0; r < rows; r += 4) {
                         int n = Math.min(4, rows - r);
                         if (n == 1) { // four weight rows per pass share the activation loads (see HalfDot.f16Rows4)
                             if (f16) {
-                                HalfDot.f16Rows4(ws, o * wRow, wRow, xs, r * xRow, nIn, q4);
+                                if (!(scaled && HalfDot.f16Rows4Scaled(ws, o * wRow, wRow, xsc, r * xRow, nIn, q4))) {
+                                    HalfDot.f16Rows4(ws, o * wRow, wRow, xs, r * xRow, nIn, q4);
+                                }
                             } else {
                                 HalfDot.bf16Rows4(ws, o * wRow, wRow, xs, r * xRow, nIn, q4);
                             }
@@ -285,7 +290,11 @@ public final class CpuBackend implements Backend {
                 for (int r = 0; r < rows; r += 4) {
                     int n = Math.min(4, rows - r);
                     if (n == 1) {
-                        float v = f16 ? HalfDot.f16(ws, o * wRow, xs, r * xRow, nIn) : HalfDot.bf16(ws, o * wRow, xs, r * xRow, nIn);
+                        float v = !f16 ? HalfDot.bf16(ws, o * wRow, xs, r * xRow, nIn)
+                                : scaled ? HalfDot.f16Scaled(ws, o * wRow, xsc, r * xRow, nIn) : Float.NaN;
+                        if (f16 && Float.isNaN(v)) { // a special half (or a NaN the definition gives itself)
+                            v = HalfDot.f16(ws, o * wRow, xs, r * xRow, nIn);
+                        }
                         os.set(F32, 4L * ((long) r * nOut + o), v);
                         continue;
                     }

@@ -181,6 +181,59 @@ class DecodeTest {
     }
 
     /**
+     * The one-token kernels on activations scaled by 2^112 ({@link HalfDot#f16Scaled}, four rows at a
+     * time {@link HalfDot#f16Rows4Scaled}) give the bits of the kernels on the activations as they are,
+     * for finite halves over their whole range, lengths with and without the four-chunk passes and
+     * tails; and they refuse (NaN, false) where a special half lies in their vectors, or for the one-row
+     * kernel in its tail — a four-row kernel adds a tail's special as the unscaled kernel does.
+     */
+    @Test
+    void scaledRowKernelsEqualTheRowKernels() {
+        java.util.Random rnd = new java.util.Random(29);
+        float[] magnitudes = {1f, 0x1p-140f, 1e-20f, 1e3f, 65535.99f};
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : new int[]{1, 2 * Simd.L, 2 * Simd.L + 5, 6 * Simd.L + 1, 8 * Simd.L, 8 * Simd.L + 3, 18 * Simd.L + 7, 1000, 4099}) {
+                MemorySegment w = arena.allocate(2L * n * 4), x = arena.allocate(4L * n), xd = arena.allocate(4L * n), xs = arena.allocate(4L * n);
+                for (long i = 0; i < 4L * n; i++) {
+                    short h;
+                    do {
+                        h = (short) rnd.nextInt(1 << 16);
+                    } while ((h & 0x7c00) == 0x7c00);
+                    w.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, h);
+                }
+                for (int i = 0; i < n; i++) {
+                    float m = magnitudes[rnd.nextInt(magnitudes.length)];
+                    x.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) (m * (rnd.nextBoolean() ? -1 : 1) * Math.min(1, Math.abs(rnd.nextGaussian()))));
+                }
+                HalfDot.deinterleave(x, xd, 1, n);
+                assertTrue(HalfDot.scaledCopy(xd, xs, n), "every |x| is below 2^16");
+                String at = "n=" + n + " with " + Simd.describe();
+                float[] four = new float[4], fourScaled = new float[4];
+                HalfDot.f16Rows4(w, 0, 2L * n, xd, 0, n, four);
+                assertTrue(HalfDot.f16Rows4Scaled(w, 0, 2L * n, xs, 0, n, fourScaled), "finite rows, " + at);
+                for (int j = 0; j < 4; j++) {
+                    int want = Float.floatToRawIntBits(HalfDot.f16(w, 2L * n * j, xd, 0, n));
+                    assertEquals(want, Float.floatToRawIntBits(HalfDot.f16Scaled(w, 2L * n * j, xs, 0, n)), "row " + j + ", " + at);
+                    assertEquals(want, Float.floatToRawIntBits(four[j]), "four rows unscaled, row " + j + ", " + at);
+                    assertEquals(want, Float.floatToRawIntBits(fourScaled[j]), "four rows scaled, row " + j + ", " + at);
+                }
+                int row = rnd.nextInt(4), col = rnd.nextInt(n);
+                w.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, (long) row * n + col, (short) (rnd.nextBoolean() ? 0x7c00 : 0xfe01));
+                String where = "a special half at row " + row + " value " + col + ", " + at;
+                assertTrue(Float.isNaN(HalfDot.f16Scaled(w, 2L * n * row, xs, 0, n)), where);
+                boolean inVectors = col < n / (2 * Simd.L) * (2 * Simd.L);
+                HalfDot.f16Rows4(w, 0, 2L * n, xd, 0, n, four);
+                assertEquals(!inVectors, HalfDot.f16Rows4Scaled(w, 0, 2L * n, xs, 0, n, fourScaled), where);
+                if (!inVectors) {
+                    for (int j = 0; j < 4; j++) {
+                        assertEquals(Float.floatToRawIntBits(four[j]), Float.floatToRawIntBits(fourScaled[j]), "row " + j + ", " + where);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Two to four activation rows at once add, per row, the products of the one-row kernel in its order,
      * also where a weight vector holds an infinity or NaN (the decode's rare path) and where none does.
      */
