@@ -187,6 +187,17 @@ public abstract class BackendContract {
         checkBatchInvariance(dtype, rows, nOut, wholeBlocks(dtype, nInRaw), seed);
     }
 
+    /**
+     * The same for prompt-sized batches (16-26 rows), where kernels take other paths again (CPU: batch
+     * tiles over many token rows, with leftover rows at their edges).
+     */
+    @Property(tries = 40)
+    void promptMatmulRowsDoNotDependOnTheBatch(@ForAll DType dtype, @ForAll @IntRange(min = 16, max = 26) int rows,
+                                               @ForAll @IntRange(min = 1, max = 12) int nOut, @ForAll @IntRange(min = 1, max = 300) int nInRaw,
+                                               @ForAll long seed) {
+        checkBatchInvariance(dtype, rows, nOut, wholeBlocks(dtype, nInRaw), seed);
+    }
+
     private void checkBatchInvariance(DType dtype, int rows, int nOut, int nIn, long seed) {
         Random rnd = new Random(seed);
         try (Tensor w = TestData.tensor(rnd, dtype, Values.NORMAL, nOut, nIn);
