@@ -223,7 +223,7 @@ public final class CpuBackend implements Backend {
      * finite once per call run the tiles on a copy of the activations times 2^112 ({@link HalfDot#f16Tile4x4}),
      * with the same bits (OpProfile, 1B F16, pp64, 2 threads, four alternating pairs: the matmuls' time
      * 1083-1102 → 844-920 ms per prompt). A single token row does the same without the finiteness pass:
-     * its kernels ({@link HalfDot#f16Scaled}, {@link HalfDot#f16Rows4Scaled}) notice a special half
+     * its kernels ({@link HalfDot#f16Scaled}, {@link HalfDot#f16Rows4} with its scaled flag) notice a special half
      * themselves and the row is then computed from the activations as they are (OpProfile, 1B F16
      * files, 2 threads, alternating processes: the 2048-value matmuls 23-27 → 32-36 GB/s).
      */
@@ -255,8 +255,8 @@ public final class CpuBackend implements Backend {
                         int n = Math.min(4, rows - r);
                         if (n == 1) { // four weight rows per pass share the activation loads (see HalfDot.f16Rows4)
                             if (f16) {
-                                if (!(scaled && HalfDot.f16Rows4Scaled(ws, o * wRow, wRow, xsc, r * xRow, nIn, q4))) {
-                                    HalfDot.f16Rows4(ws, o * wRow, wRow, xs, r * xRow, nIn, q4);
+                                if (!(scaled && HalfDot.f16Rows4(ws, o * wRow, wRow, xsc, r * xRow, nIn, q4, true))) {
+                                    HalfDot.f16Rows4(ws, o * wRow, wRow, xs, r * xRow, nIn, q4, false);
                                 }
                             } else {
                                 HalfDot.bf16Rows4(ws, o * wRow, wRow, xs, r * xRow, nIn, q4);

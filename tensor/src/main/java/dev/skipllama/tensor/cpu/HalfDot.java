@@ -243,10 +243,14 @@ final class HalfDot {
      * {@code out[0, 4)}: per row the operations of {@link #f16}, but each activation vector is loaded
      * once for the four. With one row per pass a long row's activations (ffn_down: 8192 floats, all of
      * L1) come from L2 at twice the rate of the weight bytes and ffn_down streamed at ~18 GB/s where
-     * the other matrices reached ~29 (OpProfile, 1B F16, 2 threads).
+     * the other matrices reached ~29 (OpProfile, 1B F16, 2 threads). With {@code scaled}, from
+     * activations times 2^112 as {@link #f16Scaled} is {@link #f16}: false, and {@code out} not to be
+     * used, where one of the four rows holds an infinity or NaN in its whole chunks (a tail's special
+     * is added as the unscaled kernel adds it).
      */
-    static void f16Rows4(MemorySegment w, long wOff, long wRow, MemorySegment x, long xOff, int n, float[] out) {
+    static boolean f16Rows4(MemorySegment w, long wOff, long wRow, MemorySegment x, long xOff, int n, float[] out, boolean scaled) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        ShortVector exp = ShortVector.zero(SW); // with scaled: the largest exponent field seen, 0x7c00 for a special
         int c = 0;
         for (int whole = n / (2 * L) * (2 * L); c < whole; c += 2 * L) {
             FloatVector xe = FloatVector.fromMemorySegment(F, x, xOff + 4L * c, LE), xo = FloatVector.fromMemorySegment(F, x, xOff + 4L * (c + L), LE);
@@ -257,70 +261,40 @@ final class HalfDot {
             IntVector e1 = v1.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000), o1 = v1.lanewise(ASHR, 3).and(0x8fffe000);
             IntVector e2 = v2.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000), o2 = v2.lanewise(ASHR, 3).and(0x8fffe000);
             IntVector e3 = v3.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000), o3 = v3.lanewise(ASHR, 3).and(0x8fffe000);
-            FloatVector we0 = e0.reinterpretAsFloats().mul(0x1p112f), wo0 = o0.reinterpretAsFloats().mul(0x1p112f);
-            FloatVector we1 = e1.reinterpretAsFloats().mul(0x1p112f), wo1 = o1.reinterpretAsFloats().mul(0x1p112f);
-            FloatVector we2 = e2.reinterpretAsFloats().mul(0x1p112f), wo2 = o2.reinterpretAsFloats().mul(0x1p112f);
-            FloatVector we3 = e3.reinterpretAsFloats().mul(0x1p112f), wo3 = o3.reinterpretAsFloats().mul(0x1p112f);
-            if (v0.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00)
-                    .or(v1.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00))
-                    .or(v2.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00))
-                    .or(v3.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00)).anyTrue()) { // an infinity or NaN
-                we0 = we0.blend(e0.or(0x70000000).reinterpretAsFloats(), e0.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
-                wo0 = wo0.blend(o0.or(0x70000000).reinterpretAsFloats(), o0.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
-                we1 = we1.blend(e1.or(0x70000000).reinterpretAsFloats(), e1.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
-                wo1 = wo1.blend(o1.or(0x70000000).reinterpretAsFloats(), o1.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
-                we2 = we2.blend(e2.or(0x70000000).reinterpretAsFloats(), e2.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
-                wo2 = wo2.blend(o2.or(0x70000000).reinterpretAsFloats(), o2.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
-                we3 = we3.blend(e3.or(0x70000000).reinterpretAsFloats(), e3.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
-                wo3 = wo3.blend(o3.or(0x70000000).reinterpretAsFloats(), o3.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+            FloatVector we0 = e0.reinterpretAsFloats(), wo0 = o0.reinterpretAsFloats(), we1 = e1.reinterpretAsFloats(), wo1 = o1.reinterpretAsFloats();
+            FloatVector we2 = e2.reinterpretAsFloats(), wo2 = o2.reinterpretAsFloats(), we3 = e3.reinterpretAsFloats(), wo3 = o3.reinterpretAsFloats();
+            if (scaled) {
+                exp = exp.max(v0.reinterpretAsShorts().and((short) 0x7c00)).max(v1.reinterpretAsShorts().and((short) 0x7c00))
+                        .max(v2.reinterpretAsShorts().and((short) 0x7c00)).max(v3.reinterpretAsShorts().and((short) 0x7c00));
+            } else {
+                we0 = we0.mul(0x1p112f);
+                wo0 = wo0.mul(0x1p112f);
+                we1 = we1.mul(0x1p112f);
+                wo1 = wo1.mul(0x1p112f);
+                we2 = we2.mul(0x1p112f);
+                wo2 = wo2.mul(0x1p112f);
+                we3 = we3.mul(0x1p112f);
+                wo3 = wo3.mul(0x1p112f);
+                if (v0.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00)
+                        .or(v1.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00))
+                        .or(v2.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00))
+                        .or(v3.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00)).anyTrue()) { // an infinity or NaN
+                    we0 = we0.blend(e0.or(0x70000000).reinterpretAsFloats(), e0.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                    wo0 = wo0.blend(o0.or(0x70000000).reinterpretAsFloats(), o0.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                    we1 = we1.blend(e1.or(0x70000000).reinterpretAsFloats(), e1.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                    wo1 = wo1.blend(o1.or(0x70000000).reinterpretAsFloats(), o1.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                    we2 = we2.blend(e2.or(0x70000000).reinterpretAsFloats(), e2.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                    wo2 = wo2.blend(o2.or(0x70000000).reinterpretAsFloats(), o2.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                    we3 = we3.blend(e3.or(0x70000000).reinterpretAsFloats(), e3.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                    wo3 = wo3.blend(o3.or(0x70000000).reinterpretAsFloats(), o3.and(0x0f800000).compare(EQ, 0x0f800000).cast(F));
+                }
             }
             a0 = wo0.fma(xo, we0.fma(xe, a0));
             a1 = wo1.fma(xo, we1.fma(xe, a1));
             a2 = wo2.fma(xo, we2.fma(xe, a2));
             a3 = wo3.fma(xo, we3.fma(xe, a3));
         }
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0; // VMath.sum's order, written here (see f16x4)
-        for (int k = 0; k < L; k++) {
-            s0 += a0.lane(k);
-            s1 += a1.lane(k);
-            s2 += a2.lane(k);
-            s3 += a3.lane(k);
-        }
-        for (; c < n; c++) {
-            float xc = x.get(F32, xOff + 4L * c);
-            long at = wOff + 2L * c;
-            s0 += Float.float16ToFloat(w.get(Decode.I16, at)) * xc;
-            s1 += Float.float16ToFloat(w.get(Decode.I16, at + wRow)) * xc;
-            s2 += Float.float16ToFloat(w.get(Decode.I16, at + 2 * wRow)) * xc;
-            s3 += Float.float16ToFloat(w.get(Decode.I16, at + 3 * wRow)) * xc;
-        }
-        out[0] = s0;
-        out[1] = s1;
-        out[2] = s2;
-        out[3] = s3;
-    }
-
-    /**
-     * {@link #f16Rows4} from activations times 2^112, as {@link #f16Scaled} is {@link #f16}: false, and
-     * {@code out} not to be used, where one of the four rows holds an infinity or NaN.
-     */
-    static boolean f16Rows4Scaled(MemorySegment w, long wOff, long wRow, MemorySegment xs, long xOff, int n, float[] out) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        ShortVector exp = ShortVector.zero(SW);
-        int c = 0;
-        for (int whole = n / (2 * L) * (2 * L); c < whole; c += 2 * L) {
-            FloatVector xe = FloatVector.fromMemorySegment(F, xs, xOff + 4L * c, LE), xo = FloatVector.fromMemorySegment(F, xs, xOff + 4L * (c + L), LE);
-            long at = wOff + 2L * c;
-            IntVector v0 = IntVector.fromMemorySegment(I, w, at, LE), v1 = IntVector.fromMemorySegment(I, w, at + wRow, LE);
-            IntVector v2 = IntVector.fromMemorySegment(I, w, at + 2 * wRow, LE), v3 = IntVector.fromMemorySegment(I, w, at + 3 * wRow, LE);
-            exp = exp.max(v0.reinterpretAsShorts().and((short) 0x7c00)).max(v1.reinterpretAsShorts().and((short) 0x7c00))
-                    .max(v2.reinterpretAsShorts().and((short) 0x7c00)).max(v3.reinterpretAsShorts().and((short) 0x7c00));
-            a0 = v0.lanewise(ASHR, 3).and(0x8fffe000).reinterpretAsFloats().fma(xo, v0.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000).reinterpretAsFloats().fma(xe, a0));
-            a1 = v1.lanewise(ASHR, 3).and(0x8fffe000).reinterpretAsFloats().fma(xo, v1.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000).reinterpretAsFloats().fma(xe, a1));
-            a2 = v2.lanewise(ASHR, 3).and(0x8fffe000).reinterpretAsFloats().fma(xo, v2.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000).reinterpretAsFloats().fma(xe, a2));
-            a3 = v3.lanewise(ASHR, 3).and(0x8fffe000).reinterpretAsFloats().fma(xo, v3.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000).reinterpretAsFloats().fma(xe, a3));
-        }
-        if (exp.reduceLanes(jdk.incubator.vector.VectorOperators.MAX) == 0x7c00) {
+        if (scaled && exp.reduceLanes(jdk.incubator.vector.VectorOperators.MAX) == 0x7c00) {
             return false;
         }
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0; // VMath.sum's order, written here (see f16x4)
@@ -331,13 +305,12 @@ final class HalfDot {
             s3 += a3.lane(k);
         }
         for (; c < n; c++) {
-            float xc = xs.get(F32, xOff + 4L * c) * 0x1p-112f; // exact: the value deinterleave left, as |x| < 2^16
+            float xc = x.get(F32, xOff + 4L * c) * (scaled ? 0x1p-112f : 1f); // exact: back to the value deinterleave left, as |x| < 2^16
             long at = wOff + 2L * c;
-            short h0 = w.get(Decode.I16, at), h1 = w.get(Decode.I16, at + wRow), h2 = w.get(Decode.I16, at + 2 * wRow), h3 = w.get(Decode.I16, at + 3 * wRow);
-            s0 += Float.float16ToFloat(h0) * xc;
-            s1 += Float.float16ToFloat(h1) * xc;
-            s2 += Float.float16ToFloat(h2) * xc;
-            s3 += Float.float16ToFloat(h3) * xc;
+            s0 += Float.float16ToFloat(w.get(Decode.I16, at)) * xc;
+            s1 += Float.float16ToFloat(w.get(Decode.I16, at + wRow)) * xc;
+            s2 += Float.float16ToFloat(w.get(Decode.I16, at + 2 * wRow)) * xc;
+            s3 += Float.float16ToFloat(w.get(Decode.I16, at + 3 * wRow)) * xc;
         }
         out[0] = s0;
         out[1] = s1;

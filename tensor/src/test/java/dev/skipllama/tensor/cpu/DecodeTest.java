@@ -71,6 +71,26 @@ class DecodeTest {
         }
     }
 
+    /** {@code count} halves drawn over every finite bit pattern: zeros, subnormals, 65504. */
+    private static void finiteHalves(MemorySegment w, long count, java.util.Random rnd) {
+        for (long i = 0; i < count; i++) {
+            short h;
+            do {
+                h = (short) rnd.nextInt(1 << 16);
+            } while ((h & 0x7c00) == 0x7c00);
+            w.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, h);
+        }
+    }
+
+    /** {@code count} activations of magnitudes from subnormal to just below 2^16 (what the scaled kernels accept). */
+    private static void activations(MemorySegment x, long count, java.util.Random rnd) {
+        float[] magnitudes = {1f, 0x1p-140f, 1e-20f, 1e3f, 65535.99f};
+        for (long i = 0; i < count; i++) {
+            float m = magnitudes[rnd.nextInt(magnitudes.length)];
+            x.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) (m * (rnd.nextBoolean() ? -1 : 1) * Math.min(1, Math.abs(rnd.nextGaussian()))));
+        }
+    }
+
     /** Random halves, with infinities and NaNs in weight row {@code special} (none if negative). */
     private static void fillWeights(MemorySegment w, int weightRows, int n, int special, java.util.Random rnd) {
         for (int row = 0; row < weightRows; row++) {
@@ -141,23 +161,13 @@ class DecodeTest {
     @Test
     void finiteTilesOnScaledActivationsEqualTheRowKernelPerPair() {
         java.util.Random rnd = new java.util.Random(23);
-        float[] magnitudes = {1f, 0x1p-140f, 1e-20f, 1e3f, 65535.99f};
         try (Arena arena = Arena.ofConfined()) {
             for (int n : new int[]{1, 2 * Simd.L, 2 * Simd.L + 5, 6 * Simd.L + 1, 1000}) {
                 for (int rows = 2; rows <= 4; rows++) {
                     MemorySegment w = arena.allocate(2L * n * 4), x = arena.allocate(4L * n * rows);
                     MemorySegment xd = arena.allocate(4L * n * rows), xs = arena.allocate(4L * n * rows);
-                    for (long i = 0; i < 4L * n; i++) {
-                        short h;
-                        do {
-                            h = (short) rnd.nextInt(1 << 16);
-                        } while ((h & 0x7c00) == 0x7c00);
-                        w.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, h);
-                    }
-                    for (int i = 0; i < n * rows; i++) {
-                        float m = magnitudes[rnd.nextInt(magnitudes.length)];
-                        x.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) (m * (rnd.nextBoolean() ? -1 : 1) * Math.min(1, Math.abs(rnd.nextGaussian()))));
-                    }
+                    finiteHalves(w, 4L * n, rnd);
+                    activations(x, (long) n * rows, rnd);
                     HalfDot.deinterleave(x, xd, rows, n);
                     assertTrue(HalfDot.scaledCopy(xd, xs, (long) rows * n), "every |x| is below 2^16");
                     assertTrue(HalfDot.f16Finite(w, 0, 2L * n, n), "no special half");
@@ -193,7 +203,7 @@ class DecodeTest {
 
     /**
      * The one-token kernels on activations scaled by 2^112 ({@link HalfDot#f16Scaled}, four rows at a
-     * time {@link HalfDot#f16Rows4Scaled}) give the bits of the kernels on the activations as they are,
+     * time {@link HalfDot#f16Rows4} with {@code scaled}) give the bits of the kernels on the activations as they are,
      * for finite halves over their whole range, lengths with and without the four-chunk passes and
      * tails; and they refuse (NaN, false) where a special half lies in their vectors, or for the one-row
      * kernel in its tail — a four-row kernel adds a tail's special as the unscaled kernel does.
@@ -201,27 +211,17 @@ class DecodeTest {
     @Test
     void scaledRowKernelsEqualTheRowKernels() {
         java.util.Random rnd = new java.util.Random(29);
-        float[] magnitudes = {1f, 0x1p-140f, 1e-20f, 1e3f, 65535.99f};
         try (Arena arena = Arena.ofConfined()) {
             for (int n : new int[]{1, 2 * Simd.L, 2 * Simd.L + 5, 6 * Simd.L + 1, 8 * Simd.L, 8 * Simd.L + 3, 18 * Simd.L + 7, 1000, 4099}) {
                 MemorySegment w = arena.allocate(2L * n * 4), x = arena.allocate(4L * n), xd = arena.allocate(4L * n), xs = arena.allocate(4L * n);
-                for (long i = 0; i < 4L * n; i++) {
-                    short h;
-                    do {
-                        h = (short) rnd.nextInt(1 << 16);
-                    } while ((h & 0x7c00) == 0x7c00);
-                    w.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, h);
-                }
-                for (int i = 0; i < n; i++) {
-                    float m = magnitudes[rnd.nextInt(magnitudes.length)];
-                    x.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) (m * (rnd.nextBoolean() ? -1 : 1) * Math.min(1, Math.abs(rnd.nextGaussian()))));
-                }
+                finiteHalves(w, 4L * n, rnd);
+                activations(x, n, rnd);
                 HalfDot.deinterleave(x, xd, 1, n);
                 assertTrue(HalfDot.scaledCopy(xd, xs, n), "every |x| is below 2^16");
                 String at = "n=" + n + " with " + Simd.describe();
                 float[] four = new float[4], fourScaled = new float[4];
-                HalfDot.f16Rows4(w, 0, 2L * n, xd, 0, n, four);
-                assertTrue(HalfDot.f16Rows4Scaled(w, 0, 2L * n, xs, 0, n, fourScaled), "finite rows, " + at);
+                HalfDot.f16Rows4(w, 0, 2L * n, xd, 0, n, four, false);
+                assertTrue(HalfDot.f16Rows4(w, 0, 2L * n, xs, 0, n, fourScaled, true), "finite rows, " + at);
                 for (int j = 0; j < 4; j++) {
                     int want = Float.floatToRawIntBits(HalfDot.f16(w, 2L * n * j, xd, 0, n));
                     same(want, HalfDot.f16Scaled(w, 2L * n * j, xs, 0, n), "row " + j + ", " + at);
@@ -233,8 +233,8 @@ class DecodeTest {
                 String where = "a special half at row " + row + " value " + col + ", " + at;
                 assertTrue(Float.isNaN(HalfDot.f16Scaled(w, 2L * n * row, xs, 0, n)), where);
                 boolean inVectors = col < n / (2 * Simd.L) * (2 * Simd.L);
-                HalfDot.f16Rows4(w, 0, 2L * n, xd, 0, n, four);
-                assertEquals(!inVectors, HalfDot.f16Rows4Scaled(w, 0, 2L * n, xs, 0, n, fourScaled), where);
+                HalfDot.f16Rows4(w, 0, 2L * n, xd, 0, n, four, false);
+                assertEquals(!inVectors, HalfDot.f16Rows4(w, 0, 2L * n, xs, 0, n, fourScaled, true), where);
                 if (!inVectors) {
                     for (int j = 0; j < 4; j++) {
                         same(Float.floatToRawIntBits(four[j]), fourScaled[j], "row " + j + ", " + where);
@@ -304,7 +304,7 @@ class DecodeTest {
                     }
                     HalfDot.deinterleave(x, xd, 1, n);
                     float[] f16 = new float[4], bf16 = new float[4];
-                    HalfDot.f16Rows4(w, 0, 2L * n, xd, 0, n, f16);
+                    HalfDot.f16Rows4(w, 0, 2L * n, xd, 0, n, f16, false);
                     HalfDot.bf16Rows4(w, 0, 2L * n, xd, 0, n, bf16);
                     for (int row = 0; row < 4; row++) {
                         String at = "n=" + n + " weight row " + row + " specials in row " + special + " with " + Simd.describe();
