@@ -152,6 +152,47 @@ class DecodeTest {
     }
 
     /**
+     * Through the backend: F16 weights with an infinity or NaN in one row's whole chunks and in another
+     * row's tail give every (token row, output) the one-row kernel's value (any NaN for a NaN), for one
+     * token row and for batches of two to nine, short rows and rows past the four-rows-per-pass length:
+     * the one-token paths that look for specials themselves and redo a row without the scaling, and the
+     * tiles that are told by a pass over their four rows.
+     */
+    @Test
+    void specialHalvesThroughTheBackendGiveTheRowKernelsValues() {
+        java.util.Random rnd = new java.util.Random(41);
+        try (Arena arena = Arena.ofConfined(); CpuBackend backend = new CpuBackend(2)) {
+            for (int n : new int[]{6 * Simd.L + 3, 4100}) {
+                int nOut = 8;
+                dev.skipllama.tensor.Tensor w = dev.skipllama.tensor.Tensor.allocate(dev.skipllama.tensor.DType.F16, nOut, n);
+                fillWeights(w.segment(), nOut, n, -1, rnd);
+                w.segment().setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, 3L * n + 5, (short) 0x7c00); // +inf, in row 3's first chunk
+                w.segment().setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, 6L * n + n - 1, (short) 0xfe01); // a NaN, row 6's tail
+                for (int rows : new int[]{1, 2, 3, 4, 5, 9}) {
+                    dev.skipllama.tensor.Tensor x = dev.skipllama.tensor.Tensor.allocate(dev.skipllama.tensor.DType.F32, rows, n);
+                    dev.skipllama.tensor.Tensor out = dev.skipllama.tensor.Tensor.allocate(dev.skipllama.tensor.DType.F32, rows, nOut);
+                    for (long i = 0; i < (long) rows * n; i++) {
+                        x.setFloat(i, (float) rnd.nextGaussian());
+                    }
+                    MemorySegment xd = arena.allocate(4L * n * rows);
+                    HalfDot.deinterleave(x.segment(), xd, rows, n);
+                    backend.matmul(w, x, out);
+                    for (int r = 0; r < rows; r++) {
+                        for (int o = 0; o < nOut; o++) {
+                            float want = HalfDot.f16(w.segment(), 2L * n * o, xd, 4L * n * r, n);
+                            same(Float.floatToRawIntBits(want), out.getFloat((long) r * nOut + o),
+                                    "n=" + n + " rows=" + rows + " token row " + r + " output " + o + " with " + Simd.describe());
+                        }
+                    }
+                    x.close();
+                    out.close();
+                }
+                w.close();
+            }
+        }
+    }
+
+    /**
      * The finite-weight tiles on activations scaled by 2^112 give, per (weight row, token row) pair, the
      * bits of the one-row kernel on the activations as they are: every finite half (bit patterns drawn
      * over the whole range: zeros, subnormals, 65504) against activations from subnormal to just below
