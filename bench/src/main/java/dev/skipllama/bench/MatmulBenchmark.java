@@ -3,6 +3,8 @@ package dev.skipllama.bench;
 import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.Tensor;
 import dev.skipllama.tensor.cpu.CpuBackend;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -51,6 +53,17 @@ public class MatmulBenchmark {
     @Param({"0"})
     public int nOut;
 
+    /**
+     * Where the weight's first row sits: this many bytes past a 4 KiB boundary, or -1 for wherever
+     * Tensor.allocate puts it. It matters for F32/F16/BF16 weights, which the backend reads in place as
+     * it reads a GGUF's mapping (whose tensor offsets decide it); packed types are copied at upload.
+     * The F16 one-token kernel of before 2026-12-07 evening streamed 2048-value rows starting within
+     * 64 bytes of a 256-byte boundary at two thirds the speed (bench/README).
+     */
+    @Param({"-1"})
+    public int offset;
+
+    private Arena placed;
     private CpuBackend backend;
     private Tensor w;
     private Tensor x;
@@ -66,7 +79,15 @@ public class MatmulBenchmark {
     public void setup() {
         backend = new CpuBackend(threads);
         int m = nOut > 0 ? nOut : n;
-        w = Weights.forMatmul(backend, Weights.random(dtype, m, n, 42));
+        Tensor host = Weights.random(dtype, m, n, 42);
+        if (offset >= 0) { // the same bytes, moved to the given offset
+            placed = Arena.ofShared();
+            MemorySegment at = placed.allocate(host.byteSize() + offset, 4096).asSlice(offset, host.byteSize());
+            MemorySegment.copy(host.segment(), 0, at, 0, host.byteSize());
+            host.close();
+            host = Tensor.wrap(at, dtype, m, n);
+        }
+        w = Weights.forMatmul(backend, host);
         x = Weights.activations(rows, n, 7);
         out = Tensor.allocate(DType.F32, rows, m);
     }
@@ -82,6 +103,9 @@ public class MatmulBenchmark {
     public void tearDown() {
         backend.close();
         w.close();
+        if (placed != null) {
+            placed.close();
+        }
         x.close();
         out.close();
     }
