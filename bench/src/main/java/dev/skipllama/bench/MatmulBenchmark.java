@@ -64,6 +64,8 @@ public class MatmulBenchmark {
     public int offset;
 
     private Arena placed;
+    /** The weight's rows: nOut, or n where nOut is 0. */
+    private int m;
     private CpuBackend backend;
     private Tensor w;
     private Tensor x;
@@ -78,7 +80,7 @@ public class MatmulBenchmark {
     @Setup(Level.Trial)
     public void setup() {
         backend = new CpuBackend(threads);
-        int m = nOut > 0 ? nOut : n;
+        m = nOut > 0 ? nOut : n;
         Tensor host = Weights.random(dtype, m, n, 42);
         if (offset >= 0) { // the same bytes, moved to the given offset
             placed = Arena.ofShared();
@@ -95,7 +97,7 @@ public class MatmulBenchmark {
     @Benchmark
     public Tensor matmul(Flops f) {
         backend.matmul(w, x, out);
-        f.flops += 2L * rows * n * (nOut > 0 ? nOut : n);
+        f.flops += 2L * rows * n * m;
         return out;
     }
 
