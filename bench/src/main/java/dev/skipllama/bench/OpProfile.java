@@ -126,6 +126,13 @@ public final class OpProfile {
         }
 
         @Override
+        public void convert(Tensor src, Tensor dst) {
+            long t = t0();
+            inner.convert(src, dst);
+            add("convert rows=" + src.rowCount(), t, 0);
+        }
+
+        @Override
         public void swiglu(Tensor gate, Tensor up, Tensor out) {
             long t = t0();
             inner.swiglu(gate, up, out);

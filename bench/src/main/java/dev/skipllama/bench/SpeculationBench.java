@@ -1,5 +1,6 @@
 package dev.skipllama.bench;
 
+import dev.skipllama.tensor.DType;
 import dev.skipllama.skip.speculative.CostModel;
 import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
 import dev.skipllama.skip.speculative.Speculation;
@@ -172,7 +173,7 @@ public final class SpeculationBench {
 
     private static TokenDecoder decoder(Model model, String setting, int context) {
         if (setting.equals("full")) {
-            return SessionOptions.STANDARD.create(model, SamplingConfig.GREEDY, context);
+            return SessionOptions.STANDARD.create(model, SamplingConfig.GREEDY, context, DType.F32);
         }
         Speculation s;
         if (setting.startsWith("auto")) {
@@ -184,7 +185,7 @@ public final class SpeculationBench {
                 s = ed[2].equals("all") ? s.withFullDraftHead() : s.withDraftTokens(Integer.parseInt(ed[2]));
             }
         }
-        return s.newDecoder(model, SamplingConfig.GREEDY, context);
+        return s.newDecoder(model, SamplingConfig.GREEDY, context, DType.F32);
     }
 
     static String markdown(List<Row> rows, int threads, int pp, int tg, int rounds) {

@@ -40,7 +40,7 @@ final class BenchCommand {
             ModelArgs.warmUp(p, io, m.model());
             DecodingArgs.Decoding d = DecodingArgs.configure(p, m.model(), llama.config().contextLength());
             SessionOptions.DecoderFactory f = d.options().decoder();
-            Throughput.Result r = Throughput.measure(n -> f.create(m.model(), d.options().sampling(), n), llama.config().vocabSize(),
+            Throughput.Result r = Throughput.measure(n -> f.create(m.model(), d.options().sampling(), n, d.options().kvType()), llama.config().vocabSize(),
                     pp, tg, runs, warmup);
             if (p.has("--json")) {
                 java.util.Map<String, Object> j = new java.util.LinkedHashMap<>();

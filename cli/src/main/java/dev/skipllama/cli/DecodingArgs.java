@@ -8,6 +8,8 @@ import dev.skipllama.skip.speculative.DraftVocabulary;
 import dev.skipllama.skip.speculative.Speculation;
 import dev.skipllama.transformer.io.TextFiles;
 import dev.skipllama.transformer.model.Model;
+import dev.skipllama.tensor.DType;
+import dev.skipllama.tensor.cuda.CudaBackend;
 import dev.skipllama.transformer.model.SessionOptions;
 import dev.skipllama.transformer.sampling.SamplingConfig;
 import java.io.IOException;
@@ -35,7 +37,19 @@ final class DecodingArgs {
                         + "with --speculate, the token frequencies that choose the draft head's tokens", null)
                 .opt("--speculate", "SPEC", "self-speculative decoding, the full model's output: auto (exit layer and draft length chosen "
                         + "as it goes, full decoding where drafts do not pay) or E,D (draft D tokens with the first E layers); "
-                        + "options ,tokens=N|all (the draft head's most frequent tokens), ,vocab=FILE, ,max=D (auto)", null);
+                        + "options ,tokens=N|all (the draft head's most frequent tokens), ,vocab=FILE, ,max=D (auto)", null)
+                .opt("--kv-type", "TYPE", "the KV cache's element type: f32, or f16 (half the memory; llama.cpp's default cache and its "
+                        + "attention arithmetic, so greedy text follows llama.cpp's; CPU only)", "f32");
+    }
+
+    /** --kv-type as a dtype. */
+    static DType kvType(Options.Parsed p) {
+        String t = p.get("--kv-type");
+        return switch (t) {
+            case "f32" -> DType.F32;
+            case "f16" -> DType.F16;
+            default -> throw new UsageException("--kv-type must be f32 or f16, got '" + t + "'");
+        };
     }
 
     /** Calibration text is read whole (every line is a passage); more than this would take hours to calibrate on. */
@@ -47,6 +61,7 @@ final class DecodingArgs {
      */
     static void check(Options.Parsed p) {
         sampling(p);
+        kvType(p);
         stops(p);
         String speculate = p.get("--speculate");
         if (p.get("--skip") != null && speculate != null) {
@@ -96,7 +111,11 @@ final class DecodingArgs {
     }
 
     static Decoding configure(Options.Parsed p, Model model, int context) {
-        SessionOptions options = SessionOptions.defaults(context).withSampling(sampling(p)).withStopStrings(stops(p));
+        SessionOptions options = SessionOptions.defaults(context).withSampling(sampling(p)).withStopStrings(stops(p))
+                .withKvType(kvType(p));
+        if (options.kvType() != DType.F32 && !model.llama().backend().location().isHost()) {
+            throw new UsageException("--kv-type " + p.get("--kv-type") + ": " + CudaBackend.F16_CACHE);
+        }
         String skip = p.get("--skip"), speculate = p.get("--speculate");
         if (skip != null && speculate != null) {
             throw new UsageException("--skip and --speculate cannot be combined");

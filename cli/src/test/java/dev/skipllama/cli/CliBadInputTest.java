@@ -63,6 +63,7 @@ class CliBadInputTest {
                 {"chat", "--model", "/no/such/model", "--skip", "exit:x"},
                 {"eval", "--model", "/no/such/model", "--text", CliTest.TEXT, "--skip", "d3:7"},
                 {"bench", "--model", "/no/such/model", "--skip", "adaskip:0.9,bogus=1"},
+                {"generate", "--model", "/no/such/model", "--kv-type", "q8"},
                 {"calibrate", "--model", "/no/such/model", "--method", "router:0.5", "--calibration", CliTest.TEXT, "--out", "p.json"},
                 {"calibrate", "--model", "/no/such/model", "--method", "exit:3", "--out", "p.json"}}) {
             CliTest.Run r = CliTest.run(args);

@@ -117,6 +117,14 @@ class CliTest {
         Run auto = run("generate", "--model", MODEL, "--tokens", "12", "--threads", "2", "--speculate", "auto", "--color", "never");
         assertEquals(0, auto.status(), auto.err());
         assertEquals(full.out(), auto.out());
+        // an F16 KV cache, with self-speculation on it too: the same text either way
+        Run half = run("generate", "--model", MODEL, "--tokens", "12", "--threads", "2", "--kv-type", "f16", "--color", "never");
+        assertEquals(0, half.status(), half.err());
+        assertTrue(half.out().startsWith("Once upon a time"), half.out());
+        Run halfSpec = run("generate", "--model", MODEL, "--tokens", "12", "--threads", "2", "--kv-type", "f16", "--speculate", "6,3",
+                "--color", "never");
+        assertEquals(0, halfSpec.status(), halfSpec.err());
+        assertEquals(half.out(), halfSpec.out());
     }
 
     /** bin/skipllama chat with no options: the embedded model's context is 256, the reply budget must fit in it. */

@@ -61,6 +61,11 @@ public final class CountingBackend implements Backend {
     }
 
     @Override
+    public void convert(Tensor src, Tensor dst) {
+        inner.convert(src, dst);
+    }
+
+    @Override
     public void swiglu(Tensor gate, Tensor up, Tensor out) {
         inner.swiglu(gate, up, out);
     }

@@ -140,12 +140,30 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Causal grouped-query attention over a KV cache.
-     * q, out: {@code [rows, nHeads · headDim]} F32; kCache, vCache: {@code [ctx, nKvHeads · headDim]} F32.
-     * Query row r, head h, attends to cache rows {@code 0..positions[r]} of kv-head
+     * q, out: {@code [rows, nHeads · headDim]} F32; kCache, vCache: {@code [ctx, nKvHeads · headDim]},
+     * both F32 or both F16. Query row r, head h, attends to cache rows {@code 0..positions[r]} of kv-head
      * {@code h / (nHeads / nKvHeads)} with scores {@code q·k / sqrt(headDim)}:
      * {@code out[r, h] = Σ_t softmax(scores)[t] · v[t]}.
+     *
+     * <p>Over an F16 cache the meaning is llama.cpp's CPU flash attention on its default F16 cache
+     * ({@code ggml_compute_forward_flash_attn_ext_f16_one_chunk}), step for step, so that greedy text
+     * can equal llama.cpp's: q rounded to F16; for each position t in order, the score
+     * {@code s = (float) Σ_i q_i·k_i} (each product exact in float, the sum in double — nearly always
+     * the exact sum, as ggml's scalar {@code ggml_vec_dot_f16} — as eight partial sums {@code p_j} over
+     * {@code i mod 8 = j} in order, added as {@code ((p0 + p4) + (p2 + p6)) + ((p1 + p5) + (p3 + p7))}) times {@code 1f / sqrtf(headDim)}; a
+     * running maximum M and sum S; an output accumulator y held in F16: on a new maximum
+     * {@code y = f16(y · e^(M_old − M))}, then {@code y = f16(y + v_t · e^(s − M))} (multiply, then
+     * add, each rounded to float), {@code S = S · e^(M_old − M) + e^(s − M)}; finally
+     * {@code out = y · (1/S)}. Every step is in float except the dot's sum; e^x is
+     * {@code (float) Math.exp(x)}. Backends give the same bits.
      */
     void attention(Tensor q, Tensor kCache, Tensor vCache, int[] positions, int nHeads, int nKvHeads, Tensor out);
+
+    /**
+     * {@code dst = src} in dst's dtype, element by element: F32 copies, F16 rounds to nearest even
+     * ({@link Float#floatToFloat16}, as ggml's copy into llama.cpp's F16 KV cache). src F32, same shape.
+     */
+    void convert(Tensor src, Tensor dst);
 
     /** {@code out = silu(gate) ⊙ up} with {@code silu(x) = x / (1 + e^-x)} (Shazeer 2020). All F32, same shape. */
     void swiglu(Tensor gate, Tensor up, Tensor out);

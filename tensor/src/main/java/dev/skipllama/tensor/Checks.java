@@ -57,8 +57,10 @@ public final class Checks {
 
     public static void attention(Tensor q, Tensor k, Tensor v, int[] positions, int nHeads, int nKvHeads, Tensor out) {
         dtype("attention", "q", q, DType.F32);
-        dtype("attention", "kCache", k, DType.F32);
-        dtype("attention", "vCache", v, DType.F32);
+        if (k.dtype() != DType.F32 && k.dtype() != DType.F16) {
+            throw new IllegalArgumentException("attention: kCache must be F32 or F16, found " + desc(k));
+        }
+        dtype("attention", "vCache", v, k.dtype());
         dtype("attention", "out", out, DType.F32);
         writable("attention", "out", out);
         if (nHeads <= 0 || nKvHeads <= 0 || nHeads % nKvHeads != 0) {
@@ -76,6 +78,15 @@ public final class Checks {
         sameShape("attention", k, v);
         sameShape("attention", q, out);
         positions("attention", positions, q.rowCount(), k.dim(0));
+    }
+
+    public static void convert(Tensor src, Tensor dst) {
+        dtype("convert", "src", src, DType.F32);
+        if (dst.dtype() != DType.F32 && dst.dtype() != DType.F16) {
+            throw new IllegalArgumentException("convert: dst must be F32 or F16, found " + desc(dst));
+        }
+        writable("convert", "dst", dst);
+        sameShape("convert", src, dst);
     }
 
     public static void elementwise(String op, Tensor a, Tensor b, Tensor out) {

@@ -139,6 +139,12 @@ public final class SimulatedDevice implements Backend {
     }
 
     @Override
+    public void convert(Tensor src, Tensor dst) {
+        Checks.on(SIM, "convert", src, dst);
+        cpu.convert(h(src), h(dst));
+    }
+
+    @Override
     public void swiglu(Tensor gate, Tensor up, Tensor out) {
         Checks.on(SIM, "swiglu", gate, up, out);
         cpu.swiglu(h(gate), h(up), h(out));

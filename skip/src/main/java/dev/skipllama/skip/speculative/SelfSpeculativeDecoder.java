@@ -1,5 +1,6 @@
 package dev.skipllama.skip.speculative;
 
+import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.generate.DecodeStats;
 import dev.skipllama.transformer.generate.StandardDecoder;
@@ -126,6 +127,11 @@ public final class SelfSpeculativeDecoder implements TokenDecoder {
      *                      model's context); the decoder needs no more
      */
     public SelfSpeculativeDecoder(Llama model, Speculation speculation, SamplingConfig sampling, int contextLength) {
+        this(model, speculation, sampling, contextLength, DType.F32);
+    }
+
+    /** The same with a KV cache of {@code kvType} (F32 or F16, see {@code KvCache}). */
+    public SelfSpeculativeDecoder(Llama model, Speculation speculation, SamplingConfig sampling, int contextLength, DType kvType) {
         int l = model.config().layers();
         if (!speculation.isAuto() && speculation.exitLayer() >= l) {
             throw new IllegalArgumentException("exit layer must be in [1, " + (l - 1) + "] for a " + l
@@ -150,7 +156,7 @@ public final class SelfSpeculativeDecoder implements TokenDecoder {
         KvCache c = null;
         Workspace w = null, v = null;
         try {
-            c = model.kvCache(contextLength);
+            c = model.kvCache(contextLength, kvType);
             w = model.workspace(StandardDecoder.PREFILL_CHUNK, 1);
             v = model.workspace(maxDraft + 1, maxDraft + 1);
             this.draftHead = new DraftHead(model, n == vocab ? null : ranking.top(n));

@@ -1,5 +1,6 @@
 package dev.skipllama.skip.speculative;
 
+import dev.skipllama.tensor.DType;
 import dev.skipllama.skip.SkipSpecException;
 import dev.skipllama.transformer.generate.TokenDecoder;
 import dev.skipllama.transformer.model.Model;
@@ -222,8 +223,8 @@ public final class Speculation implements SpeculativeMethod {
     }
 
     @Override
-    public TokenDecoder newDecoder(Model model, SamplingConfig sampling, int contextLength) {
-        return new SelfSpeculativeDecoder(model.llama(), resolve(model), sampling, contextLength);
+    public TokenDecoder newDecoder(Model model, SamplingConfig sampling, int contextLength, DType kvType) {
+        return new SelfSpeculativeDecoder(model.llama(), resolve(model), sampling, contextLength, kvType);
     }
 
     @Override

@@ -56,6 +56,7 @@ public final class CpuBackend implements Backend {
     /** Per-worker room for the sixteen accumulators' lanes of {@link HalfDot#f16Tile4x4}. */
     private final float[][] laneSums;
     private final Attention attention;
+    private final HalfAttention halfAttention;
     private final float[][] cos;
     private final float[][] sin;
     private final float[][] rowBuf;
@@ -85,6 +86,7 @@ public final class CpuBackend implements Backend {
         this.quad = new float[threads][16];
         this.laneSums = new float[threads][16 * Simd.L];
         this.attention = new Attention(pool);
+        this.halfAttention = new HalfAttention(pool);
         this.cos = new float[threads][64];
         this.sin = new float[threads][64];
         this.rowBuf = new float[threads][4096];
@@ -698,7 +700,28 @@ public final class CpuBackend implements Backend {
     public void attention(Tensor q, Tensor k, Tensor v, int[] positions, int nHeads, int nKvHeads, Tensor out) {
         Checks.on(Location.HOST, "attention", q, k, v, out);
         Checks.attention(q, k, v, positions, nHeads, nKvHeads, out);
-        attention.run(q.segment(), k.segment(), v.segment(), out.segment(), q.rowCount(), q.dim(-1), k.dim(1), positions, nHeads, nKvHeads);
+        switch (k.dtype()) {
+            case F32 -> attention.run(q.segment(), k.segment(), v.segment(), out.segment(), q.rowCount(), q.dim(-1), k.dim(1),
+                    positions, nHeads, nKvHeads);
+            case F16 -> halfAttention.run(q.segment(), k.segment(), v.segment(), out.segment(), q.rowCount(), q.dim(-1), k.dim(1),
+                    positions, nHeads, nKvHeads);
+            default -> throw new IllegalStateException("attention over a " + k.dtype() + " cache"); // Checks.attention admits F32 and F16
+        }
+    }
+
+    @Override
+    public void convert(Tensor src, Tensor dst) {
+        Checks.on(Location.HOST, "convert", src, dst);
+        Checks.convert(src, dst);
+        MemorySegment from = src.segment(), to = dst.segment();
+        long n = src.numel();
+        if (dst.dtype() == DType.F32) {
+            MemorySegment.copy(from, 0, to, 0, 4 * n);
+            return;
+        }
+        for (long i = 0; i < n; i++) { // a few KV rows per call: a plain loop, which C2 turns into vector conversions
+            to.set(Decode.I16, 2 * i, Float.floatToFloat16(from.get(Decode.F32, 4 * i)));
+        }
     }
 
     // ---- elementwise ----------------------------------------------------------------------

@@ -542,6 +542,9 @@ public final class CudaBackend implements Backend {
     public void attention(Tensor q, Tensor k, Tensor v, int[] positions, int nHeads, int nKvHeads, Tensor out) {
         Checks.on(location, "attention", q, k, v, out);
         Checks.attention(q, k, v, positions, nHeads, nKvHeads, out);
+        if (k.dtype() != DType.F32) {
+            throw new UnsupportedOperationException(F16_CACHE);
+        }
         int rows = q.rowCount(), headDim = q.dim(-1) / nHeads;
         if (rows == 0 || headDim == 0) {
             return;
@@ -557,6 +560,29 @@ public final class CudaBackend implements Backend {
             long pos = positions(positions);
             kernels.launch("attention", nHeads, rows, 128, stream, q.deviceAddress(), k.deviceAddress(), v.deviceAddress(),
                     out.deviceAddress(), s, pos, positions[0], nHeads, nKvHeads, headDim, span, (float) (1.0 / Math.sqrt(headDim)));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What a CUDA backend says of an F16 KV cache. */
+    public static final String F16_CACHE = "an F16 KV cache (llama.cpp's default, for its numerics) is CPU-only for now;"
+            + " the CUDA backend keeps its KV cache in F32 (--kv-type f32)";
+
+    @Override
+    public void convert(Tensor src, Tensor dst) {
+        Checks.on(location, "convert", src, dst);
+        Checks.convert(src, dst);
+        if (dst.dtype() != DType.F32) {
+            throw new UnsupportedOperationException(F16_CACHE);
+        }
+        if (src.deviceAddress() == dst.deviceAddress() || src.byteSize() == 0) {
+            return;
+        }
+        lock.lock();
+        try {
+            bind();
+            Errors.cu("cuMemcpyDtoDAsync_v2", cuda_h.cuMemcpyDtoDAsync_v2(dst.deviceAddress(), src.deviceAddress(), src.byteSize(), stream));
         } finally {
             lock.unlock();
         }

@@ -2,12 +2,14 @@ package dev.skipllama.tensor.ref;
 
 import dev.skipllama.tensor.Backend;
 import dev.skipllama.tensor.Checks;
+import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.Dequantize;
 import dev.skipllama.tensor.Location;
 import dev.skipllama.tensor.RopeLayout;
 import dev.skipllama.tensor.Tensor;
 import dev.skipllama.tensor.quant.QuantDot;
 import dev.skipllama.tensor.quant.QuantizedRow;
+import java.lang.foreign.ValueLayout;
 
 /**
  * The definition of every op: plain scalar loops, one thread, sums in double. Slow on purpose;
@@ -117,6 +119,10 @@ public final class ReferenceBackend implements Backend {
     public void attention(Tensor q, Tensor k, Tensor v, int[] positions, int nHeads, int nKvHeads, Tensor out) {
         Checks.on(Location.HOST, "attention", q, k, v, out);
         Checks.attention(q, k, v, positions, nHeads, nKvHeads, out);
+        if (k.dtype() == DType.F16) {
+            halfAttention(q, k, v, positions, nHeads, nKvHeads, out);
+            return;
+        }
         int headDim = q.dim(-1) / nHeads, group = nHeads / nKvHeads, kvWidth = k.dim(1);
         double scale = 1.0 / Math.sqrt(headDim);
         for (int r = 0; r < q.rowCount(); r++) {
@@ -146,6 +152,77 @@ public final class ReferenceBackend implements Backend {
                     }
                     out.setFloat(qBase + i, (float) (o / sum));
                 }
+            }
+        }
+    }
+
+    /**
+     * Attention over an F16 cache: llama.cpp's flash attention on its F16 cache, one position at a time
+     * with a running maximum and an F16 accumulator (see {@link Backend#attention}).
+     */
+    private static void halfAttention(Tensor q, Tensor k, Tensor v, int[] positions, int nHeads, int nKvHeads, Tensor out) {
+        int headDim = q.dim(-1) / nHeads, group = nHeads / nKvHeads, kvWidth = k.dim(1);
+        float scale = 1f / (float) Math.sqrt(headDim); // llama.cpp's kq_scale, 1.0f/sqrtf(head_dim)
+        for (int r = 0; r < q.rowCount(); r++) {
+            for (int h = 0; h < nHeads; h++) {
+                long qBase = (long) r * q.dim(-1) + (long) h * headDim;
+                int kvOff = (h / group) * headDim;
+                float[] q16 = new float[headDim];
+                for (int i = 0; i < headDim; i++) {
+                    q16[i] = half(q.getFloat(qBase + i));
+                }
+                float[] y = new float[headDim]; // F16 values
+                float m = Float.NEGATIVE_INFINITY, sum = 0f;
+                for (int t = 0; t <= positions[r]; t++) {
+                    double[] p = new double[8];
+                    for (int i = 0; i < headDim; i++) {
+                        p[i % 8] += q16[i] * f16(k, (long) t * kvWidth + kvOff + i);
+                    }
+                    float s = (float) (((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]))) * scale;
+                    float ms = 1f, vs = 1f;
+                    if (s > m) {
+                        ms = (float) Math.exp(m - s);
+                        m = s;
+                        for (int i = 0; i < headDim; i++) {
+                            y[i] = half(y[i] * ms);
+                        }
+                    } else {
+                        vs = (float) Math.exp(s - m);
+                    }
+                    for (int i = 0; i < headDim; i++) {
+                        y[i] = half(y[i] + f16(v, (long) t * kvWidth + kvOff + i) * vs);
+                    }
+                    sum = sum * ms + vs;
+                }
+                float inv = sum == 0f ? 0f : 1f / sum;
+                for (int i = 0; i < headDim; i++) {
+                    out.setFloat(qBase + i, y[i] * inv);
+                }
+            }
+        }
+    }
+
+    /** x rounded to the nearest F16, as a float. */
+    private static float half(float x) {
+        return Float.float16ToFloat(Float.floatToFloat16(x));
+    }
+
+    /** Element i of an F16 tensor. */
+    private static float f16(Tensor t, long i) {
+        return Float.float16ToFloat(t.segment().getAtIndex(HALF, i));
+    }
+
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    @Override
+    public void convert(Tensor src, Tensor dst) {
+        Checks.on(Location.HOST, "convert", src, dst);
+        Checks.convert(src, dst);
+        for (long i = 0; i < src.numel(); i++) {
+            if (dst.dtype() == DType.F16) {
+                dst.segment().setAtIndex(HALF, i, Float.floatToFloat16(src.getFloat(i)));
+            } else {
+                dst.setFloat(i, src.getFloat(i));
             }
         }
     }

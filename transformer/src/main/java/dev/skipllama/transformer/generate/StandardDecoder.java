@@ -1,5 +1,6 @@
 package dev.skipllama.transformer.generate;
 
+import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.llama.ContextOverflowException;
 import dev.skipllama.transformer.llama.DelegatingHooks;
@@ -28,10 +29,15 @@ public final class StandardDecoder implements TokenDecoder {
     private int[] cached = new int[0]; // the tokens whose KV rows the cache holds, in order
 
     public StandardDecoder(Llama model, SamplingConfig sampling, StepHooks stepHooks, int contextCapacity) {
+        this(model, sampling, stepHooks, contextCapacity, DType.F32);
+    }
+
+    /** The same with a KV cache of {@code kvType} (F32 or F16, see {@link KvCache}). */
+    public StandardDecoder(Llama model, SamplingConfig sampling, StepHooks stepHooks, int contextCapacity, DType kvType) {
         this.model = model;
         this.sampling = sampling;
         this.stepHooks = stepHooks;
-        this.cache = model.kvCache(contextCapacity);
+        this.cache = model.kvCache(contextCapacity, kvType);
         this.ws = model.workspace(PREFILL_CHUNK, 1);
     }
 

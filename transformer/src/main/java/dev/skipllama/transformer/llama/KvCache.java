@@ -5,8 +5,13 @@ import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.Tensor;
 
 /**
- * Keys and values of every layer for up to {@link #capacity()} positions, in F32, each layer's
+ * Keys and values of every layer for up to {@link #capacity()} positions, each layer's
  * {@code [capacity, kvDim]} so that a batch of consecutive positions is one row view.
+ *
+ * <p><b>Element type.</b> F32 by default: attention then sees the K and V the matmuls computed. F16
+ * halves the memory and is llama.cpp's default ({@code --cache-type-k/v f16}): K and V are rounded to
+ * F16 as they are stored, and attention follows llama.cpp's F16 flash attention step for step
+ * ({@code Backend#attention}), so greedy text can equal llama.cpp's; the CUDA backend keeps F32 only.
  *
  * <p>{@link #length()} counts the positions that hold valid entries for the whole model. Rolling
  * back (rejected speculative tokens) is {@link #truncate}: attention only reads positions up to the
@@ -28,8 +33,16 @@ public final class KvCache implements AutoCloseable {
         this(config, capacity, null);
     }
 
-    /** A cache in {@code backend}'s memory; null means the host. */
+    /** An F32 cache in {@code backend}'s memory; null means the host. */
     public KvCache(LlamaConfig config, int capacity, Backend backend) {
+        this(config, capacity, backend, DType.F32);
+    }
+
+    /** A cache of {@code type} (F32 or F16) in {@code backend}'s memory; null means the host. */
+    public KvCache(LlamaConfig config, int capacity, Backend backend, DType type) {
+        if (type != DType.F32 && type != DType.F16) {
+            throw new IllegalArgumentException("a KV cache holds F32 or F16, not " + type);
+        }
         if (capacity <= 0 || capacity > config.contextLength()) {
             throw new IllegalArgumentException("KV cache capacity must be in [1, " + config.contextLength()
                     + "] (the model's context length), got " + capacity);
@@ -39,8 +52,8 @@ public final class KvCache implements AutoCloseable {
         this.values = new Tensor[config.layers()];
         try {
             for (int l = 0; l < config.layers(); l++) {
-                keys[l] = rows(backend, capacity, config.kvDim());
-                values[l] = rows(backend, capacity, config.kvDim());
+                keys[l] = rows(backend, type, capacity, config.kvDim());
+                values[l] = rows(backend, type, capacity, config.kvDim());
             }
         } catch (RuntimeException e) {
             close();
@@ -48,9 +61,14 @@ public final class KvCache implements AutoCloseable {
         }
     }
 
-    /** {@code capacity × width} F32 rows in {@code backend}'s memory, or the host's when it is null. */
-    private static Tensor rows(Backend backend, int capacity, int width) {
-        return backend == null ? Tensor.allocate(DType.F32, capacity, width) : backend.allocate(DType.F32, capacity, width);
+    /** {@code capacity × width} rows of {@code type} in {@code backend}'s memory, or the host's when it is null. */
+    private static Tensor rows(Backend backend, DType type, int capacity, int width) {
+        return backend == null ? Tensor.allocate(type, capacity, width) : backend.allocate(type, capacity, width);
+    }
+
+    /** F32 or F16. */
+    public DType type() {
+        return keys[0].dtype();
     }
 
     public Tensor keys(int layer) {

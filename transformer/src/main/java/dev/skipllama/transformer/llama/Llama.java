@@ -1,6 +1,7 @@
 package dev.skipllama.transformer.llama;
 
 import dev.skipllama.tensor.Backend;
+import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.ProgressListener;
 import java.util.ArrayList;
@@ -247,9 +248,17 @@ public final class Llama implements AutoCloseable {
         return new Workspace(config, maxRows, maxLogitRows, backend);
     }
 
-    /** A KV cache for up to {@code capacity} positions in the backend's memory. */
+    /** An F32 KV cache for up to {@code capacity} positions in the backend's memory. */
     public KvCache kvCache(int capacity) {
-        return new KvCache(config, capacity, backend);
+        return kvCache(capacity, DType.F32);
+    }
+
+    /**
+     * A KV cache of {@code type} (F32, or F16: half the memory and llama.cpp's default numerics, see
+     * {@link KvCache}) for up to {@code capacity} positions in the backend's memory.
+     */
+    public KvCache kvCache(int capacity, DType type) {
+        return new KvCache(config, capacity, backend, type);
     }
 
     /** Writes the embeddings of {@code tokens} into the workspace's hidden rows {@code [0, n)}. */
@@ -300,11 +309,13 @@ public final class Llama implements AutoCloseable {
         if (action.runsAttention()) {
             Tensor xb = ws.xb.rows(0, n), q = ws.q.rows(0, n), att = ws.att.rows(0, n), proj = ws.proj.rows(0, n);
             int p0 = positions[0];
-            Tensor k = cache.keys(l).rows(p0, p0 + n), v = cache.values(l).rows(p0, p0 + n);
+            Tensor k = newRows(ws.k, cache.keys(l), p0, n), v = newRows(ws.v, cache.values(l), p0, n);
             backend.rmsnorm(h, w.attnNorm(), config.rmsEps(), xb);
             backend.matmul(List.of(w.wq(), w.wk(), w.wv()), xb, List.of(q, k, v));   // one input, one job
             backend.rope(q, config.headDim(), positions, invFreq, config.ropeLayout());
             backend.rope(k, config.headDim(), positions, invFreq, config.ropeLayout());
+            store(k, cache.keys(l), p0);
+            store(v, cache.values(l), p0);
             backend.attention(q, cache.keys(l), cache.values(l), positions, config.heads(), config.kvHeads(), att);
             backend.matmul(w.wo(), att, proj);
             backend.add(h, proj, h);
@@ -327,14 +338,31 @@ public final class Llama implements AutoCloseable {
         LlamaWeights.Layer w = weights.layers().get(l);
         Tensor xb = ws.xb.rows(0, positions.length);
         backend.rmsnorm(h, w.attnNorm(), config.rmsEps(), xb);
-        projectKv(l, w, xb, cache, positions);
+        projectKv(l, w, xb, ws, cache, positions);
     }
 
-    private void projectKv(int l, LlamaWeights.Layer w, Tensor xb, KvCache cache, int[] positions) {
-        int p0 = positions[0], p1 = p0 + positions.length;
-        Tensor k = cache.keys(l).rows(p0, p1), v = cache.values(l).rows(p0, p1);
+    private void projectKv(int l, LlamaWeights.Layer w, Tensor xb, Workspace ws, KvCache cache, int[] positions) {
+        int p0 = positions[0], n = positions.length;
+        Tensor k = newRows(ws.k, cache.keys(l), p0, n), v = newRows(ws.v, cache.values(l), p0, n);
         backend.matmul(List.of(w.wk(), w.wv()), xb, List.of(k, v));
         backend.rope(k, config.headDim(), positions, invFreq, config.ropeLayout());
+        store(k, cache.keys(l), p0);
+        store(v, cache.values(l), p0);
+    }
+
+    /**
+     * Where a step's new K or V rows are computed: straight into an F32 cache, or into the workspace
+     * when the cache holds F16, which {@link #store} then rounds them into (as llama.cpp copies its
+     * F32 K and V into its F16 cache).
+     */
+    private static Tensor newRows(Tensor staging, Tensor cache, int p0, int n) {
+        return cache.dtype() == DType.F32 ? cache.rows(p0, p0 + n) : staging.rows(0, n);
+    }
+
+    private void store(Tensor rows, Tensor cache, int p0) {
+        if (cache.dtype() != DType.F32) {
+            backend.convert(rows, cache.rows(p0, p0 + rows.rowCount()));
+        }
     }
 
     /**

@@ -20,6 +20,8 @@ public final class Workspace implements AutoCloseable {
     final Tensor xb;     // [rows, dim]    normalised input of a sublayer
     final Tensor q;      // [rows, qDim]
     final Tensor att;    // [rows, qDim]   attention output before wo
+    final Tensor k;      // [rows, kvDim]  new keys before an F16 cache rounds them in
+    final Tensor v;      // [rows, kvDim]  new values, likewise
     final Tensor proj;   // [rows, dim]    output of wo or w_down
     final Tensor gate;   // [rows, ffnDim]
     final Tensor up;     // [rows, ffnDim]
@@ -39,6 +41,8 @@ public final class Workspace implements AutoCloseable {
             xb = own(backend.allocate(DType.F32, maxRows, c.dim()));
             q = own(backend.allocate(DType.F32, maxRows, c.qDim()));
             att = own(backend.allocate(DType.F32, maxRows, c.qDim()));
+            k = own(backend.allocate(DType.F32, maxRows, c.kvDim()));
+            v = own(backend.allocate(DType.F32, maxRows, c.kvDim()));
             proj = own(backend.allocate(DType.F32, maxRows, c.dim()));
             gate = own(backend.allocate(DType.F32, maxRows, c.ffnDim()));
             up = own(backend.allocate(DType.F32, maxRows, c.ffnDim()));

@@ -40,7 +40,7 @@ public final class Session implements AutoCloseable {
         }
         this.model = model;
         this.options = options;
-        this.decoder = options.decoder().create(model, options.sampling(), options.contextLength());
+        this.decoder = options.decoder().create(model, options.sampling(), options.contextLength(), options.kvType());
         TokenDecoder d = decoder; // the cleaning action must not reach the session, or it would never become unreachable
         this.cleanable = CLEANER.register(this, d::close);
     }

@@ -1,5 +1,6 @@
 package dev.skipllama.transformer.model;
 
+import dev.skipllama.tensor.DType;
 import dev.skipllama.transformer.generate.StandardDecoder;
 import dev.skipllama.transformer.generate.StepHooks;
 import dev.skipllama.transformer.generate.TokenDecoder;
@@ -14,8 +15,11 @@ import java.util.List;
  * @param decoder       makes the token decoder: plain decoding by default; {@link #withSkip} and
  *                      {@link #withSpeculation} set it for the methods of skip/
  * @param stopStrings   generation ends when the text ends with one of these (the stop string is kept out of the result)
+ * @param kvType        the KV cache's element type: F32 (the default) or F16 — half the memory, and
+ *                      llama.cpp's default numerics ({@link #withKvType}); CPU backends only
  */
-public record SessionOptions(int contextLength, SamplingConfig sampling, DecoderFactory decoder, List<String> stopStrings) {
+public record SessionOptions(int contextLength, SamplingConfig sampling, DecoderFactory decoder, List<String> stopStrings,
+                             DType kvType) {
 
     /**
      * Builds the decoder for a session. It is called once per session, possibly on several threads
@@ -26,16 +30,20 @@ public record SessionOptions(int contextLength, SamplingConfig sampling, Decoder
      */
     @FunctionalInterface
     public interface DecoderFactory {
-        TokenDecoder create(Model model, SamplingConfig sampling, int contextLength);
+        TokenDecoder create(Model model, SamplingConfig sampling, int contextLength, DType kvType);
     }
 
-    public static final DecoderFactory STANDARD = (m, s, n) -> new StandardDecoder(m.llama(), s, StepHooks.FULL, n);
+    public static final DecoderFactory STANDARD = (m, s, n, kv) -> new StandardDecoder(m.llama(), s, StepHooks.FULL, n, kv);
 
     public SessionOptions {
         if (contextLength < 1) {
             throw new IllegalArgumentException("contextLength must be at least 1, got " + contextLength);
         }
         stopStrings = List.copyOf(stopStrings);
+        java.util.Objects.requireNonNull(kvType, "kvType");
+        if (kvType != DType.F32 && kvType != DType.F16) {
+            throw new IllegalArgumentException("the KV cache holds F32 or F16, not " + kvType);
+        }
         for (String stop : stopStrings) {
             if (stop.isEmpty()) { // it would match before any text: every generation would stop after one token
                 throw new IllegalArgumentException("stop strings must not be empty");
@@ -45,15 +53,15 @@ public record SessionOptions(int contextLength, SamplingConfig sampling, Decoder
 
     /** Greedy plain decoding over up to {@code contextLength} positions. */
     public static SessionOptions defaults(int contextLength) {
-        return new SessionOptions(contextLength, SamplingConfig.GREEDY, STANDARD, List.of());
+        return new SessionOptions(contextLength, SamplingConfig.GREEDY, STANDARD, List.of(), DType.F32);
     }
 
     public SessionOptions withSampling(SamplingConfig s) {
-        return new SessionOptions(contextLength, s, decoder, stopStrings);
+        return new SessionOptions(contextLength, s, decoder, stopStrings, kvType);
     }
 
     public SessionOptions withDecoder(DecoderFactory d) {
-        return new SessionOptions(contextLength, sampling, d, stopStrings);
+        return new SessionOptions(contextLength, sampling, d, stopStrings, kvType);
     }
 
     /**
@@ -63,7 +71,7 @@ public record SessionOptions(int contextLength, SamplingConfig sampling, Decoder
      */
     public SessionOptions withSkip(StepHooks method) {
         java.util.Objects.requireNonNull(method, "method");
-        return withDecoder((m, s, n) -> new StandardDecoder(m.llama(), s, method.forSession(), n));
+        return withDecoder((m, s, n, kv) -> new StandardDecoder(m.llama(), s, method.forSession(), n, kv));
     }
 
     /**
@@ -76,6 +84,15 @@ public record SessionOptions(int contextLength, SamplingConfig sampling, Decoder
     }
 
     public SessionOptions withStopStrings(List<String> stops) {
-        return new SessionOptions(contextLength, sampling, decoder, stops);
+        return new SessionOptions(contextLength, sampling, decoder, stops, kvType);
+    }
+
+    /**
+     * The KV cache's element type: {@code DType.F16} stores K and V rounded to halves (half the memory)
+     * and attends as llama.cpp does over its default F16 cache, so greedy text can equal llama.cpp's;
+     * {@code DType.F32} (the default) keeps them as computed. The CUDA backend supports F32 only.
+     */
+    public SessionOptions withKvType(DType type) {
+        return new SessionOptions(contextLength, sampling, decoder, stopStrings, type);
     }
 }

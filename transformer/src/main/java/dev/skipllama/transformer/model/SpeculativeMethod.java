@@ -1,5 +1,6 @@
 package dev.skipllama.transformer.model;
 
+import dev.skipllama.tensor.DType;
 import dev.skipllama.transformer.generate.TokenDecoder;
 import dev.skipllama.transformer.sampling.SamplingConfig;
 
@@ -10,8 +11,8 @@ import dev.skipllama.transformer.sampling.SamplingConfig;
  */
 public interface SpeculativeMethod {
 
-    /** A decoder with state of its own for one session of {@code model}. */
-    TokenDecoder newDecoder(Model model, SamplingConfig sampling, int contextLength);
+    /** A decoder with state of its own for one session of {@code model}, its KV cache of {@code kvType}. */
+    TokenDecoder newDecoder(Model model, SamplingConfig sampling, int contextLength, DType kvType);
 
     /** A short description, e.g. {@code "self-speculation E=4 d=3"}. */
     String name();

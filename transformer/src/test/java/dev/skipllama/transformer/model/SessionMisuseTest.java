@@ -103,8 +103,8 @@ class SessionMisuseTest {
     @Test
     void unclosedSessionsAreCleanedUp() throws InterruptedException {
         AtomicInteger closed = new AtomicInteger();
-        SessionOptions counting = SessionOptions.defaults(32).withDecoder((m, sampling, n) -> {
-            TokenDecoder d = new StandardDecoder(m.llama(), sampling, StepHooks.FULL, n);
+        SessionOptions counting = SessionOptions.defaults(32).withDecoder((m, sampling, n, kv) -> {
+            TokenDecoder d = new StandardDecoder(m.llama(), sampling, StepHooks.FULL, n, kv);
             return new TokenDecoder() {
                 @Override
                 public dev.skipllama.transformer.generate.DecodeStats generate(int[] prompt, int max, dev.skipllama.transformer.generate.TokenSink sink) {
