@@ -1,9 +1,9 @@
 package dev.skipllama.bench;
 
-import dev.skipllama.tensor.DType;
 import dev.skipllama.skip.speculative.CostModel;
 import dev.skipllama.skip.speculative.SelfSpeculativeDecoder;
 import dev.skipllama.skip.speculative.Speculation;
+import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.cpu.CpuBackend;
 import dev.skipllama.transformer.generate.DecodeStats;
 import dev.skipllama.transformer.generate.TokenDecoder;

@@ -3,6 +3,8 @@ package dev.skipllama.cli;
 import dev.skipllama.server.OpenAiServer;
 import dev.skipllama.server.ServerConfig;
 import dev.skipllama.skip.calibration.Calibration;
+import dev.skipllama.tensor.DType;
+import dev.skipllama.tensor.cuda.CudaBackend;
 import dev.skipllama.transformer.chat.ChatTemplate;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +38,8 @@ final class ServeCommand {
                 .opt("--template", "NAME", "chat template: auto (the model's own) or " + String.join(", ", ChatTemplate.NAMES), "auto")
                 .opt("--drain", "SECONDS", "on SIGTERM, how long running requests may take to finish", "30")
                 .opt("--calibration", "FILE", "calibration text, for skip specs that rank layers (shortgpt, attn-drop, ffn-drop, router)", null)
+                .opt("--kv-type", "TYPE", "the KV cache's element type: f32, or f16 (half the memory; llama.cpp's default cache and "
+                        + "its attention arithmetic; CPU only)", "f32")
                 .opt("--plan-dir", "DIR", "let requests use skip \"plan:NAME\" for plan files in DIR (no files are read otherwise)", null)
                 .alias("-c", "--context").alias("-np", "--parallel");
         return ModelArgs.addWarmUp(ModelArgs.add(o));
@@ -47,6 +51,7 @@ final class ServeCommand {
         int queue = p.getInt("--queue", 0, 1 << 20);
         int maxBody = p.getInt("--max-body", 1024, 1 << 30);
         int drain = p.getInt("--drain", 0, 3600);
+        DType kvType = DecodingArgs.kvType(p);
         String key = p.has("--api-key") ? p.get("--api-key") : System.getenv("SKIPLLAMA_API_KEY");
         if (key != null && key.isBlank()) {
             throw new UsageException("--api-key must not be blank");
@@ -61,6 +66,9 @@ final class ServeCommand {
         }
         return ModelArgs.with(p, io, m -> {
             var model = m.model();
+            if (kvType != DType.F32 && !model.llama().backend().location().isHost()) {
+                throw new UsageException("--kv-type " + p.get("--kv-type") + ": " + CudaBackend.F16_CACHE);
+            }
             int context = p.has("--context") ? p.getInt("--context", 16, model.config().contextLength())
                     : Math.min(model.config().contextLength(), 4096);
             String alias = p.has("--alias") ? p.get("--alias") : Path.of(model.source()).getFileName().toString().replaceAll("\\.gguf$", "");
@@ -69,7 +77,8 @@ final class ServeCommand {
                     : ChatTemplate.named(p.get("--template"), model.tokenizer());
             Supplier<Calibration> calibration = calibrationFile == null ? null : memoize(DecodingArgs.calibration(p, model, "a skip spec"));
             ServerConfig config = ServerConfig.defaults(alias).withHost(p.get("--host")).withPort(port).withApiKey(key)
-                    .withParallel(parallel, queue).withContext(context).withMaxBodyBytes(maxBody).withDrainSeconds(drain).withPlanDir(planDir);
+                    .withParallel(parallel, queue).withContext(context).withMaxBodyBytes(maxBody).withDrainSeconds(drain).withPlanDir(planDir)
+                    .withKvType(kvType);
             ModelArgs.warmUp(p, io, model); // before listening: the first request runs at full speed
             DateTimeFormatter time = DateTimeFormatter.ofPattern("HH:mm:ss");
             OpenAiServer server;

@@ -79,7 +79,7 @@ final class Completions {
     }
 
     private Job job(boolean chat, int[] prompt, GenerationParams p, List<String> stops) {
-        Decoding.Choice choice = decoding.choose(p, config.context(), stops);
+        Decoding.Choice choice = decoding.choose(p, config.context(), config.kvType(), stops);
         int context = choice.context();
         if (prompt.length >= context) {
             throw ApiError.badRequest(chat ? "messages" : "prompt", "the prompt is " + prompt.length

@@ -5,6 +5,7 @@ import dev.skipllama.skip.SkipMethods;
 import dev.skipllama.skip.SkipSpecException;
 import dev.skipllama.skip.calibration.Calibration;
 import dev.skipllama.skip.speculative.Speculation;
+import dev.skipllama.tensor.DType;
 import dev.skipllama.transformer.model.Model;
 import dev.skipllama.transformer.model.SessionOptions;
 import dev.skipllama.transformer.sampling.SamplingConfig;
@@ -50,8 +51,8 @@ final class Decoding {
         this.planDir = planDir;
     }
 
-    Choice choose(GenerationParams p, int context, List<String> stops) {
-        SessionOptions base = SessionOptions.defaults(context).withSampling(p.sampling()).withStopStrings(stops);
+    Choice choose(GenerationParams p, int context, DType kvType, List<String> stops) {
+        SessionOptions base = SessionOptions.defaults(context).withSampling(p.sampling()).withStopStrings(stops).withKvType(kvType);
         String key = samplingKey(p.sampling()) + "|" + context + "|" + stops;
         if (p.skip() != null) {
             SkipMethod m = method(planInDir(p.skip()));

@@ -76,6 +76,18 @@ class ServerTest {
         assertEquals("full", at(j, "skipllama", "decoding"));
     }
 
+    /** A server whose sessions keep an F16 KV cache answers as a library session with one. */
+    @Test
+    void anF16KvCacheServesTheLibrarysText() throws Exception {
+        try (ServerFixture half = ServerFixture.start(ServerFixture.config().withKvType(dev.skipllama.tensor.DType.F16))) {
+            HttpResponse<String> r = half.post("/v1/completions", "{\"prompt\":\"Once upon a time\",\"temperature\":0,\"max_tokens\":24}");
+            assertEquals(200, r.statusCode(), r.body());
+            try (Session session = half.model.newSession(SessionOptions.defaults(256).withKvType(dev.skipllama.tensor.DType.F16))) {
+                assertEquals(session.generate("Once upon a time", 24).text(), at(json(r), "choices", 0, "text"));
+            }
+        }
+    }
+
     @Test
     void streamingSendsTheSameTextAsEventsEndingInDone() throws Exception {
         String whole = (String) at(json(s.post("/v1/chat/completions", CHAT + "}")), "choices", 0, "message", "content");

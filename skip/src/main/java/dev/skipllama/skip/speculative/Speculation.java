@@ -1,7 +1,7 @@
 package dev.skipllama.skip.speculative;
 
-import dev.skipllama.tensor.DType;
 import dev.skipllama.skip.SkipSpecException;
+import dev.skipllama.tensor.DType;
 import dev.skipllama.transformer.generate.TokenDecoder;
 import dev.skipllama.transformer.model.Model;
 import dev.skipllama.transformer.model.SpeculativeMethod;
