@@ -24,13 +24,14 @@ import jdk.incubator.vector.VectorSpecies;
  * rounding, not the order of a sum, is where llama.cpp's text parts from an F32 cache's, so this
  * kernel follows it exactly and gives the reference's bits (checked at every vector width).
  *
- * <p><b>Three passes per (row, KV head) task</b>, each K and V row decoded once for the group of
- * query heads that share it. (1) Scores: each product of two halves is exact in float; the eight
- * double partial sums of the definition ({@code i mod 8}) are the lanes of double vectors. (2) The
- * running maximum, sum and the {@code e^x} of every position: none of them waits on the V rows, so
- * the exponentials run back to back. (3) The F16 accumulation: {@link #round16} rounds a vector to
- * F16 values in its float lanes (the JDK has no vector float-to-half), per position one multiply, one
- * add and about ten integer steps per vector.
+ * <p><b>Tiles.</b> A task takes up to eight query rows and the group of query heads that share one KV
+ * head, and walks the positions in tiles of 32: each tile's K and V rows are decoded once for every
+ * (row, head) of the task. Per (row, head) and tile: (1) the scores — each product of two halves is
+ * exact in float, and the eight double partial sums of the definition ({@code i mod 8}) are the lanes
+ * of double vectors; (2) the running maximum and sum carried from the tiles before, and the
+ * {@code e^x} of every position, back to back, none waiting on a V row; (3) the F16 accumulation —
+ * {@link #round16} rounds a vector to F16 values in its float lanes (the JDK has no vector
+ * float-to-half): per position one multiply, one add and about ten integer steps per vector.
  *
  * <p><b>Measured</b> (1B shape: 32 heads, 8 KV heads of 64; one row at position 512; 2 threads; Zen 5):
  * a first version, scoring one position at a time with scalar double chains and calling
@@ -44,24 +45,44 @@ final class HalfAttention {
 
     private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
 
+    /** Positions per tile: a tile's K and V rows are decoded once for every row and head of a task. */
+    private static final int TILE = 32;
+    /** Query rows per task: the rows of a prompt chunk share each decoded tile eight at a time. */
+    private static final int BLOCK = 8;
+
     private final WorkerPool pool;
-    /** Per worker: a group's queries as F16 values and their accumulators (group × headDim each), one decoded row, its halves. */
-    private final float[][] queries, accumulators, decoded;
-    private final short[][] halves;
-    /** Per worker: each head's scores, then e^(s − M) (group × len); the accumulator's factor e^(M_old − M), 1 where M held. */
-    private final float[][] weights, shrink;
-    private final double[][] partials;
+    private final Scratch[] scratch;
 
     HalfAttention(WorkerPool pool) {
         this.pool = pool;
-        int threads = pool.size();
-        this.queries = new float[threads][0];
-        this.accumulators = new float[threads][0];
-        this.decoded = new float[threads][0];
-        this.halves = new short[threads][0];
-        this.weights = new float[threads][0];
-        this.shrink = new float[threads][0];
-        this.partials = new double[threads][8];
+        this.scratch = new Scratch[pool.size()];
+        for (int i = 0; i < scratch.length; i++) {
+            scratch[i] = new Scratch();
+        }
+    }
+
+    /** A worker's room: per (row, head) of a task its query as F16 values, accumulator, maximum and sum; a tile's K and V rows; a tile's weights. */
+    private static final class Scratch {
+        float[] q = new float[0], y = new float[0], max = new float[0], sum = new float[0], k = new float[0], v = new float[0];
+        final float[] w = new float[TILE], m = new float[TILE];
+        short[] raw = new short[0];
+        final double[] part = new double[8];
+
+        void ensure(int pairs, int headDim) {
+            if (q.length < pairs * headDim) {
+                q = new float[pairs * headDim];
+                y = new float[pairs * headDim];
+            }
+            if (max.length < pairs) {
+                max = new float[pairs];
+                sum = new float[pairs];
+            }
+            if (k.length < TILE * headDim) {
+                k = new float[TILE * headDim];
+                v = new float[TILE * headDim];
+                raw = new short[TILE * headDim];
+            }
+        }
     }
 
     /**
@@ -72,10 +93,11 @@ final class HalfAttention {
              int[] positions, int nHeads, int nKvHeads) {
         final int headDim = qWidth / nHeads, group = nHeads / nKvHeads;
         final float scale = 1f / (float) Math.sqrt(headDim); // llama.cpp's kq_scale
-        final int tasks = rows * nKvHeads;
+        final int blocks = (rows + BLOCK - 1) / BLOCK, tasks = blocks * nKvHeads;
         WorkerPool.Task task = (c, worker) -> {
-            int r = c % rows, kvh = c / rows;
-            group(qs, ks, vs, os, r, positions[r] + 1, kvh * group, group, kvh, headDim, qWidth, kvWidth, scale, worker);
+            int b = c % blocks, kvh = c / blocks;
+            block(qs, ks, vs, os, positions, b * BLOCK, Math.min(rows, (b + 1) * BLOCK), kvh, group, headDim, qWidth, kvWidth,
+                    scale, scratch[worker]);
         };
         long work = (long) rows * nHeads * (positions[positions.length - 1] + 1) * headDim * 2;
         if (work < CpuBackend.SMALL_WORK) {
@@ -89,50 +111,69 @@ final class HalfAttention {
         }
     }
 
-    /** Query heads {@code h0 .. h0+n-1} of row r, which share KV head {@code kvh}, over positions {@code 0 .. len-1}. */
-    private void group(MemorySegment qs, MemorySegment ks, MemorySegment vs, MemorySegment os, int r, int len, int h0, int n,
-                       int kvh, int headDim, int qWidth, int kvWidth, float scale, int worker) {
-        float[] q = buffer(queries, worker, n * headDim), y = buffer(accumulators, worker, n * headDim);
-        float[] row = buffer(decoded, worker, headDim), w = buffer(weights, worker, n * len), m = buffer(shrink, worker, n * len);
-        short[] raw = halves[worker].length >= headDim ? halves[worker] : (halves[worker] = new short[headDim]);
-        long qOff = 4L * ((long) r * qWidth + (long) h0 * headDim);
-        for (int i = 0; i < n * headDim; i++) {
-            q[i] = Float.float16ToFloat(Float.floatToFloat16(qs.get(F32, qOff + 4L * i)));
-            y[i] = 0f;
-        }
-        long kvOff = 2L * (long) kvh * headDim, kvStride = 2L * kvWidth;
-        scores(ks, kvOff, kvStride, len, q, n, headDim, scale, raw, row, w, partials[worker]);
-        float[] inv = new float[n];
-        for (int g = 0; g < n; g++) {
-            inv[g] = weights(w, m, g * len, len);
-        }
-        accumulate(vs, kvOff, kvStride, len, y, n, headDim, raw, row, w, m);
-        for (int g = 0; g < n; g++) {
-            for (int i = 0; i < headDim; i++) {
-                os.set(F32, qOff + 4L * (g * headDim + i), y[g * headDim + i] * inv[g]);
+    /**
+     * Rows {@code r0 .. r1-1} and the n query heads of KV head {@code kvh}, tile by tile of positions:
+     * for each (row, head), the tile's scores, then its weights with the maximum and sum carried from
+     * the tiles before, then its multiply-adds — per (row, head) the definition's steps in its order.
+     */
+    private static void block(MemorySegment qs, MemorySegment ks, MemorySegment vs, MemorySegment os, int[] positions, int r0,
+                              int r1, int kvh, int n, int headDim, int qWidth, int kvWidth, float scale, Scratch sc) {
+        int pairs = (r1 - r0) * n, h0 = kvh * n, len = 0;
+        sc.ensure(pairs, headDim);
+        float[] q = sc.q, y = sc.y, w = sc.w, m = sc.m;
+        for (int j = 0; j < r1 - r0; j++) {
+            len = Math.max(len, positions[r0 + j] + 1);
+            long qOff = 4L * ((long) (r0 + j) * qWidth + (long) h0 * headDim);
+            for (int i = 0; i < n * headDim; i++) {
+                q[j * n * headDim + i] = half(qs.get(F32, qOff + 4L * i));
+                y[j * n * headDim + i] = 0f;
             }
         }
-    }
-
-    /** (1) {@code w[g·len + t] = scale · q_g·k_t} for the n heads and positions {@code t < len}. */
-    private static void scores(MemorySegment ks, long kOff, long kStride, int len, float[] q, int n, int headDim, float scale,
-                               short[] raw, float[] row, float[] w, double[] part) {
-        for (int t = 0; t < len; t++) {
-            decode(ks, kOff + t * kStride, raw, row, headDim);
+        java.util.Arrays.fill(sc.max, 0, pairs, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(sc.sum, 0, pairs, 0f);
+        long kvOff = 2L * (long) kvh * headDim, kvStride = 2L * kvWidth;
+        for (int t0 = 0; t0 < len; t0 += TILE) {
+            int nt = Math.min(TILE, len - t0);
+            decode(ks, kvOff + t0 * kvStride, kvStride, nt, headDim, sc.raw, sc.k);
+            decode(vs, kvOff + t0 * kvStride, kvStride, nt, headDim, sc.raw, sc.v);
+            for (int j = 0; j < r1 - r0; j++) {
+                int e = Math.min(nt, positions[r0 + j] + 1 - t0); // this row's positions in the tile
+                for (int g = 0; g < n && e > 0; g++) {
+                    int p = j * n + g, qy = p * headDim;
+                    for (int t = 0; t < e; t++) {
+                        w[t] = dot(q, qy, sc.k, t * headDim, headDim, sc.part) * scale;
+                    }
+                    weights(w, m, e, sc.max, sc.sum, p);
+                    for (int t = 0; t < e; t++) {
+                        if (m[t] != 1f) { // y · 1 rounds to y: only a new maximum below e^0 changes it
+                            scale(y, qy, headDim, m[t]);
+                        }
+                        madd(y, qy, sc.v, t * headDim, headDim, w[t]);
+                    }
+                }
+            }
+        }
+        for (int j = 0; j < r1 - r0; j++) {
+            long oOff = 4L * ((long) (r0 + j) * qWidth + (long) h0 * headDim);
             for (int g = 0; g < n; g++) {
-                w[g * len + t] = dot(q, g * headDim, row, headDim, part) * scale;
+                int p = j * n + g;
+                float inv = sc.sum[p] == 0f ? 0f : 1f / sc.sum[p];
+                for (int i = 0; i < headDim; i++) {
+                    os.set(F32, oOff + 4L * (g * headDim + i), y[p * headDim + i] * inv);
+                }
             }
         }
     }
 
     /**
-     * (2) One head's running maximum and sum over its scores {@code w[at .. at+len)}: replaces each
-     * score by its weight e^(s − M) (1 at a new maximum), sets {@code m[at + t]} to the accumulator's
-     * factor e^(M_old − M) (1 where the maximum held), and returns 1/S (0 for S = 0).
+     * The running maximum and sum of (row, head) {@code p} over a tile's scores {@code w[0 .. e)}:
+     * each score becomes its weight e^(s − M) (1 at a new maximum) and {@code m[t]} the accumulator's
+     * factor e^(M_old − M) (1 where the maximum held); the exponentials run back to back, none waiting
+     * on a V row.
      */
-    private static float weights(float[] w, float[] m, int at, int len) {
-        float max = Float.NEGATIVE_INFINITY, sum = 0f;
-        for (int t = at, end = at + len; t < end; t++) {
+    private static void weights(float[] w, float[] m, int e, float[] maxima, float[] sums, int p) {
+        float max = maxima[p], sum = sums[p];
+        for (int t = 0; t < e; t++) {
             float s = w[t], ms = 1f, vsc = 1f;
             if (s > max) {
                 ms = (float) Math.exp(max - s);
@@ -144,55 +185,39 @@ final class HalfAttention {
             m[t] = ms;
             sum = sum * ms + vsc;
         }
-        return sum == 0f ? 0f : 1f / sum;
+        maxima[p] = max;
+        sums[p] = sum;
     }
 
-    /** (3) The n heads' F16 accumulators {@code y} over the V rows {@code t < len}, with (2)'s weights and factors. */
-    private static void accumulate(MemorySegment vs, long vOff, long vStride, int len, float[] y, int n, int headDim,
-                                   short[] raw, float[] row, float[] w, float[] m) {
-        for (int t = 0; t < len; t++) {
-            decode(vs, vOff + t * vStride, raw, row, headDim);
-            for (int g = 0; g < n; g++) {
-                float ms = m[g * len + t];
-                if (ms != 1f) { // y · 1 rounds to y: only a new maximum below e^0 changes it
-                    scale(y, g * headDim, headDim, ms);
-                }
-                madd(y, g * headDim, row, headDim, w[g * len + t]);
-            }
+    /** {@code rows} rows of n halves, the first at byte {@code at} of {@code seg} and {@code stride} apart, as floats into {@code dst}. */
+    private static void decode(MemorySegment seg, long at, long stride, int rows, int n, short[] raw, float[] dst) {
+        for (int t = 0; t < rows; t++) {
+            MemorySegment.copy(seg, HALF, at + t * stride, raw, t * n, n);
         }
-    }
-
-    private static float[] buffer(float[][] perWorker, int worker, int size) {
-        return perWorker[worker].length >= size ? perWorker[worker] : (perWorker[worker] = new float[size]);
-    }
-
-    /** n halves at byte {@code at} of {@code seg} as floats into {@code dst} (through {@code raw}). */
-    private static void decode(MemorySegment seg, long at, short[] raw, float[] dst, int n) {
-        MemorySegment.copy(seg, HALF, at, raw, 0, n);
-        for (int i = 0; i < n; i++) { // C2 compiles this loop to vector conversions (F16C / AVX-512)
+        for (int i = 0; i < rows * n; i++) { // C2 compiles this loop to vector conversions (F16C / AVX-512)
             dst[i] = Float.float16ToFloat(raw[i]);
         }
     }
 
     /**
      * {@code (float) (((p0 + p4) + (p2 + p6)) + ((p1 + p5) + (p3 + p7)))}, {@code p_j} the double sum, in
-     * order, of the exact float products {@code q[at + i]·k[i]} at {@code i mod 8 = j}. The whole vectors
+     * order, of the exact float products {@code q[at + i]·k[kAt + i]} at {@code i mod 8 = j}. The whole vectors
      * keep the p_j in double lanes (one vector at 512 bits, two at 256, four at 128); the rest are added
      * to them one by one.
      */
-    static float dot(float[] q, int at, float[] k, int n, double[] p) {
+    static float dot(float[] q, int at, float[] k, int kAt, int n, double[] p) {
         int i = 0;
         if (L == 16) {
             DoubleVector a = DoubleVector.zero(D);
             for (; i + 16 <= n; i += 16) {
-                FloatVector x = FloatVector.fromArray(F, q, at + i).mul(FloatVector.fromArray(F, k, i));
+                FloatVector x = FloatVector.fromArray(F, q, at + i).mul(FloatVector.fromArray(F, k, kAt + i));
                 a = a.add((DoubleVector) x.convertShape(VectorOperators.F2D, D, 0)).add((DoubleVector) x.convertShape(VectorOperators.F2D, D, 1));
             }
             a.intoArray(p, 0);
         } else if (L == 8) {
             DoubleVector a = DoubleVector.zero(D), b = a;
             for (; i + 8 <= n; i += 8) {
-                FloatVector x = FloatVector.fromArray(F, q, at + i).mul(FloatVector.fromArray(F, k, i));
+                FloatVector x = FloatVector.fromArray(F, q, at + i).mul(FloatVector.fromArray(F, k, kAt + i));
                 a = a.add((DoubleVector) x.convertShape(VectorOperators.F2D, D, 0));
                 b = b.add((DoubleVector) x.convertShape(VectorOperators.F2D, D, 1));
             }
@@ -201,8 +226,8 @@ final class HalfAttention {
         } else {
             DoubleVector a = DoubleVector.zero(D), b = a, c = a, d = a;
             for (; i + 8 <= n; i += 8) {
-                FloatVector x = FloatVector.fromArray(F, q, at + i).mul(FloatVector.fromArray(F, k, i));
-                FloatVector z = FloatVector.fromArray(F, q, at + i + 4).mul(FloatVector.fromArray(F, k, i + 4));
+                FloatVector x = FloatVector.fromArray(F, q, at + i).mul(FloatVector.fromArray(F, k, kAt + i));
+                FloatVector z = FloatVector.fromArray(F, q, at + i + 4).mul(FloatVector.fromArray(F, k, kAt + i + 4));
                 a = a.add((DoubleVector) x.convertShape(VectorOperators.F2D, D, 0));
                 b = b.add((DoubleVector) x.convertShape(VectorOperators.F2D, D, 1));
                 c = c.add((DoubleVector) z.convertShape(VectorOperators.F2D, D, 0));
@@ -214,7 +239,7 @@ final class HalfAttention {
             d.intoArray(p, 6);
         }
         for (; i < n; i++) {
-            p[i & 7] += q[at + i] * k[i];
+            p[i & 7] += q[at + i] * k[kAt + i];
         }
         return (float) (((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7])));
     }
@@ -231,13 +256,13 @@ final class HalfAttention {
     }
 
     /** {@code y[at + i] = f16(y[at + i] + v[i] · m)}: a multiply, then an add, each rounded to float (ggml's scalar loop). */
-    private static void madd(float[] y, int at, float[] v, int n, float m) {
+    private static void madd(float[] y, int at, float[] v, int vAt, int n, float m) {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += L) {
-            round16(FloatVector.fromArray(F, y, at + i).add(FloatVector.fromArray(F, v, i).mul(m)), y, at + i);
+            round16(FloatVector.fromArray(F, y, at + i).add(FloatVector.fromArray(F, v, vAt + i).mul(m)), y, at + i);
         }
         for (; i < n; i++) {
-            y[at + i] = half(y[at + i] + v[i] * m);
+            y[at + i] = half(y[at + i] + v[vAt + i] * m);
         }
     }
 
