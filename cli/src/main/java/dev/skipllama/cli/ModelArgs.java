@@ -2,6 +2,7 @@ package dev.skipllama.cli;
 
 import dev.skipllama.tensor.Backend;
 import dev.skipllama.tensor.Backends;
+import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.cpu.CpuBackend;
 import dev.skipllama.transformer.model.Model;
 import java.io.IOException;
@@ -39,7 +40,8 @@ final class ModelArgs {
         if (p.has("--no-warmup")) {
             return;
         }
-        dev.skipllama.transformer.model.WarmUp w = model.warmUp(WARM_UP_BUDGET);
+        // the KV cache type the command's sessions use: an F16 cache's attention is code of its own
+        dev.skipllama.transformer.model.WarmUp w = model.warmUp(WARM_UP_BUDGET, p.has("--kv-type") ? DecodingArgs.kvType(p) : DType.F32);
         io.err().printf(java.util.Locale.ROOT, "warmed up: %d tokens in %.0f ms%s%n", w.tokens(), w.elapsed().toNanos() / 1e6,
                 w.settled() ? "" : " (the JIT was still compiling when the time was up; --no-warmup skips this)");
     }

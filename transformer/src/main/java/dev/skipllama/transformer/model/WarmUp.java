@@ -1,5 +1,6 @@
 package dev.skipllama.transformer.model;
 
+import dev.skipllama.tensor.DType;
 import dev.skipllama.transformer.generate.DecodeStats;
 import dev.skipllama.transformer.generate.StandardDecoder;
 import dev.skipllama.transformer.generate.StepHooks;
@@ -41,7 +42,7 @@ public record WarmUp(int rounds, int tokens, Duration elapsed, boolean settled) 
     /** Rounds in a row without compilation that count as settled. */
     static final int QUIET_ROUNDS = 2;
 
-    static WarmUp run(Llama llama, Duration budget) {
+    static WarmUp run(Llama llama, Duration budget, DType kvType) {
         long start = System.nanoTime();
         long deadline = start + budget.toNanos();
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
@@ -53,7 +54,7 @@ public record WarmUp(int rounds, int tokens, Duration elapsed, boolean settled) 
         if (generated < 1) {
             return new WarmUp(0, 0, Duration.ZERO, false);
         }
-        try (StandardDecoder decoder = new StandardDecoder(llama, SamplingConfig.GREEDY, StepHooks.FULL, longest + generated)) {
+        try (StandardDecoder decoder = new StandardDecoder(llama, SamplingConfig.GREEDY, StepHooks.FULL, longest + generated, kvType)) {
             long compiled = monitored ? jit.getTotalCompilationTime() : 0;
             while (System.nanoTime() < deadline && quiet < QUIET_ROUNDS) {
                 for (int k = 0; k < PROMPTS.length; k++) {
