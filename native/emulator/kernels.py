@@ -16,6 +16,9 @@ for path in sorted(glob.glob(os.path.join(src, '*'))):
     s = s.replace('''        unsigned short h;
         asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(in[i]));
         out[i] = h;''', '''        out[i] = emu_f32_to_f16(in[i]);''')
+    s = s.replace('''    unsigned short h;
+    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(x));
+    return f16_to_f32(h);''', '''    return emu_f16_to_f32(emu_f32_to_f16(x));''')
     for t in ('u32x4', 'f32x4'):
         body = f'    return *(const {t}*) p;'
         s = s.replace(body, f'    emu_check_aligned(p, "load_{t}");\n' + body)

@@ -97,3 +97,10 @@ __device__ __forceinline__ float exp_shifted_sum(float* p, int n, float mx, floa
 __device__ __forceinline__ int position(const int* positions, int pos0, int r) {
     return positions != nullptr ? positions[r] : pos0 + r;
 }
+
+// x rounded to the nearest F16 (ties to even), as a float: Java's Float.float16ToFloat(Float.floatToFloat16(x)).
+__device__ __forceinline__ float round_f16(float x) {
+    unsigned short h;
+    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(x));
+    return f16_to_f32(h);
+}

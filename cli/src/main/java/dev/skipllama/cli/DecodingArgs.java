@@ -7,7 +7,6 @@ import dev.skipllama.skip.calibration.Calibration;
 import dev.skipllama.skip.speculative.DraftVocabulary;
 import dev.skipllama.skip.speculative.Speculation;
 import dev.skipllama.tensor.DType;
-import dev.skipllama.tensor.cuda.CudaBackend;
 import dev.skipllama.transformer.io.TextFiles;
 import dev.skipllama.transformer.model.Model;
 import dev.skipllama.transformer.model.SessionOptions;
@@ -39,7 +38,7 @@ final class DecodingArgs {
                         + "as it goes, full decoding where drafts do not pay) or E,D (draft D tokens with the first E layers); "
                         + "options ,tokens=N|all (the draft head's most frequent tokens), ,vocab=FILE, ,max=D (auto)", null)
                 .opt("--kv-type", "TYPE", "the KV cache's element type: f32, or f16 (half the memory; llama.cpp's default cache and its "
-                        + "attention arithmetic, so greedy text follows llama.cpp's; CPU only)", "f32");
+                        + "attention arithmetic, so greedy text follows llama.cpp's)", "f32");
     }
 
     /** --kv-type as a dtype. */
@@ -113,9 +112,6 @@ final class DecodingArgs {
     static Decoding configure(Options.Parsed p, Model model, int context) {
         SessionOptions options = SessionOptions.defaults(context).withSampling(sampling(p)).withStopStrings(stops(p))
                 .withKvType(kvType(p));
-        if (options.kvType() != DType.F32 && !model.llama().backend().location().isHost()) {
-            throw new UsageException("--kv-type " + p.get("--kv-type") + ": " + CudaBackend.F16_CACHE);
-        }
         String skip = p.get("--skip"), speculate = p.get("--speculate");
         if (skip != null && speculate != null) {
             throw new UsageException("--skip and --speculate cannot be combined");

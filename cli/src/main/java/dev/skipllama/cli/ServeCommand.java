@@ -4,7 +4,6 @@ import dev.skipllama.server.OpenAiServer;
 import dev.skipllama.server.ServerConfig;
 import dev.skipllama.skip.calibration.Calibration;
 import dev.skipllama.tensor.DType;
-import dev.skipllama.tensor.cuda.CudaBackend;
 import dev.skipllama.transformer.chat.ChatTemplate;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +38,7 @@ final class ServeCommand {
                 .opt("--drain", "SECONDS", "on SIGTERM, how long running requests may take to finish", "30")
                 .opt("--calibration", "FILE", "calibration text, for skip specs that rank layers (shortgpt, attn-drop, ffn-drop, router)", null)
                 .opt("--kv-type", "TYPE", "the KV cache's element type: f32, or f16 (half the memory; llama.cpp's default cache and "
-                        + "its attention arithmetic; CPU only)", "f32")
+                        + "its attention arithmetic)", "f32")
                 .opt("--plan-dir", "DIR", "let requests use skip \"plan:NAME\" for plan files in DIR (no files are read otherwise)", null)
                 .alias("-c", "--context").alias("-np", "--parallel");
         return ModelArgs.addWarmUp(ModelArgs.add(o));
@@ -66,9 +65,6 @@ final class ServeCommand {
         }
         return ModelArgs.with(p, io, m -> {
             var model = m.model();
-            if (kvType != DType.F32 && !model.llama().backend().location().isHost()) {
-                throw new UsageException("--kv-type " + p.get("--kv-type") + ": " + CudaBackend.F16_CACHE);
-            }
             int context = p.has("--context") ? p.getInt("--context", 16, model.config().contextLength())
                     : Math.min(model.config().contextLength(), 4096);
             String alias = p.has("--alias") ? p.get("--alias") : Path.of(model.source()).getFileName().toString().replaceAll("\\.gguf$", "");

@@ -1,5 +1,6 @@
 package dev.skipllama.tensor;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -354,6 +355,65 @@ public abstract class BackendContract {
                 // scores carry γ_headDim·|q||k| error, amplified by at most |score| in exp; 2^-14·max|v| covers it here.
                 check(got[i], b.getFloat(i), 0x1p-14 * vmax * Math.max(1, headDim / 16.0),
                         "attention heads=" + heads + " kv=" + kvHeads + " hd=" + headDim + " at " + i);
+            }
+        }
+    }
+
+    /**
+     * Attention over an F16 cache (llama.cpp's flash-attention arithmetic): the reference's steps, so
+     * the same values up to an exponential rounded differently in its last bit, which can move one F16
+     * rounding of the accumulator (2^-11 of it) — hence 2^-9·max|v|. The CPU gives the bits exactly
+     * ({@code HalfAttentionProperties}).
+     */
+    @Property(tries = 60)
+    void attentionOverAnF16CacheEqualsReference(@ForAll @IntRange(min = 1, max = 3) int kvHeads, @ForAll @IntRange(min = 1, max = 3) int group,
+                                                @ForAll @IntRange(min = 1, max = 70) int headDim, @ForAll @IntRange(min = 1, max = 10) int rows,
+                                                @ForAll @IntRange(min = 0, max = 80) int start, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int heads = kvHeads * group, ctx = start + rows + 3;
+        int[] pos = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            pos[r] = start + r;
+        }
+        try (Tensor q = TestData.tensor(rnd, DType.F32, Values.NORMAL, rows, heads * headDim);
+             Tensor k = TestData.tensor(rnd, DType.F16, Values.NORMAL, ctx, kvHeads * headDim);
+             Tensor v = TestData.tensor(rnd, DType.F16, Values.NORMAL, ctx, kvHeads * headDim);
+             Tensor b = Tensor.allocate(DType.F32, rows, heads * headDim);
+             Tensor v32 = Dequantize.toF32(v);
+             On on = new On()) {
+            Tensor a = on.out(DType.F32, rows, heads * headDim);
+            backend().attention(on.in(q), on.in(k), on.in(v), pos, heads, kvHeads, a);
+            ref.attention(q, k, v, pos, heads, kvHeads, b);
+            float[] got = on.get(a);
+            float vmax = 0;
+            for (float f : v32.toFloatArray()) {
+                vmax = Math.max(vmax, Math.abs(f));
+            }
+            for (int i = 0; i < got.length; i++) {
+                check(got[i], b.getFloat(i), 0x1p-9 * vmax, "F16-cache attention heads=" + heads + " kv=" + kvHeads + " hd=" + headDim + " at " + i);
+            }
+        }
+    }
+
+    /** F32 → F16 (the KV cache's store) rounds to nearest even, as the JDK's Float.floatToFloat16; F32 → F32 copies. */
+    @Property(tries = 40)
+    void convertEqualsReference(@ForAll @IntRange(min = 1, max = 6) int rows, @ForAll @IntRange(min = 1, max = 300) int n,
+                                @ForAll Values kind, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        try (Tensor x = TestData.tensor(rnd, DType.F32, kind, rows, n);
+             Tensor want = Tensor.allocate(DType.F16, rows, n);
+             Tensor got = Tensor.allocate(DType.F16, rows, n);
+             On on = new On()) {
+            ref.convert(x, want);
+            Tensor half = on.out(DType.F16, rows, n), full = on.out(DType.F32, rows, n);
+            Tensor dx = on.in(x);
+            backend().convert(dx, half);
+            backend().convert(dx, full);
+            backend().toHost(half, got);
+            assertEquals(want.segment().asByteBuffer(), got.segment().asByteBuffer(), "F16 bits, " + kind);
+            float[] copy = on.get(full), xs = x.toFloatArray();
+            for (int i = 0; i < xs.length; i++) {
+                assertEquals(Float.floatToRawIntBits(xs[i]), Float.floatToRawIntBits(copy[i]), "F32 copy at " + i);
             }
         }
     }

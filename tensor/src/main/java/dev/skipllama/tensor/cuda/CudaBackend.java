@@ -542,9 +542,7 @@ public final class CudaBackend implements Backend {
     public void attention(Tensor q, Tensor k, Tensor v, int[] positions, int nHeads, int nKvHeads, Tensor out) {
         Checks.on(location, "attention", q, k, v, out);
         Checks.attention(q, k, v, positions, nHeads, nKvHeads, out);
-        if (k.dtype() != DType.F32) {
-            throw new UnsupportedOperationException(F16_CACHE);
-        }
+        boolean half = k.dtype() == DType.F16; // llama.cpp's F16-cache arithmetic, in a kernel of its own
         int rows = q.rowCount(), headDim = q.dim(-1) / nHeads;
         if (rows == 0 || headDim == 0) {
             return;
@@ -556,33 +554,32 @@ public final class CudaBackend implements Backend {
         lock.lock();
         try {
             bind();
-            long s = scores.ensure(4L * rows * nHeads * span);
+            long s = scores.ensure(4L * rows * nHeads * span * (half ? 2 : 1)); // F16: weights and shrink factors
             long pos = positions(positions);
-            kernels.launch("attention", nHeads, rows, 128, stream, q.deviceAddress(), k.deviceAddress(), v.deviceAddress(),
-                    out.deviceAddress(), s, pos, positions[0], nHeads, nKvHeads, headDim, span, (float) (1.0 / Math.sqrt(headDim)));
+            float scale = half ? 1f / (float) Math.sqrt(headDim) : (float) (1.0 / Math.sqrt(headDim)); // F16: llama.cpp's kq_scale
+            kernels.launch(half ? "attention_f16" : "attention", nHeads, rows, 128, stream, q.deviceAddress(), k.deviceAddress(),
+                    v.deviceAddress(), out.deviceAddress(), s, pos, positions[0], nHeads, nKvHeads, headDim, span, scale);
         } finally {
             lock.unlock();
         }
     }
 
-    /** What a CUDA backend says of an F16 KV cache. */
-    public static final String F16_CACHE = "an F16 KV cache (llama.cpp's default, for its numerics) is CPU-only for now;"
-            + " the CUDA backend keeps its KV cache in F32 (--kv-type f32)";
-
     @Override
     public void convert(Tensor src, Tensor dst) {
         Checks.on(location, "convert", src, dst);
         Checks.convert(src, dst);
-        if (dst.dtype() != DType.F32) {
-            throw new UnsupportedOperationException(F16_CACHE);
-        }
-        if (src.deviceAddress() == dst.deviceAddress() || src.byteSize() == 0) {
+        long n = src.numel();
+        if (n == 0 || dst.dtype() == DType.F32 && src.deviceAddress() == dst.deviceAddress()) {
             return;
         }
         lock.lock();
         try {
             bind();
-            Errors.cu("cuMemcpyDtoDAsync_v2", cuda_h.cuMemcpyDtoDAsync_v2(dst.deviceAddress(), src.deviceAddress(), src.byteSize(), stream));
+            if (dst.dtype() == DType.F16) { // cvt.rn.f16.f32: round to nearest even, as Float.floatToFloat16
+                kernels.launch("f32_to_f16", gridFor(n), 1, 256, stream, src.deviceAddress(), dst.deviceAddress(), n);
+            } else {
+                Errors.cu("cuMemcpyDtoDAsync_v2", cuda_h.cuMemcpyDtoDAsync_v2(dst.deviceAddress(), src.deviceAddress(), src.byteSize(), stream));
+            }
         } finally {
             lock.unlock();
         }

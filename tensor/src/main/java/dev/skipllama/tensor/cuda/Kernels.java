@@ -27,7 +27,7 @@ final class Kernels implements AutoCloseable {
     static final String RESOURCE_DIR = "/dev/skipllama/cuda/kernels/";
     /** Source file → the kernels it defines. */
     static final Map<String, List<String>> MODULES = Map.of(
-            "attention", List.of("attention"),
+            "attention", List.of("attention", "attention_f16"),
             "convert", List.of("f32_to_f16", "f32_to_bf16", "dequant_q8_0", "dequant_q4_0"),
             "elementwise", List.of("swiglu", "add"),
             "embedding", List.of("embedding_f32", "embedding_f16", "embedding_bf16", "embedding_q8_0", "embedding_q4_0"),

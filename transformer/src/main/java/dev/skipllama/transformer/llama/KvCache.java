@@ -11,7 +11,7 @@ import dev.skipllama.tensor.Tensor;
  * <p><b>Element type.</b> F32 by default: attention then sees the K and V the matmuls computed. F16
  * halves the memory and is llama.cpp's default ({@code --cache-type-k/v f16}): K and V are rounded to
  * F16 as they are stored, and attention follows llama.cpp's F16 flash attention step for step
- * ({@code Backend#attention}), so greedy text can equal llama.cpp's; the CUDA backend keeps F32 only.
+ * ({@code Backend#attention}), so greedy text can equal llama.cpp's.
  *
  * <p>{@link #length()} counts the positions that hold valid entries for the whole model. Rolling
  * back (rejected speculative tokens) is {@link #truncate}: attention only reads positions up to the

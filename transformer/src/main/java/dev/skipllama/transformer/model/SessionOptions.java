@@ -16,7 +16,7 @@ import java.util.List;
  *                      {@link #withSpeculation} set it for the methods of skip/
  * @param stopStrings   generation ends when the text ends with one of these (the stop string is kept out of the result)
  * @param kvType        the KV cache's element type: F32 (the default) or F16 — half the memory, and
- *                      llama.cpp's default numerics ({@link #withKvType}); CPU backends only
+ *                      llama.cpp's default numerics ({@link #withKvType})
  */
 public record SessionOptions(int contextLength, SamplingConfig sampling, DecoderFactory decoder, List<String> stopStrings,
                              DType kvType) {
@@ -90,7 +90,7 @@ public record SessionOptions(int contextLength, SamplingConfig sampling, Decoder
     /**
      * The KV cache's element type: {@code DType.F16} stores K and V rounded to halves (half the memory)
      * and attends as llama.cpp does over its default F16 cache, so greedy text can equal llama.cpp's;
-     * {@code DType.F32} (the default) keeps them as computed. The CUDA backend supports F32 only.
+     * {@code DType.F32} (the default) keeps them as computed.
      */
     public SessionOptions withKvType(DType type) {
         return new SessionOptions(contextLength, sampling, decoder, stopStrings, type);
