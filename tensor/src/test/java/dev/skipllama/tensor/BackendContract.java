@@ -331,44 +331,26 @@ public abstract class BackendContract {
     void attentionEqualsReference(@ForAll @IntRange(min = 1, max = 4) int kvHeads, @ForAll @IntRange(min = 1, max = 3) int group,
                                   @ForAll @IntRange(min = 1, max = 70) int headDim, @ForAll @IntRange(min = 1, max = 6) int rows,
                                   @ForAll @IntRange(min = 0, max = 600) int start, @ForAll long seed) {
-        // Starts up to 600 make some calls large enough to be split across CPU workers.
-        Random rnd = new Random(seed);
-        int heads = kvHeads * group, ctx = start + rows + 3;
-        int[] pos = new int[rows];
-        for (int r = 0; r < rows; r++) {
-            pos[r] = start + r;
-        }
-        try (Tensor q = TestData.tensor(rnd, DType.F32, Values.NORMAL, rows, heads * headDim);
-             Tensor k = TestData.tensor(rnd, DType.F32, Values.NORMAL, ctx, kvHeads * headDim);
-             Tensor v = TestData.tensor(rnd, DType.F32, Values.NORMAL, ctx, kvHeads * headDim);
-             Tensor b = Tensor.allocate(DType.F32, rows, heads * headDim);
-             On on = new On()) {
-            Tensor a = on.out(DType.F32, rows, heads * headDim);
-            backend().attention(on.in(q), on.in(k), on.in(v), pos, heads, kvHeads, a);
-            ref.attention(q, k, v, pos, heads, kvHeads, b);
-            float[] got = on.get(a);
-            float vmax = 0;
-            for (float f : v.toFloatArray()) {
-                vmax = Math.max(vmax, Math.abs(f));
-            }
-            for (int i = 0; i < got.length; i++) {
-                // scores carry γ_headDim·|q||k| error, amplified by at most |score| in exp; 2^-14·max|v| covers it here.
-                check(got[i], b.getFloat(i), 0x1p-14 * vmax * Math.max(1, headDim / 16.0),
-                        "attention heads=" + heads + " kv=" + kvHeads + " hd=" + headDim + " at " + i);
-            }
-        }
+        // Starts up to 600 make some calls large enough to be split across CPU workers. Scores carry
+        // γ_headDim·|q||k| error, amplified by at most |score| in exp; 2^-14·max|v| covers it here.
+        attentionAgainstReference(DType.F32, kvHeads, group, headDim, rows, start, seed, 0x1p-14 * Math.max(1, headDim / 16.0));
     }
 
     /**
      * Attention over an F16 cache (llama.cpp's flash-attention arithmetic): the reference's steps, so
      * the same values up to an exponential rounded differently in its last bit, which can move one F16
      * rounding of the accumulator (2^-11 of it) — hence 2^-9·max|v|. The CPU gives the bits exactly
-     * ({@code HalfAttentionProperties}).
+     * ({@code HalfAttentionProperties}), and so does the emulated GPU.
      */
     @Property(tries = 60)
     void attentionOverAnF16CacheEqualsReference(@ForAll @IntRange(min = 1, max = 3) int kvHeads, @ForAll @IntRange(min = 1, max = 3) int group,
                                                 @ForAll @IntRange(min = 1, max = 70) int headDim, @ForAll @IntRange(min = 1, max = 10) int rows,
                                                 @ForAll @IntRange(min = 0, max = 80) int start, @ForAll long seed) {
+        attentionAgainstReference(DType.F16, kvHeads, group, headDim, rows, start, seed, 0x1p-9);
+    }
+
+    /** Rows at positions start.. over a cache of {@code cache} values: the backend against the reference, within {@code bound}·max|v|. */
+    private void attentionAgainstReference(DType cache, int kvHeads, int group, int headDim, int rows, int start, long seed, double bound) {
         Random rnd = new Random(seed);
         int heads = kvHeads * group, ctx = start + rows + 3;
         int[] pos = new int[rows];
@@ -376,8 +358,8 @@ public abstract class BackendContract {
             pos[r] = start + r;
         }
         try (Tensor q = TestData.tensor(rnd, DType.F32, Values.NORMAL, rows, heads * headDim);
-             Tensor k = TestData.tensor(rnd, DType.F16, Values.NORMAL, ctx, kvHeads * headDim);
-             Tensor v = TestData.tensor(rnd, DType.F16, Values.NORMAL, ctx, kvHeads * headDim);
+             Tensor k = TestData.tensor(rnd, cache, Values.NORMAL, ctx, kvHeads * headDim);
+             Tensor v = TestData.tensor(rnd, cache, Values.NORMAL, ctx, kvHeads * headDim);
              Tensor b = Tensor.allocate(DType.F32, rows, heads * headDim);
              Tensor v32 = Dequantize.toF32(v);
              On on = new On()) {
@@ -390,7 +372,7 @@ public abstract class BackendContract {
                 vmax = Math.max(vmax, Math.abs(f));
             }
             for (int i = 0; i < got.length; i++) {
-                check(got[i], b.getFloat(i), 0x1p-9 * vmax, "F16-cache attention heads=" + heads + " kv=" + kvHeads + " hd=" + headDim + " at " + i);
+                check(got[i], b.getFloat(i), bound * vmax, cache + "-cache attention heads=" + heads + " kv=" + kvHeads + " hd=" + headDim + " at " + i);
             }
         }
     }

@@ -59,7 +59,14 @@ final class Attention {
             int r = c % rows, kp = c / rows, kvh = kp / parts, h0 = kvh * group + (kp % parts) * per;
             heads(qs, ks, vs, os, r, positions[r] + 1, h0, per, kvh, headDim, qWidth, kvWidth, scale, worker);
         };
-        long work = (long) rows * nHeads * (positions[positions.length - 1] + 1) * headDim * 2;
+        dispatch(pool, (long) rows * nHeads * (positions[positions.length - 1] + 1) * headDim * 2, tasks, task);
+    }
+
+    /**
+     * Runs an attention call's tasks: on the calling thread when its multiply-adds ({@code work}) are
+     * too few to wake the other workers for ({@link CpuBackend#SMALL_WORK}), else across the pool.
+     */
+    static void dispatch(WorkerPool pool, long work, int tasks, WorkerPool.Task task) {
         if (work < CpuBackend.SMALL_WORK) {
             pool.run(1, (c, worker) -> {
                 for (int t = 0; t < tasks; t++) {

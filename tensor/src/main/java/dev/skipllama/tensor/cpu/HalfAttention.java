@@ -99,16 +99,7 @@ final class HalfAttention {
             block(qs, ks, vs, os, positions, b * BLOCK, Math.min(rows, (b + 1) * BLOCK), kvh, group, headDim, qWidth, kvWidth,
                     scale, scratch[worker]);
         };
-        long work = (long) rows * nHeads * (positions[positions.length - 1] + 1) * headDim * 2;
-        if (work < CpuBackend.SMALL_WORK) {
-            pool.run(1, (c, worker) -> {
-                for (int t = 0; t < tasks; t++) {
-                    task.run(t, worker);
-                }
-            });
-        } else {
-            pool.run(tasks, task);
-        }
+        Attention.dispatch(pool, (long) rows * nHeads * (positions[positions.length - 1] + 1) * headDim * 2, tasks, task);
     }
 
     /**
