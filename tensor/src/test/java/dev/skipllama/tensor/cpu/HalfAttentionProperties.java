@@ -18,8 +18,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * Attention over an F16 KV cache (llama.cpp's flash-attention arithmetic, {@code Backend#attention})
@@ -30,18 +28,18 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  */
 class HalfAttentionProperties {
     private static final ReferenceBackend REF = new ReferenceBackend();
-    private static CpuBackend one, three;
 
-    @BeforeContainer
-    static void start() {
-        one = new CpuBackend(1);
-        three = new CpuBackend(3);
-    }
+    /** A one-worker and a three-worker CPU backend, per try. */
+    private record Cpus(CpuBackend one, CpuBackend three) implements AutoCloseable {
+        Cpus() {
+            this(new CpuBackend(1), new CpuBackend(3));
+        }
 
-    @AfterContainer
-    static void stop() {
-        one.close();
-        three.close();
+        @Override
+        public void close() {
+            one.close();
+            three.close();
+        }
     }
 
     @Property(tries = 60)
@@ -54,14 +52,15 @@ class HalfAttentionProperties {
         for (int r = 0; r < rows; r++) {
             pos[r] = start + r;
         }
-        try (Tensor q = TestData.tensor(rnd, DType.F32, kind, rows, width);
+        try (Cpus cpus = new Cpus();
+             Tensor q = TestData.tensor(rnd, DType.F32, kind, rows, width);
              Tensor k = TestData.tensor(rnd, DType.F16, kind, ctx, kvHeads * headDim);
              Tensor v = TestData.tensor(rnd, DType.F16, kind, ctx, kvHeads * headDim);
              Tensor want = Tensor.allocate(DType.F32, rows, width);
              Tensor got = Tensor.allocate(DType.F32, rows, width);
              Tensor alone = Tensor.allocate(DType.F32, 1, width)) {
             REF.attention(q, k, v, pos, heads, kvHeads, want);
-            for (CpuBackend b : new CpuBackend[] {one, three}) {
+            for (CpuBackend b : new CpuBackend[] {cpus.one(), cpus.three()}) {
                 b.attention(q, k, v, pos, heads, kvHeads, got);
                 sameBits(want, 0, got, 0, rows * width, b.threads() + " workers, batch of " + rows);
                 for (int r = 0; r < rows; r++) { // and each row alone: batch-invariant
@@ -83,14 +82,15 @@ class HalfAttentionProperties {
         Random rnd = new Random(seed);
         int ctx = position + 1, width = group * headDim;
         int[] pos = {position};
-        try (Tensor q = TestData.tensor(rnd, DType.F32, Values.NORMAL, 1, width);
+        try (Cpus cpus = new Cpus();
+             Tensor q = TestData.tensor(rnd, DType.F32, Values.NORMAL, 1, width);
              Tensor k = TestData.tensor(rnd, DType.F16, Values.NORMAL, ctx, headDim);
              Tensor v = TestData.tensor(rnd, DType.F16, Values.NORMAL, ctx, headDim);
              Tensor k32 = Dequantize.toF32(k);
              Tensor v32 = Dequantize.toF32(v);
              Tensor half = Tensor.allocate(DType.F32, 1, width);
              Tensor full = Tensor.allocate(DType.F32, 1, width)) {
-            three.attention(q, k, v, pos, group, 1, half);
+            cpus.three().attention(q, k, v, pos, group, 1, half);
             REF.attention(q, k32, v32, pos, group, 1, full);
             // Each of the ctx multiply-adds rounds the accumulator y (|y| ≤ S·max|v|) by at most 2^-11 of it, and
             // so moves out = y/S by at most 2^-11·max|v|; q rounded to F16 moves a score by at most
@@ -121,12 +121,13 @@ class HalfAttentionProperties {
     @Example
     void onePositionGivesItsValues() {
         Random rnd = new Random(7);
-        try (Tensor q = TestData.tensor(rnd, DType.F32, Values.NORMAL, 1, 2 * 40);
+        try (Cpus cpus = new Cpus();
+             Tensor q = TestData.tensor(rnd, DType.F32, Values.NORMAL, 1, 2 * 40);
              Tensor k = TestData.tensor(rnd, DType.F16, Values.NORMAL, 4, 40);
              Tensor v = TestData.tensor(rnd, DType.F16, Values.NORMAL, 4, 40);
              Tensor out = Tensor.allocate(DType.F32, 1, 2 * 40);
              Tensor v32 = Dequantize.toF32(v)) {
-            for (var b : new dev.skipllama.tensor.Backend[] {REF, one, three}) {
+            for (var b : new dev.skipllama.tensor.Backend[] {REF, cpus.one(), cpus.three()}) {
                 b.attention(q, k, v, new int[] {0}, 2, 1, out);
                 for (int i = 0; i < 80; i++) {
                     assertEquals(v32.getFloat(i % 40), out.getFloat(i), b.name() + " at " + i);
@@ -145,13 +146,14 @@ class HalfAttentionProperties {
         for (int i = 0; i < x.length; i++) {
             x[i] = rnd.nextInt(4) == 0 ? special[rnd.nextInt(special.length)] : (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(9) - 4));
         }
-        try (Tensor src = Tensor.of(x, rows, width);
+        try (Cpus cpus = new Cpus();
+             Tensor src = Tensor.of(x, rows, width);
              Tensor ref = Tensor.allocate(DType.F16, rows, width);
              Tensor cpu = Tensor.allocate(DType.F16, rows, width);
              Tensor f32 = Tensor.allocate(DType.F32, rows, width)) {
             REF.convert(src, ref);
-            three.convert(src, cpu);
-            three.convert(src, f32);
+            cpus.three().convert(src, cpu);
+            cpus.three().convert(src, f32);
             for (int i = 0; i < x.length; i++) {
                 short want = Float.floatToFloat16(x[i]);
                 assertEquals(want, ref.segment().getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i), "reference, " + x[i]);
