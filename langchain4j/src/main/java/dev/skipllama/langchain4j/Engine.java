@@ -74,7 +74,8 @@ final class Engine {
         int maxTokens = Math.min(room, request.maxOutputTokens() != null ? request.maxOutputTokens() : options.maxTokens());
         List<String> stops = new ArrayList<>(template.stopStrings());
         stops.addAll(request.stopSequences() != null ? request.stopSequences() : options.stop());
-        SessionOptions so = SessionOptions.defaults(context).withSampling(sampling(request)).withStopStrings(stops);
+        SessionOptions so = SessionOptions.defaults(context).withSampling(sampling(request)).withStopStrings(stops)
+                .withKvType(options.kvType());
         if (method != null) {
             so = so.withSkip(method);
         } else if (options.speculateExit() > 0) {

@@ -1,6 +1,7 @@
 package dev.skipllama.langchain4j;
 
 import dev.skipllama.skip.calibration.Calibration;
+import dev.skipllama.tensor.DType;
 import dev.skipllama.transformer.chat.ChatTemplate;
 import dev.skipllama.transformer.model.Model;
 import java.util.List;
@@ -25,6 +26,7 @@ public abstract class SkipLlamaBuilder<B extends SkipLlamaBuilder<B>> {
     int speculateDraft;
     List<String> stop = List.of();
     int context;
+    DType kvType = DType.F32;
     ChatTemplate template;
     Supplier<Calibration> calibration;
     String modelName;
@@ -98,6 +100,12 @@ public abstract class SkipLlamaBuilder<B extends SkipLlamaBuilder<B>> {
         return self();
     }
 
+    /** The KV cache's element type: {@code DType.F16} halves its memory and attends as llama.cpp does (default F32). */
+    public B kvType(DType t) {
+        kvType = t;
+        return self();
+    }
+
     /** The chat template (default: the model's own, as {@link ChatTemplate#detect} finds it). */
     public B template(ChatTemplate t) {
         template = t;
@@ -118,7 +126,7 @@ public abstract class SkipLlamaBuilder<B extends SkipLlamaBuilder<B>> {
 
     Engine engine() {
         SkipLlamaOptions o = new SkipLlamaOptions(maxTokens, temperature, topP, topK, minP, repeatPenalty, seed, skip, speculateExit,
-                speculateDraft, stop, context);
+                speculateDraft, stop, context, kvType);
         String name = modelName != null ? modelName : java.nio.file.Path.of(model.source()).getFileName().toString();
         return new Engine(model, o, template, calibration, name);
     }

@@ -1,5 +1,6 @@
 package dev.skipllama.langchain4j;
 
+import dev.skipllama.tensor.DType;
 import java.util.List;
 
 /**
@@ -18,9 +19,11 @@ import java.util.List;
  * @param speculateDraft tokens drafted per round d
  * @param stop           texts that end an answer
  * @param context        KV positions per conversation, at most the model's context (0 = the model's)
+ * @param kvType         the KV cache's element type: F32, or F16 (half the memory, llama.cpp's arithmetic)
  */
 record SkipLlamaOptions(int maxTokens, double temperature, double topP, int topK, double minP, double repeatPenalty,
-                               long seed, String skip, int speculateExit, int speculateDraft, List<String> stop, int context) {
+                               long seed, String skip, int speculateExit, int speculateDraft, List<String> stop, int context,
+                               DType kvType) {
     public SkipLlamaOptions {
         if (maxTokens < 1) {
             throw new IllegalArgumentException("maxTokens must be at least 1, got " + maxTokens);
@@ -35,10 +38,13 @@ record SkipLlamaOptions(int maxTokens, double temperature, double topP, int topK
             throw new IllegalArgumentException("context must be >= 0, got " + context);
         }
         stop = List.copyOf(stop);
+        if (kvType != DType.F32 && kvType != DType.F16) {
+            throw new IllegalArgumentException("the KV cache holds F32 or F16, not " + kvType);
+        }
     }
 
-    /** 256 tokens, greedy, the full model, the model's context. */
+    /** 256 tokens, greedy, the full model, the model's context, an F32 KV cache. */
     static SkipLlamaOptions defaults() {
-        return new SkipLlamaOptions(256, 0, 0.95, 40, 0.05, 1, 42, null, 0, 0, List.of(), 0);
+        return new SkipLlamaOptions(256, 0, 0.95, 40, 0.05, 1, 42, null, 0, 0, List.of(), 0, DType.F32);
     }
 }

@@ -82,6 +82,19 @@ class SkipLlamaChatModelTest {
         assertTrue(parts.size() > 3);
     }
 
+    /** An F16 KV cache: the answer of a library session with one. */
+    @Test
+    void anF16KvCacheAnswersAsASessionWithOne() {
+        String answer = SkipLlamaChatModel.builder(model).maxTokens(12).kvType(dev.skipllama.tensor.DType.F16).build().chat("Once upon a time");
+        ChatTemplate t = ChatTemplate.detect(model.chatTemplateSource(), model.tokenizer(), w -> { });
+        int[] prompt = t.encode(model.tokenizer(), List.of(new ChatTemplate.Message("user", "Once upon a time")));
+        try (Session s = model.newSession(SessionOptions.defaults(256).withStopStrings(t.stopStrings())
+                .withKvType(dev.skipllama.tensor.DType.F16))) {
+            assertEquals(s.generate(prompt, 12, (String p) -> true).text(), answer);
+        }
+        assertThrows(IllegalArgumentException.class, () -> SkipLlamaChatModel.builder(model).kvType(dev.skipllama.tensor.DType.Q8_0).build());
+    }
+
     @Test
     void skipAndSpeculationOptions() {
         String full = SkipLlamaChatModel.builder(model).maxTokens(16).build().chat("The old man");
