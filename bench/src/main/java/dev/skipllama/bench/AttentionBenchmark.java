@@ -21,8 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One row's attention at a depth of {@code positions}, on the Llama-3.2-1B shape (32 query heads, 8 KV
  * heads of 64 values). Each call takes the next of {@code layers} KV caches, as a token's layers do:
- * with 16 layers at 1,024 positions the caches (64 MB) come from DRAM, with one from cache. Reports
- * microseconds per call.
+ * with 16 layers at 1,024 positions the caches (64 MB) come from DRAM, with one from cache. {@code cache}
+ * is the KV cache's element type: F32, or F16 (llama.cpp's arithmetic, {@code --kv-type f16}); {@code rows}
+ * query rows at the last positions (1: a generated token; 64: a prompt chunk). Reports microseconds per call.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -42,6 +43,12 @@ public class AttentionBenchmark {
     @Param({"2"})
     public int threads;
 
+    @Param({"F32", "F16"})
+    public String cache;
+
+    @Param({"1"})
+    public int rows;
+
     private CpuBackend backend;
     private Tensor[] k, v;
     private Tensor q, out;
@@ -53,13 +60,28 @@ public class AttentionBenchmark {
         backend = new CpuBackend(threads);
         k = new Tensor[layers];
         v = new Tensor[layers];
+        DType type = DType.valueOf(cache);
         for (int l = 0; l < layers; l++) {
-            k[l] = Weights.activations(positions, KV_HEADS * HEAD_DIM, 100 + l);
-            v[l] = Weights.activations(positions, KV_HEADS * HEAD_DIM, 200 + l);
+            k[l] = stored(Weights.activations(positions, KV_HEADS * HEAD_DIM, 100 + l), type);
+            v[l] = stored(Weights.activations(positions, KV_HEADS * HEAD_DIM, 200 + l), type);
         }
-        q = Weights.activations(1, HEADS * HEAD_DIM, 7);
-        out = Tensor.allocate(DType.F32, 1, HEADS * HEAD_DIM);
-        position = new int[] {positions - 1};
+        q = Weights.activations(rows, HEADS * HEAD_DIM, 7);
+        out = Tensor.allocate(DType.F32, rows, HEADS * HEAD_DIM);
+        position = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            position[r] = positions - rows + r;
+        }
+    }
+
+    /** The rows as the cache holds them: themselves in F32, rounded by the backend's convert in F16. */
+    private Tensor stored(Tensor rows32, DType type) {
+        if (type == DType.F32) {
+            return rows32;
+        }
+        Tensor t = Tensor.allocate(type, rows32.dim(0), rows32.dim(1));
+        backend.convert(rows32, t);
+        rows32.close();
+        return t;
     }
 
     @Benchmark
