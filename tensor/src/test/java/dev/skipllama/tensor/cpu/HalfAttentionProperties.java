@@ -44,7 +44,7 @@ class HalfAttentionProperties {
 
     @Property(tries = 60)
     void cpuGivesTheReferenceBits(@ForAll @IntRange(min = 1, max = 3) int kvHeads, @ForAll @IntRange(min = 1, max = 6) int group,
-                                  @ForAll @IntRange(min = 1, max = 80) int headDim, @ForAll @IntRange(min = 1, max = 19) int rows,
+                                  @ForAll("headDims") int headDim, @ForAll @IntRange(min = 1, max = 19) int rows,
                                   @ForAll @IntRange(min = 0, max = 120) int start, @ForAll("kinds") Values kind, @ForAll long seed) {
         Random rnd = new Random(seed);
         int heads = kvHeads * group, width = heads * headDim, ctx = start + rows;
@@ -69,6 +69,12 @@ class HalfAttentionProperties {
                 }
             }
         }
+    }
+
+    /** Any length, and often a multiple of 16, where a score's partial sums stay in vector lanes to the end. */
+    @Provide
+    Arbitrary<Integer> headDims() {
+        return Arbitraries.oneOf(Arbitraries.integers().between(1, 80), Arbitraries.of(16, 32, 64, 80, 128));
     }
 
     @Provide
