@@ -35,14 +35,16 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #round16} rounds a vector to F16 values in its float lanes (the JDK has no vector
  * float-to-half): per position one multiply, one add and about ten integer steps per vector.
  *
- * <p><b>Measured</b> (1B shape: 32 heads, 8 KV heads of 64; one row at position 512; 2 threads; Zen 5):
- * a first version, scoring one position at a time with scalar double chains and calling
- * {@code Math.exp} between the steps, took 2.0 ms a layer against the F32 cache's 0.05 ms; this one
- * 0.4–0.56 ms; tiles, 0.26–0.29 ms. JMH ({@code AttentionBenchmark -p cache=F16 -p positions=512 -p layers=16}):
- * the scores' tree in vector lanes and the rounding's path for tiny values only where a lane needs it,
- * one row 323 → 221 µs, 64 rows 18.4 → 11.9 ms (F32 cache: 74 µs, 3.0 ms). Sixteen float partial sums in the scores instead of double ones cut a score from ~18
- * to ~12 ns a head, but greedy text on the embedded model then equalled llama.cpp's on 21 and 19 of
- * 24 prompts (Q8_0, Q4_0) instead of 23 and 20: ggml sums a 32-value dot product in double.
+ * <p><b>Measured</b> (1B shape: 32 heads, 8 KV heads of 64; 2 threads; Zen 5). One row at position
+ * 512, probe: a first version, scoring one position at a time with scalar double chains and calling
+ * {@code Math.exp} between the steps, took 2.0 ms a layer against the F32 cache's 0.05 ms; three
+ * passes, 0.40–0.56 ms; tiles, 0.26–0.29 ms. JMH ({@code AttentionBenchmark -p cache=F16
+ * -p positions=512 -p layers=16}), with the scores' tree in vector lanes and the rounding's path for
+ * tiny values taken only where a lane needs it: one row 323 → 221 µs, 64 rows 18.4 → 11.9 ms (F32
+ * cache: 74 µs, 3.0 ms). Sixteen float partial sums in the scores instead of eight double ones cut a
+ * score from ~18 to ~12 ns a head, but greedy text on the embedded model then equalled llama.cpp's
+ * on 21 and 19 of 24 prompts (Q8_0, Q4_0) instead of 23 and 20: ggml sums a 32-value dot product in
+ * double.
  */
 final class HalfAttention {
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
