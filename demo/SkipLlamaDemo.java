@@ -12,7 +12,7 @@
  *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *        -cp cli/target/skipllama.jar demo/SkipLlamaDemo.java [MODEL] [--prompt TEXT] [--tokens N]
  *        [--skip SPEC [--calibration FILE] | --speculate E,D|auto] [--color [always|never|auto] | --no-color]
- *        [--no-warmup]
+ *        [--kv-type f32|f16] [--no-warmup]
  *
  * or with jbang, which reads the //DEPS, //JAVA and //*_OPTIONS lines above (the artifacts come from
  * the local Maven repository: run ./mvnw install once first):
@@ -30,6 +30,7 @@ import dev.skipllama.skip.SkipMethod;
 import dev.skipllama.skip.calibration.Calibration;
 import dev.skipllama.skip.SkipMethods;
 import dev.skipllama.skip.speculative.Speculation;
+import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.cpu.CpuBackend;
 import dev.skipllama.transformer.generate.StandardDecoder;
 import dev.skipllama.transformer.model.Generation;
@@ -44,7 +45,8 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 static final String USAGE = "usage: SkipLlamaDemo.java [MODEL] [--prompt TEXT] [--tokens N]"
-        + " [--skip SPEC [--calibration FILE] | --speculate E,D|auto] [--color [always|never|auto] | --no-color] [--no-warmup]";
+        + " [--skip SPEC [--calibration FILE] | --speculate E,D|auto] [--color [always|never|auto] | --no-color] [--kv-type f32|f16]"
+        + " [--no-warmup]";
 
 /** A mistake on the command line or a model that does not load: one line saying what, no stack trace. */
 void main(String[] args) throws Exception {
@@ -68,7 +70,7 @@ void run(String[] args) throws java.io.IOException {
             opt.put(args[++i].equals("never") ? "--no-color" : args[i].equals("always") ? "--color" : "--auto-color", ""); // as the CLI spells it
         } else if (a.equals("--no-color") || a.equals("--color") || a.equals("--no-warmup")) {
             opt.put(a, "");
-        } else if (List.of("--prompt", "--tokens", "--skip", "--calibration", "--speculate").contains(a)) {
+        } else if (List.of("--prompt", "--tokens", "--skip", "--calibration", "--speculate", "--kv-type").contains(a)) {
             if (i + 1 == args.length) {
                 throw new IllegalArgumentException("option " + a + " needs a value");
             }
@@ -93,6 +95,12 @@ void run(String[] args) throws java.io.IOException {
         throw new IllegalArgumentException("--tokens " + n + ": expected a whole number from 1 to 999999");
     }
     int tokens = Integer.parseInt(n);
+    // f16: the KV cache in half precision, attended with llama.cpp's arithmetic (its default cache)
+    DType kvType = switch (opt.getOrDefault("--kv-type", "f32")) {
+        case "f32" -> DType.F32;
+        case "f16" -> DType.F16;
+        default -> throw new IllegalArgumentException("--kv-type " + opt.get("--kv-type") + ": expected f32 or f16");
+    };
     boolean color = opt.containsKey("--color")
             || !opt.containsKey("--no-color") && System.console() != null && System.console().isTerminal() && System.getenv("NO_COLOR") == null;
 
@@ -100,7 +108,7 @@ void run(String[] args) throws java.io.IOException {
          Model model = Model.load(Path.of(modelPath), cpu)) {     // weights are memory-mapped, not copied
         int layers = model.config().layers();
         int context = Math.min(model.config().contextLength(), model.tokenizer().encode(prompt, true).length + tokens + 16);
-        SessionOptions options = SessionOptions.defaults(context);
+        SessionOptions options = SessionOptions.defaults(context).withKvType(kvType);
         SkipMethod method = null;
         if (opt.containsKey("--skip")) {
             // Every skipping method is a policy over the one forward pass; the decoder asks it per layer.
@@ -125,7 +133,7 @@ void run(String[] args) throws java.io.IOException {
         if (!opt.containsKey("--no-warmup")) {
             // The kernels run as SIMD code only once the JIT (C2) has compiled them; before that the
             // prompt and first tokens run 10-50x slower. So: throwaway generations first, at most 3 s.
-            model.warmUp(java.time.Duration.ofSeconds(3));
+            model.warmUp(java.time.Duration.ofSeconds(3), kvType);
         }
         try (Session session = model.newSession(options)) {
             System.out.print(prompt);
