@@ -26,6 +26,7 @@ public final class KvCache implements AutoCloseable {
     private final Tensor[] keys;
     private final Tensor[] values;
     private final int capacity;
+    private final DType type;
     private int length;
 
     /** A cache in host memory (for host backends). */
@@ -48,6 +49,7 @@ public final class KvCache implements AutoCloseable {
                     + "] (the model's context length), got " + capacity);
         }
         this.capacity = capacity;
+        this.type = type;
         this.keys = new Tensor[config.layers()];
         this.values = new Tensor[config.layers()];
         try {
@@ -68,7 +70,7 @@ public final class KvCache implements AutoCloseable {
 
     /** F32 or F16. */
     public DType type() {
-        return keys[0].dtype();
+        return type;
     }
 
     public Tensor keys(int layer) {
