@@ -28,6 +28,7 @@ final class EvalCommand {
                 .opt("--max-tokens", "N", "score at most this many tokens of the text", "1000000")
                 .opt("--skip", "SPEC", "evaluate under a layer-skipping method (see 'generate --help')", null)
                 .opt("--calibration", "FILE", "calibration text for --skip planners that rank layers", null)
+                .opt("--kv-type", "TYPE", "perplexity over an f32 or f16 KV cache (f16: llama.cpp's default cache and attention arithmetic)", "f32")
                 .flag("--table", "measure every method instead (the README's headline table)")
                 .opt("--prompts", "N", "--table: prompts to generate from", "8")
                 .opt("--tokens", "N", "--table: greedy tokens per prompt", "48")
@@ -44,6 +45,7 @@ final class EvalCommand {
             throw new UsageException("--text " + text + ": no such file");
         }
         DecodingArgs.checkSkip(p); // a bad --skip is a usage error before the model loads
+        DecodingArgs.kvType(p);
         return ModelArgs.with(p, io, m -> p.has("--table") ? table(p, io, m, text) : perplexity(p, io, m, text));
     }
 
@@ -63,7 +65,7 @@ final class EvalCommand {
         long t0 = System.nanoTime();
         Perplexity.Result r;
         try (Progress bar = new Progress("scoring", "tokens")) {
-            r = Perplexity.of(llama, method, ids, window, bar);
+            r = Perplexity.of(llama, method, ids, window, bar, DecodingArgs.kvType(p));
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         if (p.has("--json")) {
@@ -72,6 +74,7 @@ final class EvalCommand {
             j.put("perplexity", r.perplexity());
             j.put("tokens", r.scored());
             j.put("window", window);
+            j.put("kv_type", p.get("--kv-type"));
             j.put("decoding", method == null ? "full" : method.name());
             j.put("seconds", secs);
             j.put("tokens_per_second", r.scored() / secs);

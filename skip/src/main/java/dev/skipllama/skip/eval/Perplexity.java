@@ -2,6 +2,7 @@ package dev.skipllama.skip.eval;
 
 import dev.skipllama.skip.FullModel;
 import dev.skipllama.skip.SkipMethod;
+import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.Tensor;
 import dev.skipllama.transformer.ProgressListener;
 import dev.skipllama.transformer.generate.StepHooks;
@@ -33,17 +34,24 @@ public final class Perplexity {
     public record Result(double perplexity, double nll, long scored) {
     }
 
-    /**
-     * @param method  a skipping method, or null for the full model
-     * @param window  tokens per window, at most the model's context length
-     * @param progress told tokens scored so far out of the total
-     */
-    /** The same for a loaded {@link Model}. */
+    /** {@link #of(Llama, SkipMethod, int[], int, ProgressListener)} for a loaded {@link Model}. */
     public static Result of(Model model, SkipMethod method, int[] text, int window, ProgressListener progress) {
         return of(model.llama(), method, text, window, progress);
     }
 
+    /**
+     * Over an F32 KV cache.
+     *
+     * @param method  a skipping method, or null for the full model
+     * @param window  tokens per window, at most the model's context length
+     * @param progress told tokens scored so far out of the total
+     */
     public static Result of(Llama llama, SkipMethod method, int[] text, int window, ProgressListener progress) {
+        return of(llama, method, text, window, progress, DType.F32);
+    }
+
+    /** The same over a KV cache of {@code kvType}: F16 attends as llama.cpp does by default ({@code KvCache}). */
+    public static Result of(Llama llama, SkipMethod method, int[] text, int window, ProgressListener progress, DType kvType) {
         if (window < 2 || window > llama.config().contextLength()) {
             throw new IllegalArgumentException("perplexity window must be in [2, " + llama.config().contextLength()
                     + "] (the context length), got " + window);
@@ -60,7 +68,7 @@ public final class Perplexity {
         float[] row = new float[llama.config().vocabSize()];
         boolean batched = method == null || method instanceof FullModel;
         try (Workspace ws = llama.workspace(CHUNK, batched ? CHUNK : 1);
-             KvCache cache = llama.kvCache(window)) {
+             KvCache cache = llama.kvCache(window, kvType)) {
             for (int from = 0; from + 1 < text.length; from += window) {
                 int[] w = Arrays.copyOfRange(text, from, Math.min(text.length, from + window));
                 cache.truncate(0);
