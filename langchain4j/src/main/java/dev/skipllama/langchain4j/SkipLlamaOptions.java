@@ -1,6 +1,7 @@
 package dev.skipllama.langchain4j;
 
 import dev.skipllama.tensor.DType;
+import dev.skipllama.transformer.llama.KvCache;
 import java.util.List;
 
 /**
@@ -38,9 +39,7 @@ record SkipLlamaOptions(int maxTokens, double temperature, double topP, int topK
             throw new IllegalArgumentException("context must be >= 0, got " + context);
         }
         stop = List.copyOf(stop);
-        if (kvType != DType.F32 && kvType != DType.F16) {
-            throw new IllegalArgumentException("the KV cache holds F32 or F16, not " + kvType);
-        }
+        KvCache.requireType(kvType);
     }
 
     /** 256 tokens, greedy, the full model, the model's context, an F32 KV cache. */

@@ -1,6 +1,7 @@
 package dev.skipllama.server;
 
 import dev.skipllama.tensor.DType;
+import dev.skipllama.transformer.llama.KvCache;
 import java.nio.file.Path;
 
 /**
@@ -39,9 +40,7 @@ public record ServerConfig(String host, int port, String apiKey, int parallel, i
         if (apiKey != null && apiKey.isBlank()) {
             throw new IllegalArgumentException("an API key must not be blank");
         }
-        if (kvType != DType.F32 && kvType != DType.F16) {
-            throw new IllegalArgumentException("the KV cache holds F32 or F16, not " + kvType);
-        }
+        KvCache.requireType(kvType);
         if (drainSeconds < 0) {
             throw new IllegalArgumentException("drainSeconds must be >= 0, got " + drainSeconds);
         }

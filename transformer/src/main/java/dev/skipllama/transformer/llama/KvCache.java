@@ -41,9 +41,7 @@ public final class KvCache implements AutoCloseable {
 
     /** A cache of {@code type} (F32 or F16) in {@code backend}'s memory; null means the host. */
     public KvCache(LlamaConfig config, int capacity, Backend backend, DType type) {
-        if (type != DType.F32 && type != DType.F16) {
-            throw new IllegalArgumentException("a KV cache holds F32 or F16, not " + type);
-        }
+        requireType(type);
         if (capacity <= 0 || capacity > config.contextLength()) {
             throw new IllegalArgumentException("KV cache capacity must be in [1, " + config.contextLength()
                     + "] (the model's context length), got " + capacity);
@@ -66,6 +64,17 @@ public final class KvCache implements AutoCloseable {
     /** {@code capacity × width} rows of {@code type} in {@code backend}'s memory, or the host's when it is null. */
     private static Tensor rows(Backend backend, DType type, int capacity, int width) {
         return backend == null ? Tensor.allocate(type, capacity, width) : backend.allocate(type, capacity, width);
+    }
+
+    /**
+     * {@code type} when a KV cache can hold it (F32 or F16), else an IllegalArgumentException naming it:
+     * the one check behind every option that chooses a cache type (sessions, the server, LangChain4j).
+     */
+    public static DType requireType(DType type) {
+        if (type != DType.F32 && type != DType.F16) {
+            throw new IllegalArgumentException("a KV cache holds F32 or F16, not " + type);
+        }
+        return type;
     }
 
     /** F32 or F16. */

@@ -4,6 +4,7 @@ import dev.skipllama.tensor.DType;
 import dev.skipllama.transformer.generate.StandardDecoder;
 import dev.skipllama.transformer.generate.StepHooks;
 import dev.skipllama.transformer.generate.TokenDecoder;
+import dev.skipllama.transformer.llama.KvCache;
 import dev.skipllama.transformer.sampling.SamplingConfig;
 import java.util.List;
 
@@ -40,10 +41,7 @@ public record SessionOptions(int contextLength, SamplingConfig sampling, Decoder
             throw new IllegalArgumentException("contextLength must be at least 1, got " + contextLength);
         }
         stopStrings = List.copyOf(stopStrings);
-        java.util.Objects.requireNonNull(kvType, "kvType");
-        if (kvType != DType.F32 && kvType != DType.F16) {
-            throw new IllegalArgumentException("the KV cache holds F32 or F16, not " + kvType);
-        }
+        KvCache.requireType(java.util.Objects.requireNonNull(kvType, "kvType"));
         for (String stop : stopStrings) {
             if (stop.isEmpty()) { // it would match before any text: every generation would stop after one token
                 throw new IllegalArgumentException("stop strings must not be empty");
