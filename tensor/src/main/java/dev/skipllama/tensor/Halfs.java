@@ -17,6 +17,11 @@ public final class Halfs {
         return Float.floatToFloat16(f);
     }
 
+    /** x rounded to the nearest F16 value (ties to even), as a float: F16 storage and back (an F16 KV cache's steps). */
+    public static float roundToF16(float x) {
+        return Float.float16ToFloat(Float.floatToFloat16(x));
+    }
+
     public static float bf16ToFloat(short bits) {
         return Float.intBitsToFloat((bits & 0xffff) << 16);
     }

@@ -7,9 +7,8 @@ import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.ULT;
 
+import dev.skipllama.tensor.Halfs;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -47,8 +46,6 @@ import jdk.incubator.vector.VectorSpecies;
  * double.
  */
 final class HalfAttention {
-    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
     private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
 
     /** Positions per tile: a tile's K and V rows are decoded once for every row and head of a task. */
@@ -122,7 +119,7 @@ final class HalfAttention {
             len = Math.max(len, positions[r0 + j] + 1);
             long qOff = 4L * ((long) (r0 + j) * qWidth + (long) h0 * headDim);
             for (int i = 0; i < n * headDim; i++) {
-                q[j * n * headDim + i] = half(qs.get(F32, qOff + 4L * i));
+                q[j * n * headDim + i] = Halfs.roundToF16(qs.get(F32, qOff + 4L * i));
                 y[j * n * headDim + i] = 0f;
             }
         }
@@ -189,7 +186,7 @@ final class HalfAttention {
     /** {@code rows} rows of n halves, the first at byte {@code at} of {@code seg} and {@code stride} apart, as floats into {@code dst}. */
     private static void decode(MemorySegment seg, long at, long stride, int rows, int n, short[] raw, float[] dst) {
         for (int t = 0; t < rows; t++) {
-            MemorySegment.copy(seg, HALF, at + t * stride, raw, t * n, n);
+            MemorySegment.copy(seg, Decode.I16, at + t * stride, raw, t * n, n);
         }
         for (int i = 0; i < rows * n; i++) { // C2 compiles this loop to vector conversions (F16C / AVX-512)
             dst[i] = Float.float16ToFloat(raw[i]);
@@ -276,7 +273,7 @@ final class HalfAttention {
             round16(FloatVector.fromArray(F, y, at + i).mul(m), y, at + i);
         }
         for (; i < n; i++) {
-            y[at + i] = half(y[at + i] * m);
+            y[at + i] = Halfs.roundToF16(y[at + i] * m);
         }
     }
 
@@ -287,7 +284,7 @@ final class HalfAttention {
             round16(FloatVector.fromArray(F, y, at + i).add(FloatVector.fromArray(F, v, vAt + i).mul(m)), y, at + i);
         }
         for (; i < n; i++) {
-            y[at + i] = half(y[at + i] + v[vAt + i] * m);
+            y[at + i] = Halfs.roundToF16(y[at + i] + v[vAt + i] * m);
         }
     }
 
@@ -304,7 +301,7 @@ final class HalfAttention {
         if (mag.compare(GT, 0x477fe000).anyTrue()) { // past 65504, or NaN (whose magnitude bits are larger still)
             x.intoArray(y, at);
             for (int i = at; i < at + L; i++) {
-                y[i] = half(y[i]);
+                y[i] = Halfs.roundToF16(y[i]);
             }
             return;
         }
@@ -316,7 +313,4 @@ final class HalfAttention {
         r.reinterpretAsFloats().intoArray(y, at);
     }
 
-    private static float half(float x) {
-        return Float.float16ToFloat(Float.floatToFloat16(x));
-    }
 }

@@ -4,6 +4,7 @@ import dev.skipllama.tensor.Backend;
 import dev.skipllama.tensor.Checks;
 import dev.skipllama.tensor.DType;
 import dev.skipllama.tensor.Dequantize;
+import dev.skipllama.tensor.Halfs;
 import dev.skipllama.tensor.Location;
 import dev.skipllama.tensor.RopeLayout;
 import dev.skipllama.tensor.Tensor;
@@ -169,7 +170,7 @@ public final class ReferenceBackend implements Backend {
                 int kvOff = (h / group) * headDim;
                 float[] q16 = new float[headDim];
                 for (int i = 0; i < headDim; i++) {
-                    q16[i] = half(q.getFloat(qBase + i));
+                    q16[i] = Halfs.roundToF16(q.getFloat(qBase + i));
                 }
                 float[] y = new float[headDim]; // F16 values
                 float m = Float.NEGATIVE_INFINITY, sum = 0f;
@@ -184,13 +185,13 @@ public final class ReferenceBackend implements Backend {
                         ms = (float) Math.exp(m - s);
                         m = s;
                         for (int i = 0; i < headDim; i++) {
-                            y[i] = half(y[i] * ms);
+                            y[i] = Halfs.roundToF16(y[i] * ms);
                         }
                     } else {
                         vs = (float) Math.exp(s - m);
                     }
                     for (int i = 0; i < headDim; i++) {
-                        y[i] = half(y[i] + f16(v, (long) t * kvWidth + kvOff + i) * vs);
+                        y[i] = Halfs.roundToF16(y[i] + f16(v, (long) t * kvWidth + kvOff + i) * vs);
                     }
                     sum = sum * ms + vs;
                 }
@@ -202,10 +203,6 @@ public final class ReferenceBackend implements Backend {
         }
     }
 
-    /** x rounded to the nearest F16, as a float. */
-    private static float half(float x) {
-        return Float.float16ToFloat(Float.floatToFloat16(x));
-    }
 
     /** Element i of an F16 tensor. */
     private static float f16(Tensor t, long i) {
