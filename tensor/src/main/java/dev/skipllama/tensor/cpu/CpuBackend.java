@@ -14,6 +14,7 @@ import dev.skipllama.tensor.Tensor;
 import dev.skipllama.tensor.quant.QuantizedRow;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -50,6 +51,8 @@ public final class CpuBackend implements Backend {
      * instead of 19).
      */
     private static final int ROWS4_FROM = 4096;
+    /** Tile bytes {@link #touch} reads ahead of a batch kernel at a time: well within a core's L2. */
+    private static final long TOUCH_BYTES = 128 << 10;
 
     private final WorkerPool pool;
     private final float[][] quad;
@@ -75,6 +78,8 @@ public final class CpuBackend implements Backend {
     private Tensor current;
     /** Per-worker accumulators of the packed kernels. */
     private final TileGemm.Scratch[] scratch;
+    /** Per worker: what {@link #touch} read, xor-ed (never used otherwise). */
+    private final int[] touched;
 
     /** A backend using every available processor. */
     public CpuBackend() {
@@ -95,6 +100,7 @@ public final class CpuBackend implements Backend {
         for (int i = 0; i < threads; i++) {
             scratch[i] = new TileGemm.Scratch();
         }
+        this.touched = new int[threads];
         this.groupOut = new MemorySegment[threads];
         for (int i = 0; i < threads; i++) {
             groupOut[i] = panels.allocate(4L * Packing.G * TileGemm.ROWS, 64);
@@ -454,9 +460,13 @@ public final class CpuBackend implements Backend {
         // 27.7; the 2048-row matrices 22-27 → 30-35 GB/s). At most 64 groups a chunk either way.
         int perWorker = rows == 1 ? 2 : 8;
         int chunk = work < SMALL_WORK ? groups : Math.max(1, Math.min(64, groups / (pool.size() * perWorker)));
+        boolean touchFirst = rows > 1 && TileGemm.touchFirst(ws.get(0).dtype());
         pool.run((groups + chunk - 1) / chunk, (c, worker) -> {
-            int i = 0;
+            int i = 0, touchedTo = c * chunk;
             for (int g = c * chunk, end = Math.min(groups, g + chunk); g < end; g++) {
+                if (touchFirst && g >= touchedTo) {
+                    touchedTo = touch(ws, groupStart, g, end, worker);
+                }
                 while (g >= groupStart[i + 1]) {
                     i++;
                 }
@@ -476,6 +486,33 @@ public final class CpuBackend implements Backend {
                 }
             }
         });
+    }
+
+    /**
+     * Reads one byte of every 64 of the tiles of groups from {@code from} on (of every matrix of a
+     * multi-matmul), about {@link #TOUCH_BYTES} of them and before {@code to}, so that the batch kernel
+     * that follows finds them in L2; returns the first group not read. For the types where
+     * {@link TileGemm#touchFirst} says it pays: there the batch kernel stalls on the lines it misses
+     * (a missed load holds up in-order retirement, and the out-of-order window fills with the kernel's
+     * arithmetic long before the line arrives), where this loop keeps dozens of misses in flight.
+     */
+    private int touch(List<Tensor> ws, int[] groupStart, int from, int to, int worker) {
+        int x = 0, i = 0, g = from;
+        for (long bytes = 0; g < to && (bytes < TOUCH_BYTES || g < from + 2); g++) { // two groups at least: a pair's
+            while (g >= groupStart[i + 1]) {
+                i++;
+            }
+            Tensor w = ws.get(i);
+            int nb = w.dim(1) / w.dtype().blockSize();
+            long at = Packing.tile(w.dtype(), nb, g - groupStart[i], 0), size = Packing.tile(w.dtype(), nb, 1, 0);
+            MemorySegment seg = w.packedSegment();
+            for (long end = at + size; at < end; at += 64) {
+                x ^= seg.get(ValueLayout.JAVA_BYTE, at);
+            }
+            bytes += size;
+        }
+        touched[worker] ^= x; // kept, so that the loads are not removed
+        return g;
     }
 
     /** Groups g..g+3 of an F32 matrix against the single activation row, slice by slice. */
