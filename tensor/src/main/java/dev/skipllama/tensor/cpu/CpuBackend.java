@@ -51,6 +51,8 @@ public final class CpuBackend implements Backend {
      * instead of 19).
      */
     private static final int ROWS4_FROM = 4096;
+    /** Weight bytes of a half-precision prompt chunk at most, so that its quads stay in L2. */
+    private static final long HALF_CHUNK_BYTES = 256 << 10;
     /** Tile bytes {@link #touch} reads ahead of a batch kernel at a time: well within a core's L2. */
     private static final long TOUCH_BYTES = 128 << 10;
 
@@ -78,6 +80,8 @@ public final class CpuBackend implements Backend {
     private Tensor current;
     /** Per-worker accumulators of the packed kernels. */
     private final TileGemm.Scratch[] scratch;
+    /** Per worker: whether each weight quad of a half-precision prompt chunk is free of infinities and NaNs. */
+    private final boolean[][] finiteQuads;
     /** Per worker: what {@link #touch} read, xor-ed (never used otherwise). */
     private final int[] touched;
 
@@ -101,6 +105,7 @@ public final class CpuBackend implements Backend {
             scratch[i] = new TileGemm.Scratch();
         }
         this.touched = new int[threads];
+        this.finiteQuads = new boolean[threads][16];
         this.groupOut = new MemorySegment[threads];
         for (int i = 0; i < threads; i++) {
             groupOut[i] = panels.allocate(4L * Packing.G * TileGemm.ROWS, 64);
@@ -251,46 +256,37 @@ public final class CpuBackend implements Backend {
         final MemorySegment xsc = xdScaled;
         final boolean scaled = f16 && HalfDot.scaledCopy(xs, xsc, (long) rows * nIn);
         int chunkRows = (long) nOut * nIn * rows < SMALL_WORK ? nOut : Math.max(1, Math.min(64, nOut / (pool.size() * 8)));
+        if (rows > 4) {
+            chunkRows = (int) Math.max(4, Math.min(chunkRows, HALF_CHUNK_BYTES / wRow));
+        }
         final int chunk = chunkRows >= 4 ? chunkRows / 4 * 4 : chunkRows; // whole fours of weight rows
         pool.run((nOut + chunk - 1) / chunk, (c, worker) -> {
             int o0 = c * chunk, end = Math.min(nOut, o0 + chunk);
             float[] q4 = quad[worker], lanes = laneSums[worker];
             int o = o0;
-            if (rows > 1 || nIn > ROWS4_FROM) {
+            if (rows > 4) {
+                // A prompt: token rows four at a time in the outer loop, so that their activations are
+                // read from L2 (L3 for 8192-value rows) once per chunk rather than once per weight quad;
+                // the chunk's weight quads (at most HALF_CHUNK_BYTES) stay in L2 meanwhile.
+                int quads = (end - o0) / 4;
+                if (finiteQuads[worker].length < quads) {
+                    finiteQuads[worker] = new boolean[quads];
+                }
+                boolean[] fin = finiteQuads[worker];
+                for (int q = 0; q < quads; q++) {
+                    fin[q] = scaled && HalfDot.f16Finite(ws, (o0 + 4L * q) * wRow, wRow, nIn); // once per four rows
+                }
+                for (int r = 0; r < rows; r += 4) {
+                    for (int q = 0; q < quads; q++) {
+                        halfQuad(ws, wRow, o0 + 4 * q, r, rows, f16, scaled, fin[q], xs, xsc, xRow, nIn, os, nOut, q4, lanes);
+                    }
+                }
+                o = o0 + 4 * quads;
+            } else if (rows > 1 || nIn > ROWS4_FROM) {
                 for (; o + 4 <= end; o += 4) {
                     boolean finite = scaled && rows > 1 && HalfDot.f16Finite(ws, o * wRow, wRow, nIn); // once per four rows, not per pass
                     for (int r = 0; r < rows; r += 4) {
-                        int n = Math.min(4, rows - r);
-                        if (n == 1) { // four weight rows per pass share the activation loads (see HalfDot.f16Rows4)
-                            if (f16) {
-                                if (!(scaled && HalfDot.f16Rows4(ws, o * wRow, wRow, xsc, r * xRow, nIn, q4, true))) {
-                                    HalfDot.f16Rows4(ws, o * wRow, wRow, xs, r * xRow, nIn, q4, false);
-                                }
-                            } else {
-                                HalfDot.bf16Rows4(ws, o * wRow, wRow, xs, r * xRow, nIn, q4);
-                            }
-                            for (int j = 0; j < 4; j++) {
-                                os.set(F32, 4L * ((long) r * nOut + o + j), q4[j]);
-                            }
-                            continue;
-                        }
-                        if (n == 2) {
-                            if (f16) {
-                                HalfDot.f16Tile4x2(ws, o * wRow, wRow, finite ? xsc : xs, r * xRow, xRow, nIn, lanes, q4, finite);
-                            } else {
-                                HalfDot.bf16Tile4x2(ws, o * wRow, wRow, xs, r * xRow, xRow, nIn, lanes, q4);
-                            }
-                        } else if (f16) {
-                            HalfDot.f16Tile4x4(ws, o * wRow, wRow, finite ? xsc : xs, r * xRow, xRow, n, nIn, lanes, q4, finite);
-                        } else {
-                            HalfDot.bf16Tile4x4(ws, o * wRow, wRow, xs, r * xRow, xRow, n, nIn, lanes, q4);
-                        }
-                        int stride = n == 2 ? 2 : 4; // the outputs of weight row j start at stride·j
-                        for (int j = 0; j < 4; j++) {
-                            for (int k = 0; k < n; k++) {
-                                os.set(F32, 4L * ((long) (r + k) * nOut + o + j), q4[stride * j + k]);
-                            }
-                        }
+                        halfQuad(ws, wRow, o, r, rows, f16, scaled, finite, xs, xsc, xRow, nIn, os, nOut, q4, lanes);
                     }
                 }
             }
@@ -317,6 +313,45 @@ public final class CpuBackend implements Backend {
                 }
             }
         });
+    }
+
+    /**
+     * Weight rows o..o+3 of a half-precision matrix against token rows r..r+3 (fewer at the end), their
+     * outputs stored: the one-token four-row kernel, or a 4×2 or 4×4 tile.
+     */
+    private void halfQuad(MemorySegment ws, long wRow, int o, int r, int rows, boolean f16, boolean scaled, boolean finite,
+                          MemorySegment xs, MemorySegment xsc, long xRow, int nIn, MemorySegment os, int nOut, float[] q4, float[] lanes) {
+        int n = Math.min(4, rows - r);
+        if (n == 1) { // four weight rows per pass share the activation loads (see HalfDot.f16Rows4)
+            if (f16) {
+                if (!(scaled && HalfDot.f16Rows4(ws, o * wRow, wRow, xsc, r * xRow, nIn, q4, true))) {
+                    HalfDot.f16Rows4(ws, o * wRow, wRow, xs, r * xRow, nIn, q4, false);
+                }
+            } else {
+                HalfDot.bf16Rows4(ws, o * wRow, wRow, xs, r * xRow, nIn, q4);
+            }
+            for (int j = 0; j < 4; j++) {
+                os.set(F32, 4L * ((long) r * nOut + o + j), q4[j]);
+            }
+            return;
+        }
+        if (n == 2) {
+            if (f16) {
+                HalfDot.f16Tile4x2(ws, o * wRow, wRow, finite ? xsc : xs, r * xRow, xRow, nIn, lanes, q4, finite);
+            } else {
+                HalfDot.bf16Tile4x2(ws, o * wRow, wRow, xs, r * xRow, xRow, nIn, lanes, q4);
+            }
+        } else if (f16) {
+            HalfDot.f16Tile4x4(ws, o * wRow, wRow, finite ? xsc : xs, r * xRow, xRow, n, nIn, lanes, q4, finite);
+        } else {
+            HalfDot.bf16Tile4x4(ws, o * wRow, wRow, xs, r * xRow, xRow, n, nIn, lanes, q4);
+        }
+        int stride = n == 2 ? 2 : 4; // the outputs of weight row j start at stride·j
+        for (int j = 0; j < 4; j++) {
+            for (int k = 0; k < n; k++) {
+                os.set(F32, 4L * ((long) (r + k) * nOut + o + j), q4[stride * j + k]);
+            }
+        }
     }
 
     /**

@@ -154,7 +154,8 @@ class DecodeTest {
     /**
      * Through the backend: F16 weights with an infinity or NaN in one row's whole chunks and in another
      * row's tail give every (token row, output) the one-row kernel's value (any NaN for a NaN), for one
-     * token row and for batches of two to nine, short rows and rows past the four-rows-per-pass length:
+     * token row and for batches of two to nine, short rows and rows past the four-rows-per-pass length,
+     * one matrix in chunks of several weight quads (a prompt's tiles run token quad by token quad):
      * the one-token paths that look for specials themselves and redo a row without the scaling, and the
      * tiles that are told by a pass over their four rows.
      */
@@ -162,12 +163,15 @@ class DecodeTest {
     void specialHalvesThroughTheBackendGiveTheRowKernelsValues() {
         java.util.Random rnd = new java.util.Random(41);
         try (Arena arena = Arena.ofConfined(); CpuBackend backend = new CpuBackend(2)) {
-            for (int n : new int[]{6 * Simd.L + 3, 4100}) {
-                int nOut = 8;
+            for (int[] shape : new int[][]{{6 * Simd.L + 3, 8}, {4100, 8}, {2 * Simd.L * 40, 203}}) {
+                int n = shape[0], nOut = shape[1]; // the last: several quads per chunk and three rows past them
                 dev.skipllama.tensor.Tensor w = dev.skipllama.tensor.Tensor.allocate(dev.skipllama.tensor.DType.F16, nOut, n);
                 fillWeights(w.segment(), nOut, n, -1, rnd);
                 w.segment().setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, 3L * n + 5, (short) 0x7c00); // +inf, in row 3's first chunk
                 w.segment().setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, 6L * n + n - 1, (short) 0xfe01); // a NaN, row 6's tail
+                if (nOut > 8) { // −inf in a quad after a finite one of the same chunk
+                    w.segment().setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, 21L * n + 7, (short) 0xfc00);
+                }
                 for (int rows : new int[]{1, 2, 3, 4, 5, 9}) {
                     dev.skipllama.tensor.Tensor x = dev.skipllama.tensor.Tensor.allocate(dev.skipllama.tensor.DType.F32, rows, n);
                     dev.skipllama.tensor.Tensor out = dev.skipllama.tensor.Tensor.allocate(dev.skipllama.tensor.DType.F32, rows, nOut);
