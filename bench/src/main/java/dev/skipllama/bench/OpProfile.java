@@ -67,6 +67,17 @@ public final class OpProfile {
             return inner.upload(hostWeight);
         }
 
+        /** The inner backend's matmul-only copy (the CPU packs F32 matrices here, which upload does not). */
+        @Override
+        public Tensor uploadForMatmul(Tensor hostWeight) {
+            return inner.uploadForMatmul(hostWeight);
+        }
+
+        @Override
+        public Tensor uploadForMatmul(Tensor hostWeight, java.util.function.Consumer<Tensor> rowsRead) {
+            return inner.uploadForMatmul(hostWeight, rowsRead);
+        }
+
         @Override
         public void toHost(Tensor src, Tensor hostDst) {
             inner.toHost(src, hostDst);
