@@ -129,7 +129,13 @@ final class TileGemm {
             case Q4_1 -> q4_1(w, g0, nb, lane, a, r, n, s);
             case Q4_K -> q4_K(w, g0, nb, lane, a, r, n, s);
             case Q5_K -> q5_K(w, g0, nb, lane, a, r, n, s);
-            case Q6_K -> q6_K(w, g0, nb, lane, a, r, n, s);
+            case Q6_K -> {
+                if (n == ROWS) {
+                    q6_K4(w, g0, nb, lane, a, r, s);
+                } else {
+                    q6_K(w, g0, nb, lane, a, r, n, s);
+                }
+            }
             case F32, F16, BF16 -> throw new IllegalArgumentException(t + " has no packed kernel");
         }
         for (int k = 0; k < n; k++) {
@@ -943,6 +949,79 @@ final class TileGemm {
                 FloatVector is = (FloatVector) IntVector.fromArray(I, isum, k * L).convert(I2F, 0);
                 is.fma(dw.mul(d[(r + k) * bp + b]), FloatVector.fromArray(F, acc, k * L)).intoArray(acc, k * L);
             }
+        }
+    }
+
+    /**
+     * {@link #q6_K} for exactly four rows, written out: the rows' sums in registers rather than
+     * {@link Scratch#isum}, and no switch on the row. The same operations per row in the same order.
+     * Measured on the Zen 5 host (JMH, 2048², one thread, five alternating pairs, G MAC/s): 64 rows
+     * 38.0 / 25.5 / 27.7 / 22.5 / 23.4 → 43.4 / 27.5 / 36.0 / 39.1 / 39.5; 4 rows 35.3 / 33.7 / 25.2 /
+     * 34.0 / 36.8 → 44.2 / 32.1 / 36.3 / 32.6 / 44.1. In a Q4_K_M prompt (OpProfile pp64) the Q6_K
+     * ffn_down took 1.99 / 2.05 times the Q4_K one's time, now 1.69 / 1.39.
+     */
+    private static void q6_K4(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, Scratch sc) {
+        int[] pairs = a.pairs, center = a.center6;
+        short[] q6 = sc.q6;
+        float[] d = a.d, acc = sc.acc;
+        int pp = a.pairsPerRow(), bp = a.blocksPerRow(), gp = a.groupsPerRow(), ls = SW.length();
+        ShortVector zero = ShortVector.zero(SW);
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + 3392L * b;
+            IntVector i0 = IntVector.zero(I), i1 = i0, i2 = i0, i3 = i0;
+            for (int u = 0; u < 8; u++) {
+                q6Values(w, t + Packing.q6KWords(u) + lane, q6);
+                IntVector scales = IntVector.fromMemorySegment(I, w, t + Packing.q6KScales(u) + lane, LE);
+                int byteA = 2 * (u & 1); // signed scale bytes of sub-blocks 2u and 2u + 1
+                IntVector scA = scales.lanewise(LSHL, 24 - 8 * byteA).lanewise(ASHR, 24);
+                IntVector scB = scales.lanewise(LSHL, 16 - 8 * byteA).lanewise(ASHR, 24);
+                for (int h = 0; h < 2; h++) {
+                    ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+                    for (int slot = 8 * h; slot < 8 * h + 8; slot += 4) {
+                        ShortVector q0 = ShortVector.fromArray(SW, q6, slot * ls);
+                        ShortVector q1 = ShortVector.fromArray(SW, q6, (slot + 1) * ls);
+                        ShortVector q2 = ShortVector.fromArray(SW, q6, (slot + 2) * ls);
+                        ShortVector q3 = ShortVector.fromArray(SW, q6, (slot + 3) * ls);
+                        int p = r * pp + 16 * (8 * b + u) + slot;
+                        s0 = s0.add(q0.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
+                                .add(q1.mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
+                                .add(q2.mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()))
+                                .add(q3.mul(IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts())));
+                        p += pp;
+                        s1 = s1.add(q0.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
+                                .add(q1.mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
+                                .add(q2.mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()))
+                                .add(q3.mul(IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts())));
+                        p += pp;
+                        s2 = s2.add(q0.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
+                                .add(q1.mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
+                                .add(q2.mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()))
+                                .add(q3.mul(IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts())));
+                        p += pp;
+                        s3 = s3.add(q0.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
+                                .add(q1.mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
+                                .add(q2.mul(IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts()))
+                                .add(q3.mul(IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts())));
+                    }
+                    int c = 2 * (r * gp + 8 * b + u) + h;
+                    IntVector v = s0.add(IntVector.broadcast(I, center[c]).reinterpretAsShorts()).reinterpretAsInts();
+                    i0 = i0.add(v.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(scA)).add(v.lanewise(ASHR, 16).mul(scB));
+                    c += 2 * gp;
+                    v = s1.add(IntVector.broadcast(I, center[c]).reinterpretAsShorts()).reinterpretAsInts();
+                    i1 = i1.add(v.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(scA)).add(v.lanewise(ASHR, 16).mul(scB));
+                    c += 2 * gp;
+                    v = s2.add(IntVector.broadcast(I, center[c]).reinterpretAsShorts()).reinterpretAsInts();
+                    i2 = i2.add(v.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(scA)).add(v.lanewise(ASHR, 16).mul(scB));
+                    c += 2 * gp;
+                    v = s3.add(IntVector.broadcast(I, center[c]).reinterpretAsShorts()).reinterpretAsInts();
+                    i3 = i3.add(v.lanewise(LSHL, 16).lanewise(ASHR, 16).mul(scA)).add(v.lanewise(ASHR, 16).mul(scB));
+                }
+            }
+            FloatVector dw = FloatVector.fromMemorySegment(F, w, t + Packing.Q6K_D + lane, LE);
+            ((FloatVector) i0.convert(I2F, 0)).fma(dw.mul(d[r * bp + b]), FloatVector.fromArray(F, acc, 0)).intoArray(acc, 0);
+            ((FloatVector) i1.convert(I2F, 0)).fma(dw.mul(d[(r + 1) * bp + b]), FloatVector.fromArray(F, acc, L)).intoArray(acc, L);
+            ((FloatVector) i2.convert(I2F, 0)).fma(dw.mul(d[(r + 2) * bp + b]), FloatVector.fromArray(F, acc, 2 * L)).intoArray(acc, 2 * L);
+            ((FloatVector) i3.convert(I2F, 0)).fma(dw.mul(d[(r + 3) * bp + b]), FloatVector.fromArray(F, acc, 3 * L)).intoArray(acc, 3 * L);
         }
     }
 
