@@ -173,7 +173,13 @@ final class TileGemm {
                     q8_0x2(w, g0, gBytes, nb, lane, a, r, n, s);
                 }
             }
-            case Q4_0 -> q4_0x2(w, g0, gBytes, nb, lane, a, r, n, s);
+            case Q4_0 -> {
+                if (n == ROWS) {
+                    q4_0x2r4(w, g0, gBytes, nb, lane, a, r, s);
+                } else {
+                    q4_0x2(w, g0, gBytes, nb, lane, a, r, n, s);
+                }
+            }
             case Q4_K -> q4_Kx2(w, g0, gBytes, nb, lane, a, r, n, s);
             case F32, F16, BF16, Q4_1, Q5_0, Q5_K, Q6_K -> throw new IllegalArgumentException(t + " has no two-group kernel");
         }
@@ -536,6 +542,105 @@ final class TileGemm {
                 IntVector sumi = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)); // Σ (q − 16)·y
                 ((FloatVector) sumi.convert(I2F, 0)).fma(dw.mul(d[i] * 0x1p112f), FloatVector.fromArray(F, acc, k * L)).intoArray(acc, k * L);
             }
+        }
+    }
+
+    /**
+     * {@link #q4_0x2} for exactly four rows, with the row loop written out (no switch on the row). The
+     * same operations per row in the same order. JMH on the Zen 5 host (2048², one thread, three
+     * alternating pairs, G MAC/s): 4 rows 70.0 / 61.2 / 69.9 → 72.6 / 72.4 / 74.9, 64 rows 74.2 / 72.0
+     * / 78.8 → 78.8 / 82.3 / 86.0. (On the Zen 4 host a written-out four-row kernel had measured as
+     * noise; this one keeps the two-group form.)
+     */
+    private static void q4_0x2r4(MemorySegment w, long g0, long gBytes, int nb, int lane, QuantizedActivations a, int r, Scratch sc) {
+        int[] pairs = a.pairs, sum = a.sum;
+        float[] d = a.d, acc = sc.acc, acc2 = sc.acc2;
+        int pp = a.pairsPerRow(), bp = a.blocksPerRow();
+        ShortVector mask = ShortVector.broadcast(SW, (short) 0xf), zero = ShortVector.zero(SW);
+        for (int b = 0; b < nb; b++) {
+            long t = g0 + 288L * b, u = t + gBytes;
+            ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, z0 = zero, z1 = zero, z2 = zero, z3 = zero;
+            for (int m = 0; m < 4; m++) {
+                ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
+                ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 4).and(mask);
+                ShortVector n2 = q.lanewise(LSHR, 8).and(mask), n3 = q.lanewise(LSHR, 12);
+                ShortVector o = ShortVector.fromMemorySegment(SW, w, u + 64L * m + lane, LE);
+                ShortVector o0 = o.and(mask), o1 = o.lanewise(LSHR, 4).and(mask);
+                ShortVector o2 = o.lanewise(LSHR, 8).and(mask), o3 = o.lanewise(LSHR, 12);
+                int p0 = r * pp + 16 * b + 4 * m, p;
+                ShortVector y0, y1, y2, y3;
+                p = p0 + 0 * pp;
+                y0 = IntVector.broadcast(I, pairs[p]).reinterpretAsShorts();
+                y1 = IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts();
+                y2 = IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts();
+                y3 = IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts();
+                s0 = s0.add(n0.mul(y0).add(n1.mul(y1)).add(n2.mul(y2)).add(n3.mul(y3)));
+                z0 = z0.add(o0.mul(y0).add(o1.mul(y1)).add(o2.mul(y2)).add(o3.mul(y3)));
+                p = p0 + 1 * pp;
+                y0 = IntVector.broadcast(I, pairs[p]).reinterpretAsShorts();
+                y1 = IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts();
+                y2 = IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts();
+                y3 = IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts();
+                s1 = s1.add(n0.mul(y0).add(n1.mul(y1)).add(n2.mul(y2)).add(n3.mul(y3)));
+                z1 = z1.add(o0.mul(y0).add(o1.mul(y1)).add(o2.mul(y2)).add(o3.mul(y3)));
+                p = p0 + 2 * pp;
+                y0 = IntVector.broadcast(I, pairs[p]).reinterpretAsShorts();
+                y1 = IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts();
+                y2 = IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts();
+                y3 = IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts();
+                s2 = s2.add(n0.mul(y0).add(n1.mul(y1)).add(n2.mul(y2)).add(n3.mul(y3)));
+                z2 = z2.add(o0.mul(y0).add(o1.mul(y1)).add(o2.mul(y2)).add(o3.mul(y3)));
+                p = p0 + 3 * pp;
+                y0 = IntVector.broadcast(I, pairs[p]).reinterpretAsShorts();
+                y1 = IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts();
+                y2 = IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts();
+                y3 = IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts();
+                s3 = s3.add(n0.mul(y0).add(n1.mul(y1)).add(n2.mul(y2)).add(n3.mul(y3)));
+                z3 = z3.add(o0.mul(y0).add(o1.mul(y1)).add(o2.mul(y2)).add(o3.mul(y3)));
+            }
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, t + 256 + lane / 2, LE).convertShape(S2I, I, 0);
+            FloatVector dw = h.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
+            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(S, w, u + 256 + lane / 2, LE).convertShape(S2I, I, 0);
+            FloatVector dw2 = h2.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats(); // d · 2^-112, exactly (see TileGemm)
+            int i, corr;
+            float dx;
+            IntVector v, v2;
+            i = (r + 0) * bp + b;
+            dx = d[i] * 0x1p112f;
+            corr = 8 * sum[i];
+            v = s0.reinterpretAsInts();
+            v2 = z0.reinterpretAsInts();
+            ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).sub(corr).convert(I2F, 0))
+                    .fma(dw.mul(dx), FloatVector.fromArray(F, acc, 0 * L)).intoArray(acc, 0 * L);
+            ((FloatVector) v2.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v2.lanewise(ASHR, 16)).sub(corr).convert(I2F, 0))
+                    .fma(dw2.mul(dx), FloatVector.fromArray(F, acc2, 0 * L)).intoArray(acc2, 0 * L);
+            i = (r + 1) * bp + b;
+            dx = d[i] * 0x1p112f;
+            corr = 8 * sum[i];
+            v = s1.reinterpretAsInts();
+            v2 = z1.reinterpretAsInts();
+            ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).sub(corr).convert(I2F, 0))
+                    .fma(dw.mul(dx), FloatVector.fromArray(F, acc, 1 * L)).intoArray(acc, 1 * L);
+            ((FloatVector) v2.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v2.lanewise(ASHR, 16)).sub(corr).convert(I2F, 0))
+                    .fma(dw2.mul(dx), FloatVector.fromArray(F, acc2, 1 * L)).intoArray(acc2, 1 * L);
+            i = (r + 2) * bp + b;
+            dx = d[i] * 0x1p112f;
+            corr = 8 * sum[i];
+            v = s2.reinterpretAsInts();
+            v2 = z2.reinterpretAsInts();
+            ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).sub(corr).convert(I2F, 0))
+                    .fma(dw.mul(dx), FloatVector.fromArray(F, acc, 2 * L)).intoArray(acc, 2 * L);
+            ((FloatVector) v2.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v2.lanewise(ASHR, 16)).sub(corr).convert(I2F, 0))
+                    .fma(dw2.mul(dx), FloatVector.fromArray(F, acc2, 2 * L)).intoArray(acc2, 2 * L);
+            i = (r + 3) * bp + b;
+            dx = d[i] * 0x1p112f;
+            corr = 8 * sum[i];
+            v = s3.reinterpretAsInts();
+            v2 = z3.reinterpretAsInts();
+            ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).sub(corr).convert(I2F, 0))
+                    .fma(dw.mul(dx), FloatVector.fromArray(F, acc, 3 * L)).intoArray(acc, 3 * L);
+            ((FloatVector) v2.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v2.lanewise(ASHR, 16)).sub(corr).convert(I2F, 0))
+                    .fma(dw2.mul(dx), FloatVector.fromArray(F, acc2, 3 * L)).intoArray(acc2, 3 * L);
         }
     }
 
