@@ -264,31 +264,26 @@ public final class CpuBackend implements Backend {
             int o0 = c * chunk, end = Math.min(nOut, o0 + chunk);
             float[] q4 = quad[worker], lanes = laneSums[worker];
             int o = o0;
-            if (rows > 4) {
-                // A prompt: token rows four at a time in the outer loop, so that their activations are
-                // read from L2 (L3 for 8192-value rows) once per chunk rather than once per weight quad;
-                // the chunk's weight quads (at most HALF_CHUNK_BYTES) stay in L2 meanwhile.
+            if (rows > 1 || nIn > ROWS4_FROM) {
+                // Token rows four at a time in the outer loop: a prompt's activations are then read from
+                // L2 (L3 for 8192-value rows) once per chunk rather than once per weight quad, while the
+                // chunk's weight quads (at most HALF_CHUNK_BYTES) stay in L2. A batch of up to four
+                // takes one pass of the outer loop: each quad's finiteness test, then its tile.
                 int quads = (end - o0) / 4;
                 if (finiteQuads[worker].length < quads) {
                     finiteQuads[worker] = new boolean[quads];
                 }
                 boolean[] fin = finiteQuads[worker];
-                for (int q = 0; q < quads; q++) {
-                    fin[q] = scaled && HalfDot.f16Finite(ws, (o0 + 4L * q) * wRow, wRow, nIn); // once per four rows
-                }
                 for (int r = 0; r < rows; r += 4) {
                     for (int q = 0; q < quads; q++) {
-                        halfQuad(ws, wRow, o0 + 4 * q, r, rows, f16, scaled, fin[q], xs, xsc, xRow, nIn, os, nOut, q4, lanes);
+                        int oq = o0 + 4 * q;
+                        if (r == 0) { // once per four weight rows, not per pass; a single token row needs none
+                            fin[q] = scaled && rows > 1 && HalfDot.f16Finite(ws, oq * wRow, wRow, nIn);
+                        }
+                        halfQuad(ws, wRow, oq, r, rows, f16, scaled, fin[q], xs, xsc, xRow, nIn, os, nOut, q4, lanes);
                     }
                 }
                 o = o0 + 4 * quads;
-            } else if (rows > 1 || nIn > ROWS4_FROM) {
-                for (; o + 4 <= end; o += 4) {
-                    boolean finite = scaled && rows > 1 && HalfDot.f16Finite(ws, o * wRow, wRow, nIn); // once per four rows, not per pass
-                    for (int r = 0; r < rows; r += 4) {
-                        halfQuad(ws, wRow, o, r, rows, f16, scaled, finite, xs, xsc, xRow, nIn, os, nOut, q4, lanes);
-                    }
-                }
             }
             for (; o < end; o++) { // one row of a short row's matrix, or the last one to three of a chunk
                 for (int r = 0; r < rows; r += 4) {

@@ -569,7 +569,7 @@ final class TileGemm {
                 ShortVector o2 = o.lanewise(LSHR, 8).and(mask), o3 = o.lanewise(LSHR, 12);
                 int p0 = r * pp + 16 * b + 4 * m, p;
                 ShortVector y0, y1, y2, y3;
-                p = p0 + 0 * pp;
+                p = p0;
                 y0 = IntVector.broadcast(I, pairs[p]).reinterpretAsShorts();
                 y1 = IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts();
                 y2 = IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts();
@@ -605,7 +605,7 @@ final class TileGemm {
             int i, corr;
             float dx;
             IntVector v, v2;
-            i = (r + 0) * bp + b;
+            i = r * bp + b;
             dx = d[i] * 0x1p112f;
             corr = 8 * sum[i];
             v = s0.reinterpretAsInts();
