@@ -180,6 +180,14 @@ public abstract class BackendContract {
         checkBatchInvariance(dtype, rows, nOut, wholeBlocks(dtype, nInRaw), seed);
     }
 
+    /** The same for prompt-sized batches, where kernels may take another path (CPU: 24 rows or more, PanelGemm). */
+    @Property(tries = 30)
+    void promptBatchRowsDoNotDependOnTheBatch(@ForAll DType dtype, @ForAll @IntRange(min = 24, max = 31) int rows,
+                                              @ForAll @IntRange(min = 1, max = 40) int nOut, @ForAll @IntRange(min = 1, max = 600) int nInRaw,
+                                              @ForAll long seed) {
+        checkBatchInvariance(dtype, rows, nOut, wholeBlocks(dtype, nInRaw), seed);
+    }
+
     /** The same for rows longer than 4096 values, where kernels may take another path (CPU: ffn_down's shape). */
     @Property(tries = 16)
     void longMatmulRowsDoNotDependOnTheBatch(@ForAll DType dtype, @ForAll @IntRange(min = 2, max = 5) int rows,

@@ -80,6 +80,7 @@ public final class CpuBackend implements Backend {
     private Tensor current;
     /** Per-worker accumulators of the packed kernels. */
     private final TileGemm.Scratch[] scratch;
+    private final PanelGemm.Scratch[] panelScratch;
     /** Per worker: whether each weight quad of a half-precision prompt chunk is free of infinities and NaNs. */
     private final boolean[][] finiteQuads;
     /** Per worker: what {@link #touch} read, xor-ed (never used otherwise). */
@@ -101,8 +102,10 @@ public final class CpuBackend implements Backend {
         this.rowBuf = new float[threads][4096];
         this.acts = new QuantizedActivations(threads);
         this.scratch = new TileGemm.Scratch[threads];
+        this.panelScratch = new PanelGemm.Scratch[threads];
         for (int i = 0; i < threads; i++) {
             scratch[i] = new TileGemm.Scratch();
+            panelScratch[i] = new PanelGemm.Scratch();
         }
         this.touched = new int[threads];
         this.finiteQuads = new boolean[threads][16];
@@ -467,7 +470,9 @@ public final class CpuBackend implements Backend {
             case Q8_0, F32, F16, BF16 -> {
             }
         }
-        if (TileGemm.floatRows(t, rows)) {
+        if (PanelGemm.applies(t, rows)) {
+            e.add(QuantizedActivations.Extra.PANELS);
+        } else if (TileGemm.floatRows(t, rows)) {
             e.add(QuantizedActivations.Extra.FLOATS);
         }
         return e;
@@ -475,6 +480,10 @@ public final class CpuBackend implements Backend {
 
     /** outs[i] = x · ws[i]ᵀ from the quantized activations, every weight's row groups in one job. */
     private void packedMatmul(List<Tensor> ws, List<Tensor> outs, int rows) {
+        if (PanelGemm.applies(ws.get(0).dtype(), rows)) {
+            panelMatmul(ws, outs);
+            return;
+        }
         int count = ws.size();
         int[] groupStart = new int[count + 1];
         long work = 0;
@@ -515,6 +524,24 @@ public final class CpuBackend implements Backend {
                     group(w, outs.get(i), local, rows, worker);
                 }
             }
+        });
+    }
+
+    /** outs[i] = x · ws[i]ᵀ by {@link PanelGemm}, strip by strip, every weight's strips in one job. */
+    private void panelMatmul(List<Tensor> ws, List<Tensor> outs) {
+        int count = ws.size();
+        int[] stripStart = new int[count + 1];
+        for (int i = 0; i < count; i++) {
+            stripStart[i + 1] = stripStart[i] + PanelGemm.strips(ws.get(i).dim(0));
+        }
+        DType t = ws.get(0).dtype();
+        pool.run(stripStart[count], (s, worker) -> {
+            int i = 0;
+            while (s >= stripStart[i + 1]) {
+                i++;
+            }
+            Tensor w = ws.get(i);
+            PanelGemm.strip(t, w.packedSegment(), w.dim(0), s - stripStart[i], acts, outs.get(i).segment(), panelScratch[worker]);
         });
     }
 

@@ -8,6 +8,7 @@ import dev.skipllama.tensor.Halfs;
 import dev.skipllama.tensor.quant.QuantizedRow;
 import dev.skipllama.tensor.quant.QuantizedRow.Blocks;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Set;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -83,11 +84,19 @@ final class QuantizedActivations {
      */
     float[] qf = new float[0];
     boolean floats;
+    /**
+     * {@link PanelGemm#padded}(rows) × n, for {@link PanelGemm} only: the quantized values as floats,
+     * each six rows' interleaved ({@code panels[(r/6)·6n + 6k + r%6]} is row r's value k), so that its
+     * micro-kernel reads one stream; the rows that pad the last six are zero, and so are their
+     * {@link #d}.
+     */
+    float[] panels = new float[0];
+    boolean panelled;
     /** rows × n/32: Σq of each 32 values. */
     int[] sum = new int[0];
     /** rows × n/32: Q8_1's f16(d · Σq) (B32 only). */
     float[] s = new float[0];
-    /** Per-worker scratch: a block's floats and its quantized values. */
+    /** Per-worker scratch: a row's floats (grown to the longest row) and a block's quantized values. */
     private final float[][] v;
     private final int[][] qi;
 
@@ -109,7 +118,9 @@ final class QuantizedActivations {
         /** {@link #center6}: the Q6_K kernels. */
         CENTER6,
         /** {@link #qf}: the Q8_0 batch kernel. */
-        FLOATS
+        FLOATS,
+        /** {@link #panels}: {@link PanelGemm}. */
+        PANELS
     }
 
     /** Sizes the arrays for {@code rows} rows of {@code n} values (a multiple of the block size), the {@code extras} among them. */
@@ -125,6 +136,11 @@ final class QuantizedActivations {
         this.floats = extras.contains(Extra.FLOATS);
         if (floats && qf.length < rows * n) {
             qf = new float[rows * n];
+        }
+        this.panelled = extras.contains(Extra.PANELS);
+        int padded = panelled ? PanelGemm.padded(rows) : rows;
+        if (panelled && panels.length < padded * n) {
+            panels = new float[padded * n];
         }
         int groups = rows * (n / 32);
         if (pairs.length < rows * (n / 2)) {
@@ -145,10 +161,20 @@ final class QuantizedActivations {
         if (centers6 && center6.length < 2 * groups) {
             center6 = new int[2 * groups];
         }
-        if (d.length < groups) {
-            d = new float[groups];
-            sum = new int[groups];
-            s = new float[groups];
+        if (d.length < padded * (n / 32)) {
+            d = new float[padded * (n / 32)];
+            sum = new int[padded * (n / 32)];
+            s = new float[padded * (n / 32)];
+        }
+        if (panelled && padded > rows) { // the padding rows: zero values and scales (the kernel computes them, never stores them)
+            int nb = n / blocks.size();
+            Arrays.fill(d, rows * nb, padded * nb, 0f);
+            int g0 = rows / PanelGemm.TOKENS * PanelGemm.TOKENS;
+            for (int k = 0; k < n; k++) {
+                for (int r = rows; r < padded; r++) {
+                    panels[g0 * n + PanelGemm.TOKENS * k + r - g0] = 0f;
+                }
+            }
         }
     }
 
@@ -170,15 +196,24 @@ final class QuantizedActivations {
      */
     void quantizeRow(MemorySegment x, long at, int r, int worker) {
         int bs = blocks.size();
+        if (v[worker].length < n) {
+            v[worker] = new float[n];
+        }
         float[] v = this.v[worker];
         int[] qi = this.qi[worker];
+        MemorySegment.copy(x, Decode.F32, at, v, 0, n); // one copy a row: a copy a block cost as much as the block's arithmetic
         for (int b = 0; b < n / bs; b++) {
-            MemorySegment.copy(x, Decode.F32, at + 4L * b * bs, v, 0, bs);
             int blk = r * (n / bs) + b;
-            d[blk] = blocks == Blocks.B32 ? block32(v, qi) : block256(v, qi);
+            d[blk] = blocks == Blocks.B32 ? block32(v, b * bs, qi) : block256(v, b * bs, qi);
             if (floats) {
                 for (int i = 0, o = r * n + b * bs; i < bs; i++) {
                     qf[o + i] = qi[i];
+                }
+            }
+            if (panelled) {
+                int t = PanelGemm.TOKENS;
+                for (int i = 0, o = r / t * t * n + t * b * bs + r % t; i < bs; i++) {
+                    panels[o + t * i] = qi[i];
                 }
             }
             for (int g = 0; g < bs / 32; g++) {
@@ -189,25 +224,25 @@ final class QuantizedActivations {
         }
     }
 
-    /** {@link QuantizedRow#block32} on v[0..32) into qi; returns d. */
-    private static float block32(float[] v, int[] qi) {
+    /** {@link QuantizedRow#block32} on v[v0..v0+32) into qi; returns d. */
+    private static float block32(float[] v, int v0, int[] qi) {
         FloatVector mx = FloatVector.zero(F);
         for (int i = 0; i < 32; i += L) {
-            mx = mx.max(FloatVector.fromArray(F, v, i).abs());
+            mx = mx.max(FloatVector.fromArray(F, v, v0 + i).abs());
         }
         float max = mx.reduceLanes(VectorOperators.MAX); // max is exact in any order (and NaN wins, as in Math.max)
         float id = max != 0 ? 127f / max : 0f;
         for (int i = 0; i < 32; i += L) {
-            rint(FloatVector.fromArray(F, v, i).mul(id).min(127f).max(-127f)).intoArray(qi, i);
+            rint(FloatVector.fromArray(F, v, v0 + i).mul(id).min(127f).max(-127f)).intoArray(qi, i);
         }
         return Halfs.f16ToFloat(Halfs.floatToF16(max / 127f));
     }
 
-    /** {@link QuantizedRow#block256} on v[0..256) into qi; returns d. */
-    private static float block256(float[] v, int[] qi) {
+    /** {@link QuantizedRow#block256} on v[v0..v0+256) into qi; returns d. */
+    private static float block256(float[] v, int v0, int[] qi) {
         FloatVector mx = FloatVector.zero(F);
         for (int i = 0; i < 256; i += L) {
-            mx = mx.max(FloatVector.fromArray(F, v, i).abs());
+            mx = mx.max(FloatVector.fromArray(F, v, v0 + i).abs());
         }
         float amax = mx.reduceLanes(VectorOperators.MAX);
         if (amax != amax || amax == 0) { // NaN: keep the block non-finite, as the definition does
@@ -215,7 +250,7 @@ final class QuantizedActivations {
             return amax == 0 ? 0f : Float.NaN;
         }
         float max = 0;
-        for (int i = 0; i < 256; i++) { // the first value of largest magnitude, sign kept
+        for (int i = v0; i < v0 + 256; i++) { // the first value of largest magnitude, sign kept
             if (Math.abs(v[i]) == amax) {
                 max = v[i];
                 break;
@@ -223,7 +258,7 @@ final class QuantizedActivations {
         }
         float iscale = -127f / max;
         for (int i = 0; i < 256; i += L) {
-            rint(FloatVector.fromArray(F, v, i).mul(iscale).min(127f).max(-127f)).intoArray(qi, i);
+            rint(FloatVector.fromArray(F, v, v0 + i).mul(iscale).min(127f).max(-127f)).intoArray(qi, i);
         }
         return 1f / iscale;
     }

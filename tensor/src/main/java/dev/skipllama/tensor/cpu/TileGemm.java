@@ -23,7 +23,8 @@ import jdk.incubator.vector.ShortVector;
  * The integer kernels over {@link Packing}'s tiles for batches: one call computes one slice
  * ({@link Simd#L} rows) of a 16-row group against two to four quantized activation rows (one row has
  * its own kernels, {@link TileGemv}; Q8_0 also a float kernel for five to eight, {@link #q8_0x2f}),
- * and stores L results per row.
+ * and stores L results per row. Prompt batches ({@link PanelGemm#MIN_ROWS} rows or more) of Q4_0, Q8_0,
+ * Q4_K and Q6_K run in {@link PanelGemm} instead.
  *
  * <p><b>How a lane sums a block.</b> Each 32-bit lane is one weight row. Its low 16 bits meet values
  * 0..15 of a 32-value unit and its high 16 bits values 16..31; an activation pair (see
@@ -1135,7 +1136,7 @@ final class TileGemm {
      * vectors of six-bit values, value i of each half at {@code q6[i·SW.length()..]}: per set of eight,
      * six values are a word's bits 0-5 or 6-11, and values 6 and 7 are joined from the words' top bits.
      */
-    private static void q6Values(MemorySegment w, long at, short[] q6) {
+    static void q6Values(MemorySegment w, long at, short[] q6) {
         int ls = SW.length();
         for (int set = 0; set < 2; set++) {
             long q0 = at + 192L * set;

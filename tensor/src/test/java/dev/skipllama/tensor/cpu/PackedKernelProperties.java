@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -103,9 +104,66 @@ class PackedKernelProperties {
         assertMatmulEqualsTheDefinition(dtype, rows, nOut, nIn, kind, seed);
     }
 
-    /** Large enough to be split across the workers, with several weights over one input in one job. */
-    @Property(tries = 12)
-    void severalWeightsOverOneInputEqualTheDefinition(@ForAll("quantized") DType dtype, @ForAll @IntRange(min = 1, max = 5) int rows,
+    /**
+     * Prompt batches (24 token rows or more, which Q4_0 and Q8_0 run through {@code PanelGemm}): row
+     * counts that are not a multiple of its six, matrices whose last strip is partial or lies past the
+     * last row group, and rows longer than one of its 256-value chunks, whole or not.
+     */
+    @Property(tries = 40)
+    void promptBatchesEqualTheIntegerDefinition(@ForAll("quantized") DType dtype, @ForAll @IntRange(min = 24, max = 31) int rows,
+                                                @ForAll @IntRange(min = 1, max = 70) int nOut,
+                                                @ForAll @IntRange(min = 1, max = 19) int blocks,
+                                                @ForAll Values kind, @ForAll long seed) {
+        int nIn = dtype.blockSize() * (dtype.blockSize() == 256 ? Math.min(blocks, 3) : blocks);
+        assertMatmulEqualsTheDefinition(dtype, rows, nOut, nIn, kind, seed);
+    }
+
+    /**
+     * The largest sums a prompt batch meets, where {@code PanelGemm}'s float sums stay exact only because
+     * it adds them as ints in spans (Q4_K: half a super-block; Q6_K: 32 values). Q4_K: weights all 15
+     * under scales and mins all 63; Q6_K: weights all 1 (so q − 32 = −31) under scales all −127. The
+     * activations are all −127 but one −126 after quantization, so the definition's sums are odd and
+     * above 2^24; a whole super-block summed in float (or Q6_K's spans doubled) rounds before the
+     * definition's single rounding.
+     */
+    @Example
+    void promptBatchesAtTheLargestSumsAreExact() {
+        for (DType dtype : List.of(DType.Q4_K, DType.Q6_K)) {
+            int rows = 30, nOut = 40, nIn = 512;
+            try (Tensor w = Tensor.allocate(dtype, nOut, nIn);
+                 Tensor x = Tensor.allocate(DType.F32, rows, nIn);
+                 Tensor a = Tensor.allocate(DType.F32, rows, nOut);
+                 Tensor b = Tensor.allocate(DType.F32, rows, nOut)) {
+                MemorySegment ws = w.segment();
+                for (long blk = 0; blk < w.byteSize(); blk += dtype.blockBytes()) {
+                    if (dtype == DType.Q4_K) { // d, dmin, then 6-bit scales and mins and nibbles all ones
+                        ws.asSlice(blk, 144).fill((byte) 0xff);
+                        ws.set(ValueLayout.JAVA_SHORT_UNALIGNED, blk, Halfs.floatToF16(1f));
+                        ws.set(ValueLayout.JAVA_SHORT_UNALIGNED, blk + 2, Halfs.floatToF16(0.5f));
+                    } else { // ql: low bits 1, qh: high bits 0, sixteen int8 scales −127, d
+                        ws.asSlice(blk, 128).fill((byte) 0x11);
+                        ws.asSlice(blk + 128, 64).fill((byte) 0);
+                        ws.asSlice(blk + 192, 16).fill((byte) -127);
+                        ws.set(ValueLayout.JAVA_SHORT_UNALIGNED, blk + 208, Halfs.floatToF16(1f));
+                    }
+                }
+                for (int r = 0; r < rows; r++) {
+                    for (int i = 0; i < nIn; i++) {
+                        x.segment().setAtIndex(ValueLayout.JAVA_FLOAT, (long) r * nIn + i, i % 256 == 5 + r ? 126f / 127f : 1f);
+                    }
+                }
+                try (Tensor p = cpu.upload(w)) {
+                    cpu.matmul(p, x, a);
+                }
+                ref.matmul(w, x, b);
+                assertBitsEqual(b, a, dtype + " at the largest sums");
+            }
+        }
+    }
+
+    /** Large enough to be split across the workers, with several weights over one input in one job (a prompt batch too). */
+    @Property(tries = 16)
+    void severalWeightsOverOneInputEqualTheDefinition(@ForAll("quantized") DType dtype, @ForAll @IntRange(min = 1, max = 26) int rows,
                                                       @ForAll @IntRange(min = 100, max = 300) int nOut, @ForAll long seed) {
         int nIn = dtype.blockSize() == 256 ? 512 : 256;
         Random rnd = new Random(seed);

@@ -1,0 +1,398 @@
+package dev.skipllama.tensor.cpu;
+
+import static dev.skipllama.tensor.cpu.Simd.F;
+import static dev.skipllama.tensor.cpu.Simd.I;
+import static dev.skipllama.tensor.cpu.Simd.L;
+import static dev.skipllama.tensor.cpu.Simd.S;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.F2I;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
+import dev.skipllama.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
+/**
+ * Prompt batches (at least {@link #MIN_ROWS} activation rows) over Q4_0, Q8_0, Q4_K and Q6_K tiles in
+ * float arithmetic that is exact: a GEMM with the weights decoded once per strip into a float
+ * <em>panel</em> that every activation row reuses, where the integer kernels of {@link TileGemm}
+ * decode them again for every four or eight rows.
+ *
+ * <p><b>Why it is exact.</b> The definition ({@link dev.skipllama.tensor.quant.QuantDot}) sums products
+ * in integers and scales them in float. Here a lane is one weight row (as in the tiles) and one
+ * accumulator per activation row sums products by float FMAs. Every panel value and every activation
+ * ({@link QuantizedActivations#panels}) is a small integer, so each FMA is exact as long as the sum stays
+ * below 2^24, and the sums are cut into spans that do:
+ * <ul>
+ *   <li>Q4_0, Q8_0: a 32-value block, at most 32·128·127; then {@code acc = fma(Σq·y, d_w·d_x, acc)},
+ *       block after block.</li>
+ *   <li>Q4_K: the panel holds {@code sc_j·q} (at most 63·15); half a super-block sums to at most
+ *       128·945·127 &lt; 2^24, and the two halves are added as ints, since the whole may pass 2^24; the
+ *       mins' {@code Σ m_j·Σy} (at most 8·63·32·127) is exact in float.</li>
+ *   <li>Q6_K: the panel holds {@code sc_j·(q − 32)} (at most 128·32); 32 values sum to at most
+ *       32·4096·127 = 16,646,144 &lt; 2^24, and the eight spans of a super-block are added as ints.</li>
+ * </ul>
+ * Then the definition's float operations, lane by lane, so a row's result has its bits, as the
+ * single-row kernels' do (batch invariance holds). {@code PackedKernelProperties} has a case at the
+ * largest sums that fails if a span is doubled.
+ *
+ * <p><b>Why it is faster.</b> The integer kernels are bound by 16-bit multiplies ({@code vpmullw}, 32
+ * products per instruction; llama.cpp's {@code vpdpbusd} does 64, which the Vector API cannot emit).
+ * A float FMA does 16, but this core issues two per cycle and the decoding is paid once per strip.
+ * Measured on a Zen 5 host (JMH MatmulBenchmark, 64 rows, 2048², alternating, medians, matrices/s):
+ * Q4_0 481 → 559 on two threads and 243 → 315 on one, Q6_K 280 → 451, Q8_0 about +10%, Q4_K no
+ * faster in JMH and 4-7% in the model's prompt (OpProfile). The micro-kernel is 2 vectors of weight
+ * rows × {@link #TOKENS} activation rows: 12 block accumulators and 12 totals in registers (with the
+ * totals in memory it was 30% slower; 4 vectors × 3 rows, 2 × 8 and a k-loop unrolled by two were no
+ * faster), reading the weights from the panel and broadcasting the activations, each six rows' values
+ * interleaved so that a call reads one stream (six separate rows were 10-40% slower). Values come in
+ * chunks of {@link #KC}, a 32 KiB panel at 512 bits, in L1 (a 64-row strip sharing each activation
+ * between two calls was no faster for Q4_0 and 25% slower for Q6_K). Below {@link #MIN_ROWS} the
+ * integer kernels win: at 16 rows this path was 10-20% slower for Q4_0, at 24 even, at 30 and 64 faster.
+ * With 16 registers (AVX2, {@code -XX:UseAVX=2}) it spills, and was still faster: Q4_0 +25-87%,
+ * Q8_0 +72-120%, Q6_K 0-35%.
+ */
+final class PanelGemm {
+    private PanelGemm() {
+    }
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Activation rows per micro-kernel call (the batch is padded to a multiple with zero rows). */
+    static final int TOKENS = 6;
+    /** Weight rows per strip: two vectors' lanes. */
+    static final int R = 2 * L;
+    /** Values per chunk of the panel. */
+    static final int KC = 256;
+    /** Fewest activation rows that take this path (below, the integer kernels, which decode for every four). */
+    static final int MIN_ROWS = 24;
+
+    /** Whether a batch of {@code rows} activation rows times weights of type t runs here. */
+    static boolean applies(DType t, int rows) {
+        return rows >= MIN_ROWS && (t == DType.Q4_0 || t == DType.Q8_0 || t == DType.Q4_K || t == DType.Q6_K);
+    }
+
+    /** Activation rows rounded up to whole micro-kernel calls. */
+    static int padded(int rows) {
+        return (rows + TOKENS - 1) / TOKENS * TOKENS;
+    }
+
+    /** Strips of a matrix of {@code nOut} rows. */
+    static int strips(int nOut) {
+        return (nOut + R - 1) / R;
+    }
+
+    /**
+     * Per-worker memory: the panel and its scales for one chunk (Q4_0, Q8_0: each block's d·2^-112;
+     * Q4_K: the super-block's d, dmin and eight mins), the strip's totals, and a Q4_K half's sums.
+     */
+    static final class Scratch {
+        final float[] w = new float[KC * R];
+        final float[] d = new float[10 * R];
+        float[] tot = new float[0];
+        final int[] half = new int[2 * TOKENS * L];
+        /** A Q6_K unit's sixteen vectors of six-bit values ({@link TileGemm#q6Values}). */
+        final short[] q6 = new short[16 * Simd.SW.length()];
+    }
+
+    /**
+     * Strip {@code s} (rows {@code s·R ..}, fewer at the end) of the packed matrix {@code w} times every
+     * activation row of {@code a}, stored row after row into {@code out} ({@code nOut} floats a row).
+     */
+    static void strip(DType t, MemorySegment w, int nOut, int s, QuantizedActivations a, MemorySegment out, Scratch sc) {
+        int n = a.n, nb = n / t.blockSize(), perChunk = KC / t.blockSize(), rows = a.rows, tokens = padded(rows), o0 = s * R;
+        if (sc.tot.length < tokens * R) {
+            sc.tot = new float[tokens * R];
+        }
+        float[] tot = sc.tot;
+        Arrays.fill(tot, 0, tokens * R, 0f);
+        int groups = Packing.groups(nOut);
+        for (int c0 = 0; c0 < nb; c0 += perChunk) {
+            int c1 = Math.min(nb, c0 + perChunk);
+            for (int v = 0; v < 2; v++) {
+                int row = o0 + v * L, g = row / Packing.G, lane = 4 * (row % Packing.G);
+                if (g >= groups) { // past the last group: rows that do not exist, zero
+                    for (int k = 0; k < (c1 - c0) * t.blockSize(); k++) {
+                        Arrays.fill(sc.w, k * R + v * L, k * R + v * L + L, 0f);
+                    }
+                    for (int i = 0; i < sc.d.length / R; i++) {
+                        Arrays.fill(sc.d, i * R + v * L, i * R + v * L + L, 0f);
+                    }
+                    continue;
+                }
+                long g0 = Packing.tile(t, nb, g, 0);
+                switch (t) {
+                    case Q4_0 -> q4_0(w, g0, c0, c1, lane, v * L, sc);
+                    case Q8_0 -> q8_0(w, g0, c0, c1, lane, v * L, sc);
+                    case Q4_K -> q4_K(w, g0 + Packing.tileBytes(t) * c0, lane, v * L, sc);
+                    case Q6_K -> q6_K(w, g0 + Packing.tileBytes(t) * c0, lane, v * L, sc);
+                    default -> throw new IllegalArgumentException(t + " has no panel kernel");
+                }
+            }
+            for (int t0 = 0; t0 < tokens; t0 += TOKENS) {
+                if (t == DType.Q4_K) {
+                    microK(sc, a.panels, a.d, a.sum, tot, n, t0, c0, 128, true);
+                } else if (t == DType.Q6_K) {
+                    microK(sc, a.panels, a.d, a.sum, tot, n, t0, c0, 32, false);
+                } else {
+                    micro(sc.w, sc.d, a.panels, a.d, tot, n, nb, t0, c0, c1);
+                }
+            }
+        }
+        int valid = Math.min(R, nOut - o0);
+        for (int r = 0; r < rows; r++) {
+            MemorySegment.copy(tot, r * R, out, ValueLayout.JAVA_FLOAT_UNALIGNED, 4L * ((long) r * nOut + o0), valid);
+        }
+    }
+
+    /**
+     * Activation rows t0..t0+5 times one Q4_K super-block of the panel (super-block {@code b} of the
+     * rows), added into their totals. The definition's {@code isum = Σ_j sc_j·Σ q·y} may reach
+     * 256·63·15·127 > 2^24, so each half super-block (at most 15.4M, exact) is summed in float,
+     * converted to int and the halves added as ints; {@code msum = Σ_j m_j·Σy} (at most 8·63·32·127)
+     * is exact in float. Then {@code acc = fma((float) isum, d·d_x, acc)} and
+     * {@code acc = fma(−(float) msum, dmin·d_x, acc)}, as {@link dev.skipllama.tensor.quant.QuantDot}.
+     */
+    private static void microK(Scratch sc, float[] x, float[] dx, int[] ysum, float[] tot, int n, int t0, int b, int span, boolean mins) {
+        float[] p = sc.w, pd = sc.d;
+        int[] half = sc.half;
+        int xb = t0 * n + 6 * 256 * b, nb = n / 256, gp = n / 32;
+        Arrays.fill(half, 0);
+        for (int h = 0; h < 256; h += span) {
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+            FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+            int kw = h * R;
+            for (int k = xb + 6 * h, end = k + 6 * span; k < end; k += 6, kw += R) {
+                FloatVector w0 = FloatVector.fromArray(F, p, kw), w1 = FloatVector.fromArray(F, p, kw + L);
+                FloatVector y = FloatVector.broadcast(F, x[k]);
+                a00 = w0.fma(y, a00);
+                a01 = w1.fma(y, a01);
+                y = FloatVector.broadcast(F, x[k + 1]);
+                a10 = w0.fma(y, a10);
+                a11 = w1.fma(y, a11);
+                y = FloatVector.broadcast(F, x[k + 2]);
+                a20 = w0.fma(y, a20);
+                a21 = w1.fma(y, a21);
+                y = FloatVector.broadcast(F, x[k + 3]);
+                a30 = w0.fma(y, a30);
+                a31 = w1.fma(y, a31);
+                y = FloatVector.broadcast(F, x[k + 4]);
+                a40 = w0.fma(y, a40);
+                a41 = w1.fma(y, a41);
+                y = FloatVector.broadcast(F, x[k + 5]);
+                a50 = w0.fma(y, a50);
+                a51 = w1.fma(y, a51);
+            }
+            // each half's sums, exact integers, added up as ints
+            ((IntVector) a00.convert(F2I, 0)).add(IntVector.fromArray(I, half, 0)).intoArray(half, 0);
+            ((IntVector) a01.convert(F2I, 0)).add(IntVector.fromArray(I, half, L)).intoArray(half, L);
+            ((IntVector) a10.convert(F2I, 0)).add(IntVector.fromArray(I, half, 2 * L)).intoArray(half, 2 * L);
+            ((IntVector) a11.convert(F2I, 0)).add(IntVector.fromArray(I, half, 3 * L)).intoArray(half, 3 * L);
+            ((IntVector) a20.convert(F2I, 0)).add(IntVector.fromArray(I, half, 4 * L)).intoArray(half, 4 * L);
+            ((IntVector) a21.convert(F2I, 0)).add(IntVector.fromArray(I, half, 5 * L)).intoArray(half, 5 * L);
+            ((IntVector) a30.convert(F2I, 0)).add(IntVector.fromArray(I, half, 6 * L)).intoArray(half, 6 * L);
+            ((IntVector) a31.convert(F2I, 0)).add(IntVector.fromArray(I, half, 7 * L)).intoArray(half, 7 * L);
+            ((IntVector) a40.convert(F2I, 0)).add(IntVector.fromArray(I, half, 8 * L)).intoArray(half, 8 * L);
+            ((IntVector) a41.convert(F2I, 0)).add(IntVector.fromArray(I, half, 9 * L)).intoArray(half, 9 * L);
+            ((IntVector) a50.convert(F2I, 0)).add(IntVector.fromArray(I, half, 10 * L)).intoArray(half, 10 * L);
+            ((IntVector) a51.convert(F2I, 0)).add(IntVector.fromArray(I, half, 11 * L)).intoArray(half, 11 * L);
+        }
+        for (int i = 0; i < TOKENS; i++) {
+            totalK(half, 2 * i, pd, dx[(t0 + i) * nb + b], mins ? ysum : null, (t0 + i) * gp + 8 * b, tot, (t0 + i) * R);
+        }
+    }
+
+    /**
+     * One activation row's two vectors of a Q4_K super-block: its isum (ints at {@code half[i·L]} and
+     * {@code half[(i+1)·L]}) and msum scaled into the totals at {@code tot[o]}.
+     */
+    private static void totalK(int[] half, int i, float[] pd, float dx, int[] ysum, int y0, float[] tot, int o) {
+        FloatVector isum0 = (FloatVector) IntVector.fromArray(I, half, i * L).convert(I2F, 0);
+        FloatVector isum1 = (FloatVector) IntVector.fromArray(I, half, (i + 1) * L).convert(I2F, 0);
+        FloatVector t0 = isum0.fma(FloatVector.fromArray(F, pd, 0).mul(dx), FloatVector.fromArray(F, tot, o));
+        FloatVector t1 = isum1.fma(FloatVector.fromArray(F, pd, L).mul(dx), FloatVector.fromArray(F, tot, o + L));
+        if (ysum == null) { // Q6_K: no mins
+            t0.intoArray(tot, o);
+            t1.intoArray(tot, o + L);
+            return;
+        }
+        FloatVector msum0 = FloatVector.zero(F), msum1 = msum0;
+        for (int j = 0; j < 8; j++) {
+            FloatVector y = FloatVector.broadcast(F, ysum[y0 + j]);
+            msum0 = FloatVector.fromArray(F, pd, (2 + j) * R).fma(y, msum0);
+            msum1 = FloatVector.fromArray(F, pd, (2 + j) * R + L).fma(y, msum1);
+        }
+        msum0.neg().fma(FloatVector.fromArray(F, pd, R).mul(dx), t0).intoArray(tot, o);
+        msum1.neg().fma(FloatVector.fromArray(F, pd, R + L).mul(dx), t1).intoArray(tot, o + L);
+    }
+
+    /** Q4_0 blocks c0..c1 of one vector's rows (tile lanes from byte {@code lane}) into the panel at column {@code col}. */
+    private static void q4_0(MemorySegment w, long g0, int c0, int c1, int lane, int col, Scratch sc) {
+        float[] p = sc.w;
+        for (int b = c0; b < c1; b++) {
+            long tile = g0 + 288L * b;
+            int base = (b - c0) * 32 * R + col;
+            for (int m = 0; m < 4; m++) { // nibble j of a lane's low half: value 4m + j; of its high half: 16 + 4m + j
+                IntVector q = IntVector.fromMemorySegment(I, w, tile + 64L * m + lane, LE);
+                for (int j = 0; j < 4; j++) {
+                    ((FloatVector) q.lanewise(LSHR, 4 * j).and(0xf).convert(I2F, 0)).sub(8f).intoArray(p, base + (4 * m + j) * R);
+                    ((FloatVector) q.lanewise(LSHR, 16 + 4 * j).and(0xf).convert(I2F, 0)).sub(8f).intoArray(p, base + (16 + 4 * m + j) * R);
+                }
+            }
+            scale(w, tile + 256, lane, sc.d, (b - c0) * R + col);
+        }
+    }
+
+    /** Q8_0 blocks c0..c1 of one vector's rows into the panel, as {@link #q4_0}. */
+    private static void q8_0(MemorySegment w, long g0, int c0, int c1, int lane, int col, Scratch sc) {
+        float[] p = sc.w;
+        for (int b = c0; b < c1; b++) {
+            long tile = g0 + 544L * b;
+            int base = (b - c0) * 32 * R + col;
+            for (int m = 0; m < 8; m++) { // byte j of a lane: value 2m + (j & 1) + 16·(j >> 1)
+                IntVector q = IntVector.fromMemorySegment(I, w, tile + 64L * m + lane, LE);
+                for (int j = 0; j < 4; j++) {
+                    ((FloatVector) q.lanewise(LSHL, 24 - 8 * j).lanewise(ASHR, 24).convert(I2F, 0))
+                            .intoArray(p, base + (2 * m + (j & 1) + 16 * (j >> 1)) * R);
+                }
+            }
+            scale(w, tile + 512, lane, sc.d, (b - c0) * R + col);
+        }
+    }
+
+    /**
+     * One Q4_K super-block of one vector's rows into the panel: value k of sub-block j as
+     * {@code sc_j · q} (at most 63·15, so that a half super-block's sum stays exact, see
+     * {@link #microK}); d, dmin and the eight mins into {@code sc.d} (rows 0, 1, 2..9 of R).
+     */
+    private static void q4_K(MemorySegment w, long tile, int lane, int col, Scratch sc) {
+        float[] p = sc.w;
+        for (int j = 0; j < 8; j++) { // sc_j is byte j & 3 of the lane in the scale vector j / 4, m_j the same 128 bytes on
+            long scales = tile + Packing.K_SCALES + 64L * (j >> 2) + lane;
+            FloatVector scj = (FloatVector) IntVector.fromMemorySegment(I, w, scales, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff).convert(I2F, 0);
+            ((FloatVector) IntVector.fromMemorySegment(I, w, scales + 128, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff).convert(I2F, 0))
+                    .intoArray(sc.d, (2 + j) * R + col);
+            int base = 32 * j * R + col;
+            for (int m = 0; m < 4; m++) {
+                IntVector q = IntVector.fromMemorySegment(I, w, tile + Packing.kQuants(false, j) + 64L * m + lane, LE);
+                for (int i = 0; i < 4; i++) {
+                    ((FloatVector) q.lanewise(LSHR, 4 * i).and(0xf).convert(I2F, 0)).mul(scj).intoArray(p, base + (4 * m + i) * R);
+                    ((FloatVector) q.lanewise(LSHR, 16 + 4 * i).and(0xf).convert(I2F, 0)).mul(scj).intoArray(p, base + (16 + 4 * m + i) * R);
+                }
+            }
+        }
+        long dAt = tile + Packing.kD(false) + lane;
+        FloatVector.fromMemorySegment(F, w, dAt, LE).intoArray(sc.d, col);
+        FloatVector.fromMemorySegment(F, w, dAt + 64, LE).intoArray(sc.d, R + col);
+    }
+
+    /**
+     * One Q6_K super-block of one vector's rows into the panel: value k of sub-block j as
+     * {@code sc_j · (q − 32)} (at most 128·32 in magnitude, so that 32 values' sum stays exact, see
+     * {@link #microK}); d into {@code sc.d}. A unit's six-bit values come out of its words as
+     * {@link TileGemm}'s kernel takes them (each 32-bit lane: sub-block 2u's value low, 2u+1's high).
+     */
+    private static void q6_K(MemorySegment w, long tile, int lane, int col, Scratch sc) {
+        float[] p = sc.w;
+        short[] q6 = sc.q6;
+        int ls = Simd.SW.length();
+        for (int u = 0; u < 8; u++) {
+            TileGemm.q6Values(w, tile + Packing.q6KWords(u) + lane, q6);
+            IntVector scales = IntVector.fromMemorySegment(I, w, tile + Packing.q6KScales(u) + lane, LE);
+            int byteLo = 2 * (u & 1); // sub-block 2u's int8 scale; 2u + 1's is the next byte
+            FloatVector scLo = (FloatVector) scales.lanewise(LSHL, 24 - 8 * byteLo).lanewise(ASHR, 24).convert(I2F, 0);
+            FloatVector scHi = (FloatVector) scales.lanewise(LSHL, 16 - 8 * byteLo).lanewise(ASHR, 24).convert(I2F, 0);
+            for (int i = 0; i < 16; i++) {
+                IntVector v = ShortVector.fromArray(Simd.SW, q6, i * ls).reinterpretAsInts();
+                ((FloatVector) v.and(0xffff).sub(32).convert(I2F, 0)).mul(scLo).intoArray(p, (32 * u + i) * R + col);
+                ((FloatVector) v.lanewise(LSHR, 16).sub(32).convert(I2F, 0)).mul(scHi).intoArray(p, (32 * u + 16 + i) * R + col);
+            }
+        }
+        FloatVector.fromMemorySegment(F, w, tile + Packing.Q6K_D + lane, LE).intoArray(sc.d, col);
+    }
+
+    /** The F16 scales of a vector's rows at {@code at} (two bytes a row), as d · 2^-112 (see {@link TileGemm}). */
+    private static void scale(MemorySegment w, long at, int lane, float[] d, int to) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, at + lane / 2, LE).convertShape(S2I, I, 0);
+        h.lanewise(LSHL, 13).and(0x8fffe000).reinterpretAsFloats().intoArray(d, to);
+    }
+
+    /**
+     * Activation rows t0..t0+5 times the panel (blocks c0..c1), added into their totals {@code tot[t·R ..]}.
+     * Written out, one variable per accumulator (see {@link TileGemm} on C2 and vectors passed to helpers).
+     */
+    private static void micro(float[] p, float[] pd, float[] x, float[] dx, float[] tot, int n, int nb, int t0, int c0, int c1) {
+        int xb = t0 * n, o = t0 * R;
+        FloatVector s00 = FloatVector.fromArray(F, tot, o), s01 = FloatVector.fromArray(F, tot, o + L);
+        FloatVector s10 = FloatVector.fromArray(F, tot, o + R), s11 = FloatVector.fromArray(F, tot, o + R + L);
+        FloatVector s20 = FloatVector.fromArray(F, tot, o + 2 * R), s21 = FloatVector.fromArray(F, tot, o + 2 * R + L);
+        FloatVector s30 = FloatVector.fromArray(F, tot, o + 3 * R), s31 = FloatVector.fromArray(F, tot, o + 3 * R + L);
+        FloatVector s40 = FloatVector.fromArray(F, tot, o + 4 * R), s41 = FloatVector.fromArray(F, tot, o + 4 * R + L);
+        FloatVector s50 = FloatVector.fromArray(F, tot, o + 5 * R), s51 = FloatVector.fromArray(F, tot, o + 5 * R + L);
+        for (int b = c0; b < c1; b++) {
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+            FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+            int kw = (b - c0) * 32 * R;
+            for (int k = xb + 6 * 32 * b, end = k + 6 * 32; k < end; k += 6, kw += R) {
+                FloatVector w0 = FloatVector.fromArray(F, p, kw), w1 = FloatVector.fromArray(F, p, kw + L);
+                FloatVector y = FloatVector.broadcast(F, x[k]);
+                a00 = w0.fma(y, a00);
+                a01 = w1.fma(y, a01);
+                y = FloatVector.broadcast(F, x[k + 1]);
+                a10 = w0.fma(y, a10);
+                a11 = w1.fma(y, a11);
+                y = FloatVector.broadcast(F, x[k + 2]);
+                a20 = w0.fma(y, a20);
+                a21 = w1.fma(y, a21);
+                y = FloatVector.broadcast(F, x[k + 3]);
+                a30 = w0.fma(y, a30);
+                a31 = w1.fma(y, a31);
+                y = FloatVector.broadcast(F, x[k + 4]);
+                a40 = w0.fma(y, a40);
+                a41 = w1.fma(y, a41);
+                y = FloatVector.broadcast(F, x[k + 5]);
+                a50 = w0.fma(y, a50);
+                a51 = w1.fma(y, a51);
+            }
+            FloatVector d0 = FloatVector.fromArray(F, pd, (b - c0) * R), d1 = FloatVector.fromArray(F, pd, (b - c0) * R + L);
+            int db = t0 * nb + b;
+            float e = dx[db] * 0x1p112f; // d·2^-112 · d_x·2^112 rounds as d·d_x (see TileGemm)
+            s00 = a00.fma(d0.mul(e), s00);
+            s01 = a01.fma(d1.mul(e), s01);
+            e = dx[db + nb] * 0x1p112f;
+            s10 = a10.fma(d0.mul(e), s10);
+            s11 = a11.fma(d1.mul(e), s11);
+            e = dx[db + 2 * nb] * 0x1p112f;
+            s20 = a20.fma(d0.mul(e), s20);
+            s21 = a21.fma(d1.mul(e), s21);
+            e = dx[db + 3 * nb] * 0x1p112f;
+            s30 = a30.fma(d0.mul(e), s30);
+            s31 = a31.fma(d1.mul(e), s31);
+            e = dx[db + 4 * nb] * 0x1p112f;
+            s40 = a40.fma(d0.mul(e), s40);
+            s41 = a41.fma(d1.mul(e), s41);
+            e = dx[db + 5 * nb] * 0x1p112f;
+            s50 = a50.fma(d0.mul(e), s50);
+            s51 = a51.fma(d1.mul(e), s51);
+        }
+        s00.intoArray(tot, o);
+        s01.intoArray(tot, o + L);
+        s10.intoArray(tot, o + R);
+        s11.intoArray(tot, o + R + L);
+        s20.intoArray(tot, o + 2 * R);
+        s21.intoArray(tot, o + 2 * R + L);
+        s30.intoArray(tot, o + 3 * R);
+        s31.intoArray(tot, o + 3 * R + L);
+        s40.intoArray(tot, o + 4 * R);
+        s41.intoArray(tot, o + 4 * R + L);
+        s50.intoArray(tot, o + 5 * R);
+        s51.intoArray(tot, o + 5 * R + L);
+    }
+}
