@@ -66,6 +66,12 @@ class CudaBackendProperties extends BackendContract {
         return cuda;
     }
 
+    /** Batches above {@code KERNEL_MAX_ROWS} go to cuBLAS, whose GEMMs are not batch-invariant. */
+    @Override
+    protected int batchInvariantRows() {
+        return CudaBackend.KERNEL_MAX_ROWS;
+    }
+
     @Override
     protected double matmulBound(DType w, int rows, int nIn, double absSum, double weightAbsSum) {
         double kernel = super.matmulBound(w, rows, nIn, absSum, weightAbsSum);
