@@ -22,7 +22,8 @@ import java.time.Duration;
  * against ~900 warmed up. A round is four short prompts of 5 to 8 tokens (the batched kernels and
  * attention over several rows; every remainder of the kernels' four-row tiles, since a batch of 5
  * rows runs its fifth through code that 4 + 3 rows never reach: warmed with 7-token prompts only,
- * the embedded model took 5- and 6-token prompts at 25–50 tok/s against 1,000+ for 7 and 8) and a few
+ * the embedded model took 5- and 6-token prompts at 25–50 tok/s against 1,000+ for 7 and 8), one
+ * of 24 tokens (the CPU backend's prompt kernels for quantized weights start there) and a few
  * decoded tokens (the one-row kernels); rounds repeat until two in a row passed with
  * the JIT compiling nothing (its total compilation time, from {@link CompilationMXBean}, unchanged),
  * or the time budget ends. Large models need one or two rounds: their loops are long enough that C2
@@ -35,8 +36,11 @@ import java.time.Duration;
  */
 public record WarmUp(int rounds, int tokens, Duration elapsed, boolean settled) {
 
-    /** Prompt lengths of a round: one batched group of four rows and each remainder after it, as in short prompts. */
-    static final int[] PROMPTS = {5, 6, 7, 8};
+    /**
+     * Prompt lengths of a round: one batched group of four rows and each remainder after it, as in short
+     * prompts, and one of 24, where the CPU backend's prompt kernels for quantized weights take over.
+     */
+    static final int[] PROMPTS = {5, 6, 7, 8, 24};
     /** Generated tokens of a round. */
     static final int GENERATED = 8;
     /** Rounds in a row without compilation that count as settled. */
