@@ -21,7 +21,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 
 /**
- * Prompt batches (at least {@link #MIN_ROWS} activation rows) over Q4_0, Q8_0 and Q6_K tiles in
+ * Prompt batches (at least {@link #MIN_ROWS} activation rows) over Q4_0, Q8_0, Q4_K and Q6_K tiles in
  * float arithmetic that is exact: a GEMM with the weights decoded once per strip into a float
  * <em>panel</em> that every activation row reuses, where the integer kernels of {@link TileGemm}
  * decode them again for every four or eight rows.
@@ -34,6 +34,9 @@ import jdk.incubator.vector.ShortVector;
  * <ul>
  *   <li>Q4_0, Q8_0: a 32-value block, at most 32·128·127; then {@code acc = fma(Σq·y, d_w·d_x, acc)},
  *       block after block.</li>
+ *   <li>Q4_K: the panel holds {@code sc_j·q} (at most 63·15); half a super-block sums to at most
+ *       128·945·127 &lt; 2^24, and the two halves are added as ints, since the whole may pass 2^24; the
+ *       mins' {@code Σ m_j·Σy} (at most 8·63·32·127) is exact in float.</li>
  *   <li>Q6_K: the panel holds {@code sc_j·(q − 32)} (at most 128·32); 32 values sum to at most
  *       32·4096·127 = 16,646,144 &lt; 2^24, and the eight spans of a super-block are added as ints.</li>
  * </ul>
@@ -45,10 +48,8 @@ import jdk.incubator.vector.ShortVector;
  * products per instruction; llama.cpp's {@code vpdpbusd} does 64, which the Vector API cannot emit).
  * A float FMA does 16, but this core issues two per cycle and the decoding is paid once per strip.
  * Measured on a Zen 5 host (JMH MatmulBenchmark, 64 rows, 2048², alternating, medians, matrices/s):
- * Q4_0 481 → 559 on two threads and 243 → 315 on one, Q6_K 280 → 451, Q8_0 +10-20%. Not Q4_K:
- * its integer kernel (few scalings per super-block) was as fast, and a panel kernel for it (the scale
- * folded into the panel, half super-blocks exact) read 495 → 480 at 64 rows and 788 → 631 at 32
- * (bench/README). The micro-kernel is 2 vectors of weight
+ * Q4_0 481 → 559 on two threads and 243 → 315 on one, Q6_K 280 → 451, Q8_0 about +10%, Q4_K no
+ * faster in JMH and 4-7% in the model's prompt (OpProfile). The micro-kernel is 2 vectors of weight
  * rows × {@link #TOKENS} activation rows: 12 block accumulators and 12 totals in registers (with the
  * totals in memory it was 30% slower; 4 vectors × 3 rows, 2 × 8 and a k-loop unrolled by two were no
  * faster), reading the weights from the panel and broadcasting the activations, each six rows' values
@@ -56,8 +57,8 @@ import jdk.incubator.vector.ShortVector;
  * chunks of {@link #KC}, a 32 KiB panel at 512 bits, in L1 (a 64-row strip sharing each activation
  * between two calls was no faster for Q4_0 and 25% slower for Q6_K). Below {@link #MIN_ROWS} the
  * integer kernels win: at 16 rows this path was 10-20% slower for Q4_0, at 24 even, at 30 and 64 faster.
- * Q8_0 and Q6_K were faster at 24 and 32 rows too. With 16 registers (AVX2,
- * {@code -XX:UseAVX=2}) it spills, and was still faster: Q4_0 +25-87%, Q8_0 +72-120%, Q6_K 0-35%.
+ * With 16 registers (AVX2, {@code -XX:UseAVX=2}) it spills, and was still faster: Q4_0 +25-87%,
+ * Q8_0 +72-120%, Q6_K 0-35%.
  */
 final class PanelGemm {
     private PanelGemm() {
@@ -75,7 +76,7 @@ final class PanelGemm {
 
     /** Whether a batch of {@code rows} activation rows times weights of type t runs here. */
     static boolean applies(DType t, int rows) {
-        return rows >= MIN_ROWS && (t == DType.Q4_0 || t == DType.Q8_0 || t == DType.Q6_K);
+        return rows >= MIN_ROWS && (t == DType.Q4_0 || t == DType.Q8_0 || t == DType.Q4_K || t == DType.Q6_K);
     }
 
     /** Activation rows rounded up to whole micro-kernel calls. */
@@ -90,11 +91,11 @@ final class PanelGemm {
 
     /**
      * Per-worker memory: the panel and its scales for one chunk (Q4_0, Q8_0: each block's d·2^-112;
-     * Q6_K: the super-block's d), the strip's totals, and a Q6_K super-block's sums so far.
+     * Q4_K: the super-block's d, dmin and eight mins), the strip's totals, and a Q4_K half's sums.
      */
     static final class Scratch {
         final float[] w = new float[KC * R];
-        final float[] d = new float[KC / 32 * R];
+        final float[] d = new float[10 * R];
         float[] tot = new float[0];
         final int[] half = new int[2 * TOKENS * L];
         /** A Q6_K unit's sixteen vectors of six-bit values ({@link TileGemm#q6Values}). */
@@ -130,13 +131,16 @@ final class PanelGemm {
                 switch (t) {
                     case Q4_0 -> q4_0(w, g0, c0, c1, lane, v * L, sc);
                     case Q8_0 -> q8_0(w, g0, c0, c1, lane, v * L, sc);
+                    case Q4_K -> q4_K(w, g0 + Packing.tileBytes(t) * c0, lane, v * L, sc);
                     case Q6_K -> q6_K(w, g0 + Packing.tileBytes(t) * c0, lane, v * L, sc);
                     default -> throw new IllegalArgumentException(t + " has no panel kernel");
                 }
             }
             for (int t0 = 0; t0 < tokens; t0 += TOKENS) {
-                if (t == DType.Q6_K) {
-                    microQ6K(sc, a.panels, a.d, tot, n, t0, c0);
+                if (t == DType.Q4_K) {
+                    microK(sc, a.panels, a.d, a.sum, tot, n, t0, c0, 128, true);
+                } else if (t == DType.Q6_K) {
+                    microK(sc, a.panels, a.d, a.sum, tot, n, t0, c0, 32, false);
                 } else {
                     micro(sc.w, sc.d, a.panels, a.d, tot, n, nb, t0, c0, c1);
                 }
@@ -149,16 +153,17 @@ final class PanelGemm {
     }
 
     /**
-     * Activation rows t0..t0+5 times one Q6_K super-block of the panel (super-block {@code b} of the
-     * rows), added into their totals. The definition's {@code isum = Σ_j sc_j·Σ (q − 32)·y} may reach
-     * 256·4096·127 > 2^24, so each 32 values (at most 32·4096·127 = 16,646,144 &lt; 2^24, exact) are
-     * summed in float, converted to int and added as ints; then {@code acc = fma((float) isum, d·d_x, acc)},
-     * as {@link dev.skipllama.tensor.quant.QuantDot}.
+     * Activation rows t0..t0+5 times one Q4_K super-block of the panel (super-block {@code b} of the
+     * rows), added into their totals. The definition's {@code isum = Σ_j sc_j·Σ q·y} may reach
+     * 256·63·15·127 > 2^24, so each half super-block (at most 15.4M, exact) is summed in float,
+     * converted to int and the halves added as ints; {@code msum = Σ_j m_j·Σy} (at most 8·63·32·127)
+     * is exact in float. Then {@code acc = fma((float) isum, d·d_x, acc)} and
+     * {@code acc = fma(−(float) msum, dmin·d_x, acc)}, as {@link dev.skipllama.tensor.quant.QuantDot}.
      */
-    private static void microQ6K(Scratch sc, float[] x, float[] dx, float[] tot, int n, int t0, int b) {
+    private static void microK(Scratch sc, float[] x, float[] dx, int[] ysum, float[] tot, int n, int t0, int b, int span, boolean mins) {
         float[] p = sc.w, pd = sc.d;
         int[] half = sc.half;
-        int xb = t0 * n + 6 * 256 * b, nb = n / 256, span = 32;
+        int xb = t0 * n + 6 * 256 * b, nb = n / 256, gp = n / 32;
         Arrays.fill(half, 0);
         for (int h = 0; h < 256; h += span) {
             FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
@@ -185,7 +190,7 @@ final class PanelGemm {
                 a50 = w0.fma(y, a50);
                 a51 = w1.fma(y, a51);
             }
-            // each span's sums, exact integers, added up as ints
+            // each half's sums, exact integers, added up as ints
             ((IntVector) a00.convert(F2I, 0)).add(IntVector.fromArray(I, half, 0)).intoArray(half, 0);
             ((IntVector) a01.convert(F2I, 0)).add(IntVector.fromArray(I, half, L)).intoArray(half, L);
             ((IntVector) a10.convert(F2I, 0)).add(IntVector.fromArray(I, half, 2 * L)).intoArray(half, 2 * L);
@@ -200,16 +205,32 @@ final class PanelGemm {
             ((IntVector) a51.convert(F2I, 0)).add(IntVector.fromArray(I, half, 11 * L)).intoArray(half, 11 * L);
         }
         for (int i = 0; i < TOKENS; i++) {
-            totalQ6K(half, 2 * i, pd, dx[(t0 + i) * nb + b], tot, (t0 + i) * R);
+            totalK(half, 2 * i, pd, dx[(t0 + i) * nb + b], mins ? ysum : null, (t0 + i) * gp + 8 * b, tot, (t0 + i) * R);
         }
     }
 
-    /** One activation row's two vectors of a Q6_K super-block: its isum (ints at {@code half[i·L]}, {@code half[(i+1)·L]}) scaled into the totals at {@code tot[o]}. */
-    private static void totalQ6K(int[] half, int i, float[] pd, float dx, float[] tot, int o) {
+    /**
+     * One activation row's two vectors of a Q4_K super-block: its isum (ints at {@code half[i·L]} and
+     * {@code half[(i+1)·L]}) and msum scaled into the totals at {@code tot[o]}.
+     */
+    private static void totalK(int[] half, int i, float[] pd, float dx, int[] ysum, int y0, float[] tot, int o) {
         FloatVector isum0 = (FloatVector) IntVector.fromArray(I, half, i * L).convert(I2F, 0);
         FloatVector isum1 = (FloatVector) IntVector.fromArray(I, half, (i + 1) * L).convert(I2F, 0);
-        isum0.fma(FloatVector.fromArray(F, pd, 0).mul(dx), FloatVector.fromArray(F, tot, o)).intoArray(tot, o);
-        isum1.fma(FloatVector.fromArray(F, pd, L).mul(dx), FloatVector.fromArray(F, tot, o + L)).intoArray(tot, o + L);
+        FloatVector t0 = isum0.fma(FloatVector.fromArray(F, pd, 0).mul(dx), FloatVector.fromArray(F, tot, o));
+        FloatVector t1 = isum1.fma(FloatVector.fromArray(F, pd, L).mul(dx), FloatVector.fromArray(F, tot, o + L));
+        if (ysum == null) { // Q6_K: no mins
+            t0.intoArray(tot, o);
+            t1.intoArray(tot, o + L);
+            return;
+        }
+        FloatVector msum0 = FloatVector.zero(F), msum1 = msum0;
+        for (int j = 0; j < 8; j++) {
+            FloatVector y = FloatVector.broadcast(F, ysum[y0 + j]);
+            msum0 = FloatVector.fromArray(F, pd, (2 + j) * R).fma(y, msum0);
+            msum1 = FloatVector.fromArray(F, pd, (2 + j) * R + L).fma(y, msum1);
+        }
+        msum0.neg().fma(FloatVector.fromArray(F, pd, R).mul(dx), t0).intoArray(tot, o);
+        msum1.neg().fma(FloatVector.fromArray(F, pd, R + L).mul(dx), t1).intoArray(tot, o + L);
     }
 
     /** Q4_0 blocks c0..c1 of one vector's rows (tile lanes from byte {@code lane}) into the panel at column {@code col}. */
@@ -247,9 +268,35 @@ final class PanelGemm {
     }
 
     /**
+     * One Q4_K super-block of one vector's rows into the panel: value k of sub-block j as
+     * {@code sc_j · q} (at most 63·15, so that a half super-block's sum stays exact, see
+     * {@link #microK}); d, dmin and the eight mins into {@code sc.d} (rows 0, 1, 2..9 of R).
+     */
+    private static void q4_K(MemorySegment w, long tile, int lane, int col, Scratch sc) {
+        float[] p = sc.w;
+        for (int j = 0; j < 8; j++) { // sc_j is byte j & 3 of the lane in the scale vector j / 4, m_j the same 128 bytes on
+            long scales = tile + Packing.K_SCALES + 64L * (j >> 2) + lane;
+            FloatVector scj = (FloatVector) IntVector.fromMemorySegment(I, w, scales, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff).convert(I2F, 0);
+            ((FloatVector) IntVector.fromMemorySegment(I, w, scales + 128, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff).convert(I2F, 0))
+                    .intoArray(sc.d, (2 + j) * R + col);
+            int base = 32 * j * R + col;
+            for (int m = 0; m < 4; m++) {
+                IntVector q = IntVector.fromMemorySegment(I, w, tile + Packing.kQuants(false, j) + 64L * m + lane, LE);
+                for (int i = 0; i < 4; i++) {
+                    ((FloatVector) q.lanewise(LSHR, 4 * i).and(0xf).convert(I2F, 0)).mul(scj).intoArray(p, base + (4 * m + i) * R);
+                    ((FloatVector) q.lanewise(LSHR, 16 + 4 * i).and(0xf).convert(I2F, 0)).mul(scj).intoArray(p, base + (16 + 4 * m + i) * R);
+                }
+            }
+        }
+        long dAt = tile + Packing.kD(false) + lane;
+        FloatVector.fromMemorySegment(F, w, dAt, LE).intoArray(sc.d, col);
+        FloatVector.fromMemorySegment(F, w, dAt + 64, LE).intoArray(sc.d, R + col);
+    }
+
+    /**
      * One Q6_K super-block of one vector's rows into the panel: value k of sub-block j as
      * {@code sc_j · (q − 32)} (at most 128·32 in magnitude, so that 32 values' sum stays exact, see
-     * {@link #microQ6K}); d into {@code sc.d}. A unit's six-bit values come out of its words as
+     * {@link #microK}); d into {@code sc.d}. A unit's six-bit values come out of its words as
      * {@link TileGemm}'s kernel takes them (each 32-bit lane: sub-block 2u's value low, 2u+1's high).
      */
     private static void q6_K(MemorySegment w, long tile, int lane, int col, Scratch sc) {

@@ -120,35 +120,44 @@ class PackedKernelProperties {
 
     /**
      * The largest sums a prompt batch meets, where {@code PanelGemm}'s float sums stay exact only because
-     * it adds them as ints in spans of 32 values: Q6_K weights all 1 (so q − 32 = −31) under scales all
-     * −127, and activations all −127 but one −126 after quantization, so the definition's sums are odd
-     * and above 2^24; spans twice as long (or a whole super-block) summed in float round before the
+     * it adds them as ints in spans (Q4_K: half a super-block; Q6_K: 32 values). Q4_K: weights all 15
+     * under scales and mins all 63; Q6_K: weights all 1 (so q − 32 = −31) under scales all −127. The
+     * activations are all −127 but one −126 after quantization, so the definition's sums are odd and
+     * above 2^24; a whole super-block summed in float (or Q6_K's spans doubled) rounds before the
      * definition's single rounding.
      */
     @Example
     void promptBatchesAtTheLargestSumsAreExact() {
-        int rows = 30, nOut = 40, nIn = 512;
-        try (Tensor w = Tensor.allocate(DType.Q6_K, nOut, nIn);
-             Tensor x = Tensor.allocate(DType.F32, rows, nIn);
-             Tensor a = Tensor.allocate(DType.F32, rows, nOut);
-             Tensor b = Tensor.allocate(DType.F32, rows, nOut)) {
-            MemorySegment ws = w.segment();
-            for (long blk = 0; blk < w.byteSize(); blk += DType.Q6_K.blockBytes()) { // ql: low bits 1, qh: 0, int8 scales, d
-                ws.asSlice(blk, 128).fill((byte) 0x11);
-                ws.asSlice(blk + 128, 64).fill((byte) 0);
-                ws.asSlice(blk + 192, 16).fill((byte) -127);
-                ws.set(ValueLayout.JAVA_SHORT_UNALIGNED, blk + 208, Halfs.floatToF16(1f));
-            }
-            for (int r = 0; r < rows; r++) {
-                for (int i = 0; i < nIn; i++) {
-                    x.segment().setAtIndex(ValueLayout.JAVA_FLOAT, (long) r * nIn + i, i % 256 == 5 + r ? 126f / 127f : 1f);
+        for (DType dtype : List.of(DType.Q4_K, DType.Q6_K)) {
+            int rows = 30, nOut = 40, nIn = 512;
+            try (Tensor w = Tensor.allocate(dtype, nOut, nIn);
+                 Tensor x = Tensor.allocate(DType.F32, rows, nIn);
+                 Tensor a = Tensor.allocate(DType.F32, rows, nOut);
+                 Tensor b = Tensor.allocate(DType.F32, rows, nOut)) {
+                MemorySegment ws = w.segment();
+                for (long blk = 0; blk < w.byteSize(); blk += dtype.blockBytes()) {
+                    if (dtype == DType.Q4_K) { // d, dmin, then 6-bit scales and mins and nibbles all ones
+                        ws.asSlice(blk, 144).fill((byte) 0xff);
+                        ws.set(ValueLayout.JAVA_SHORT_UNALIGNED, blk, Halfs.floatToF16(1f));
+                        ws.set(ValueLayout.JAVA_SHORT_UNALIGNED, blk + 2, Halfs.floatToF16(0.5f));
+                    } else { // ql: low bits 1, qh: high bits 0, sixteen int8 scales −127, d
+                        ws.asSlice(blk, 128).fill((byte) 0x11);
+                        ws.asSlice(blk + 128, 64).fill((byte) 0);
+                        ws.asSlice(blk + 192, 16).fill((byte) -127);
+                        ws.set(ValueLayout.JAVA_SHORT_UNALIGNED, blk + 208, Halfs.floatToF16(1f));
+                    }
                 }
+                for (int r = 0; r < rows; r++) {
+                    for (int i = 0; i < nIn; i++) {
+                        x.segment().setAtIndex(ValueLayout.JAVA_FLOAT, (long) r * nIn + i, i % 256 == 5 + r ? 126f / 127f : 1f);
+                    }
+                }
+                try (Tensor p = cpu.upload(w)) {
+                    cpu.matmul(p, x, a);
+                }
+                ref.matmul(w, x, b);
+                assertBitsEqual(b, a, dtype + " at the largest sums");
             }
-            try (Tensor p = cpu.upload(w)) {
-                cpu.matmul(p, x, a);
-            }
-            ref.matmul(w, x, b);
-            assertBitsEqual(b, a, "Q6_K at the largest sums");
         }
     }
 
