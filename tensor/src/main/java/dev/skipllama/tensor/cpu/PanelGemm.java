@@ -48,8 +48,10 @@ import jdk.incubator.vector.ShortVector;
  * products per instruction; llama.cpp's {@code vpdpbusd} does 64, which the Vector API cannot emit).
  * A float FMA does 16, but this core issues two per cycle and the decoding is paid once per strip.
  * Measured on a Zen 5 host (JMH MatmulBenchmark, 64 rows, 2048², alternating, medians, matrices/s):
- * Q4_0 481 → 559 on two threads and 243 → 315 on one, Q6_K 280 → 451, Q8_0 about +10%, Q4_K no
- * faster in JMH and 4-7% in the model's prompt (OpProfile). The micro-kernel is 2 vectors of weight
+ * Q4_0 481 → 559 on two threads and 243 → 315 on one, Q6_K 280 → 451, Q8_0 about +10%; Q4_K even
+ * on 2048² (495 → 480) but faster on gate/up's 8192 × 2048 (64 rows 99 → 121, 32 rows 193 → 216), and
+ * a Q4_K_M prompt with this path for Q4_K against without it, alternating, read 84 / 78 / 104 / 126
+ * against 70 / 89 / 79 / 89 tok/s. The micro-kernel is 2 vectors of weight
  * rows × {@link #TOKENS} activation rows: 12 block accumulators and 12 totals in registers (with the
  * totals in memory it was 30% slower; 4 vectors × 3 rows, 2 × 8 and a k-loop unrolled by two were no
  * faster), reading the weights from the panel and broadcasting the activations, each six rows' values
