@@ -135,7 +135,7 @@ final class PanelGemm {
                     case Q8_0 -> q8_0(w, g0, c0, c1, lane, v * L, sc);
                     case Q4_K -> q4_K(w, g0 + Packing.tileBytes(t) * c0, lane, v * L, sc);
                     case Q6_K -> q6_K(w, g0 + Packing.tileBytes(t) * c0, lane, v * L, sc);
-                    default -> throw new IllegalArgumentException(t + " has no panel kernel");
+                    case F32, F16, BF16, Q4_1, Q5_0, Q5_K -> throw new IllegalArgumentException(t + " has no panel kernel");
                 }
             }
             for (int t0 = 0; t0 < tokens; t0 += TOKENS) {
