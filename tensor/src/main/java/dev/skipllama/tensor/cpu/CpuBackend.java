@@ -444,9 +444,13 @@ public final class CpuBackend implements Backend {
      * What the kernels for {@code rows} rows of {@code t} read besides the pairs. The single-row kernels'
      * steps are needed only where a row runs alone, as the last of rows ≡ 1 (mod TileGemm.ROWS) (see
      * group): the batched tiles read the pairs, so a batch of 4 or 64 rows does not compute steps it
-     * never reads. Some call will take more than four rows where TileGemm.floatRows says so.
+     * never reads. Some call will take more than four rows where TileGemm.floatRows says so. A batch
+     * that PanelGemm takes reads only its panels, d and the sums, none of the integer kernels' extras.
      */
     private static Set<QuantizedActivations.Extra> extras(DType t, int rows) {
+        if (PanelGemm.applies(t, rows)) {
+            return EnumSet.of(QuantizedActivations.Extra.PANELS);
+        }
         boolean alone = rows % TileGemm.ROWS == 1;
         EnumSet<QuantizedActivations.Extra> e = EnumSet.noneOf(QuantizedActivations.Extra.class);
         switch (t) {
@@ -470,9 +474,7 @@ public final class CpuBackend implements Backend {
             case Q8_0, F32, F16, BF16 -> {
             }
         }
-        if (PanelGemm.applies(t, rows)) {
-            e.add(QuantizedActivations.Extra.PANELS);
-        } else if (TileGemm.floatRows(t, rows)) {
+        if (TileGemm.floatRows(t, rows)) {
             e.add(QuantizedActivations.Extra.FLOATS);
         }
         return e;

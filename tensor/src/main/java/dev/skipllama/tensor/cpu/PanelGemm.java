@@ -93,13 +93,14 @@ final class PanelGemm {
 
     /**
      * Per-worker memory: the panel and its scales for one chunk (Q4_0, Q8_0: each block's d·2^-112;
-     * Q4_K: the super-block's d, dmin and eight mins), the strip's totals, and a Q4_K half's sums.
+     * Q4_K: the super-block's d, dmin and eight mins; Q6_K: its d), the strip's totals, and a K-quant
+     * super-block's integer sums so far (see {@link #microK}).
      */
     static final class Scratch {
         final float[] w = new float[KC * R];
         final float[] d = new float[10 * R];
         float[] tot = new float[0];
-        final int[] half = new int[2 * TOKENS * L];
+        final int[] isum = new int[2 * TOKENS * L];
         /** A Q6_K unit's sixteen vectors of six-bit values ({@link TileGemm#q6Values}). */
         final short[] q6 = new short[16 * Simd.SW.length()];
     }
@@ -140,9 +141,9 @@ final class PanelGemm {
             }
             for (int t0 = 0; t0 < tokens; t0 += TOKENS) {
                 if (t == DType.Q4_K) {
-                    microK(sc, a.panels, a.d, a.sum, tot, n, t0, c0, 128, true);
+                    microK(sc, a.panels, a.d, a.sum, tot, n, t0, c0, 128);
                 } else if (t == DType.Q6_K) {
-                    microK(sc, a.panels, a.d, a.sum, tot, n, t0, c0, 32, false);
+                    microK(sc, a.panels, a.d, null, tot, n, t0, c0, 32);
                 } else {
                     micro(sc.w, sc.d, a.panels, a.d, tot, n, nb, t0, c0, c1);
                 }
@@ -155,18 +156,20 @@ final class PanelGemm {
     }
 
     /**
-     * Activation rows t0..t0+5 times one Q4_K super-block of the panel (super-block {@code b} of the
-     * rows), added into their totals. The definition's {@code isum = Σ_j sc_j·Σ q·y} may reach
-     * 256·63·15·127 > 2^24, so each half super-block (at most 15.4M, exact) is summed in float,
-     * converted to int and the halves added as ints; {@code msum = Σ_j m_j·Σy} (at most 8·63·32·127)
-     * is exact in float. Then {@code acc = fma((float) isum, d·d_x, acc)} and
-     * {@code acc = fma(−(float) msum, dmin·d_x, acc)}, as {@link dev.skipllama.tensor.quant.QuantDot}.
+     * Activation rows t0..t0+5 times one K-quant super-block of the panel (super-block {@code b} of the
+     * rows), added into their totals. The definition's {@code isum = Σ_j sc_j·Σ q·y} may pass 2^24, so
+     * each {@code span} of values (Q4_K: 128, at most 15.4M; Q6_K: 32, at most 16,646,144) is summed in
+     * float, exactly, converted to int and the spans added as ints. Then
+     * {@code acc = fma((float) isum, d·d_x, acc)}, and for Q4_K (whose 32-value sums {@code ysum} are
+     * given; null for Q6_K) {@code acc = fma(−(float) msum, dmin·d_x, acc)} with
+     * {@code msum = Σ_j m_j·Σy} (at most 8·63·32·127, exact in float), as
+     * {@link dev.skipllama.tensor.quant.QuantDot}.
      */
-    private static void microK(Scratch sc, float[] x, float[] dx, int[] ysum, float[] tot, int n, int t0, int b, int span, boolean mins) {
+    private static void microK(Scratch sc, float[] x, float[] dx, int[] ysum, float[] tot, int n, int t0, int b, int span) {
         float[] p = sc.w, pd = sc.d;
-        int[] half = sc.half;
+        int[] isum = sc.isum;
         int xb = t0 * n + 6 * 256 * b, nb = n / 256, gp = n / 32;
-        Arrays.fill(half, 0);
+        Arrays.fill(isum, 0);
         for (int h = 0; h < 256; h += span) {
             FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
             FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
@@ -192,32 +195,33 @@ final class PanelGemm {
                 a50 = w0.fma(y, a50);
                 a51 = w1.fma(y, a51);
             }
-            // each half's sums, exact integers, added up as ints
-            ((IntVector) a00.convert(F2I, 0)).add(IntVector.fromArray(I, half, 0)).intoArray(half, 0);
-            ((IntVector) a01.convert(F2I, 0)).add(IntVector.fromArray(I, half, L)).intoArray(half, L);
-            ((IntVector) a10.convert(F2I, 0)).add(IntVector.fromArray(I, half, 2 * L)).intoArray(half, 2 * L);
-            ((IntVector) a11.convert(F2I, 0)).add(IntVector.fromArray(I, half, 3 * L)).intoArray(half, 3 * L);
-            ((IntVector) a20.convert(F2I, 0)).add(IntVector.fromArray(I, half, 4 * L)).intoArray(half, 4 * L);
-            ((IntVector) a21.convert(F2I, 0)).add(IntVector.fromArray(I, half, 5 * L)).intoArray(half, 5 * L);
-            ((IntVector) a30.convert(F2I, 0)).add(IntVector.fromArray(I, half, 6 * L)).intoArray(half, 6 * L);
-            ((IntVector) a31.convert(F2I, 0)).add(IntVector.fromArray(I, half, 7 * L)).intoArray(half, 7 * L);
-            ((IntVector) a40.convert(F2I, 0)).add(IntVector.fromArray(I, half, 8 * L)).intoArray(half, 8 * L);
-            ((IntVector) a41.convert(F2I, 0)).add(IntVector.fromArray(I, half, 9 * L)).intoArray(half, 9 * L);
-            ((IntVector) a50.convert(F2I, 0)).add(IntVector.fromArray(I, half, 10 * L)).intoArray(half, 10 * L);
-            ((IntVector) a51.convert(F2I, 0)).add(IntVector.fromArray(I, half, 11 * L)).intoArray(half, 11 * L);
+            // the span's sums, exact integers, added up as ints
+            ((IntVector) a00.convert(F2I, 0)).add(IntVector.fromArray(I, isum, 0)).intoArray(isum, 0);
+            ((IntVector) a01.convert(F2I, 0)).add(IntVector.fromArray(I, isum, L)).intoArray(isum, L);
+            ((IntVector) a10.convert(F2I, 0)).add(IntVector.fromArray(I, isum, 2 * L)).intoArray(isum, 2 * L);
+            ((IntVector) a11.convert(F2I, 0)).add(IntVector.fromArray(I, isum, 3 * L)).intoArray(isum, 3 * L);
+            ((IntVector) a20.convert(F2I, 0)).add(IntVector.fromArray(I, isum, 4 * L)).intoArray(isum, 4 * L);
+            ((IntVector) a21.convert(F2I, 0)).add(IntVector.fromArray(I, isum, 5 * L)).intoArray(isum, 5 * L);
+            ((IntVector) a30.convert(F2I, 0)).add(IntVector.fromArray(I, isum, 6 * L)).intoArray(isum, 6 * L);
+            ((IntVector) a31.convert(F2I, 0)).add(IntVector.fromArray(I, isum, 7 * L)).intoArray(isum, 7 * L);
+            ((IntVector) a40.convert(F2I, 0)).add(IntVector.fromArray(I, isum, 8 * L)).intoArray(isum, 8 * L);
+            ((IntVector) a41.convert(F2I, 0)).add(IntVector.fromArray(I, isum, 9 * L)).intoArray(isum, 9 * L);
+            ((IntVector) a50.convert(F2I, 0)).add(IntVector.fromArray(I, isum, 10 * L)).intoArray(isum, 10 * L);
+            ((IntVector) a51.convert(F2I, 0)).add(IntVector.fromArray(I, isum, 11 * L)).intoArray(isum, 11 * L);
         }
         for (int i = 0; i < TOKENS; i++) {
-            totalK(half, 2 * i, pd, dx[(t0 + i) * nb + b], mins ? ysum : null, (t0 + i) * gp + 8 * b, tot, (t0 + i) * R);
+            totalK(isum, 2 * i, pd, dx[(t0 + i) * nb + b], ysum, (t0 + i) * gp + 8 * b, tot, (t0 + i) * R);
         }
     }
 
     /**
-     * One activation row's two vectors of a Q4_K super-block: its isum (ints at {@code half[i·L]} and
-     * {@code half[(i+1)·L]}) and msum scaled into the totals at {@code tot[o]}.
+     * One activation row's two vectors of a K-quant super-block: its isum (ints at {@code isum[i·L]} and
+     * {@code isum[(i+1)·L]}) and, where {@code ysum} is given (Q4_K), its msum, scaled into the totals at
+     * {@code tot[o]}.
      */
-    private static void totalK(int[] half, int i, float[] pd, float dx, int[] ysum, int y0, float[] tot, int o) {
-        FloatVector isum0 = (FloatVector) IntVector.fromArray(I, half, i * L).convert(I2F, 0);
-        FloatVector isum1 = (FloatVector) IntVector.fromArray(I, half, (i + 1) * L).convert(I2F, 0);
+    private static void totalK(int[] isum, int i, float[] pd, float dx, int[] ysum, int y0, float[] tot, int o) {
+        FloatVector isum0 = (FloatVector) IntVector.fromArray(I, isum, i * L).convert(I2F, 0);
+        FloatVector isum1 = (FloatVector) IntVector.fromArray(I, isum, (i + 1) * L).convert(I2F, 0);
         FloatVector t0 = isum0.fma(FloatVector.fromArray(F, pd, 0).mul(dx), FloatVector.fromArray(F, tot, o));
         FloatVector t1 = isum1.fma(FloatVector.fromArray(F, pd, L).mul(dx), FloatVector.fromArray(F, tot, o + L));
         if (ysum == null) { // Q6_K: no mins
