@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * F16 and BF16 weight rows against F32 activations, decoded without leaving their 32-bit lanes.
@@ -44,16 +45,26 @@ final class HalfDot {
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** Copies {@code rows} rows of n floats from {@code x} into {@code dst}, each chunk of 2L deinterleaved. */
+    /** Lane i takes value 2i of a chunk: from its first vector for i &lt; L/2, its second beyond (see {@link #deinterleave}). */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(F, i -> 2 * i);
+    /** Lane i takes value 2i + 1 of a chunk. */
+    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(F, i -> 2 * i + 1);
+
+    /**
+     * Copies {@code rows} rows of n floats from {@code x} into {@code dst}, each chunk of 2L
+     * deinterleaved: per chunk its even-indexed values, then its odd-indexed ones. Two-vector
+     * rearranges; the scalar loop before cost ~4% of a 1B F16 prompt's matmuls (it runs on the
+     * calling thread before the workers start).
+     */
     static void deinterleave(MemorySegment x, MemorySegment dst, int rows, int n) {
         int whole = n / (2 * L) * (2 * L);
         for (int r = 0; r < rows; r++) {
             long base = 4L * r * n;
             for (int c = 0; c < whole; c += 2 * L) {
-                for (int i = 0; i < L; i++) {
-                    dst.set(F32, base + 4L * (c + i), x.get(F32, base + 4L * (c + 2 * i)));
-                    dst.set(F32, base + 4L * (c + L + i), x.get(F32, base + 4L * (c + 2 * i + 1)));
-                }
+                long at = base + 4L * c;
+                FloatVector a = FloatVector.fromMemorySegment(F, x, at, LE), b = FloatVector.fromMemorySegment(F, x, at + 4L * L, LE);
+                a.rearrange(EVEN, b).intoMemorySegment(dst, at, LE);
+                a.rearrange(ODD, b).intoMemorySegment(dst, at + 4L * L, LE);
             }
             MemorySegment.copy(x, base + 4L * whole, dst, base + 4L * whole, 4L * (n - whole));
         }

@@ -30,6 +30,34 @@ class DecodeTest {
         return f16 ? HalfDot.f16(w, 0, xd, 0, n) : HalfDot.bf16(w, 0, xd, 0, n);
     }
 
+    /**
+     * {@link HalfDot#deinterleave} as its definition says: per whole chunk of 2L values the even-indexed
+     * ones, then the odd-indexed ones; the values past the last whole chunk in place. Rows of every
+     * length up to five chunks and a half, three rows at once, each value distinct (its index).
+     */
+    @Test
+    void deinterleaveTakesEachChunksEvenThenOddValues() {
+        int chunk = 2 * Simd.L;
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n = 1; n <= 5 * chunk + chunk / 2 + 1; n++) {
+                int rows = 3;
+                MemorySegment x = arena.allocate(4L * rows * n), xd = arena.allocate(4L * rows * n);
+                for (int i = 0; i < rows * n; i++) {
+                    x.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, i);
+                }
+                HalfDot.deinterleave(x, xd, rows, n);
+                int whole = n / chunk * chunk;
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < n; c++) {
+                        int src = c >= whole ? c : c / chunk * chunk + (c % chunk < Simd.L ? 2 * (c % chunk) : 2 * (c % chunk - Simd.L) + 1);
+                        assertEquals(r * n + src, xd.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, (long) r * n + c),
+                                "row " + r + " value " + c + " of " + n + " with " + Simd.describe());
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void f16DecodeEqualsTheJdkForAllHalfValues() {
         try (Arena arena = Arena.ofConfined()) {
