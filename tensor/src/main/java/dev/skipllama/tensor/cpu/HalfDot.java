@@ -53,8 +53,8 @@ final class HalfDot {
     /**
      * Copies {@code rows} rows of n floats from {@code x} into {@code dst}, each chunk of 2L
      * deinterleaved: per chunk its even-indexed values, then its odd-indexed ones. Two-vector
-     * rearranges; the scalar loop before cost ~4% of a 1B F16 prompt's matmuls (it runs on the
-     * calling thread before the workers start).
+     * rearranges; the scalar loop before cost ~2% of a 1B F16 64-token prompt (126 µs for 64 rows of
+     * 2048 values, now 46, with scaledCopy; it runs on the calling thread before the workers start).
      */
     static void deinterleave(MemorySegment x, MemorySegment dst, int rows, int n) {
         int whole = n / (2 * L) * (2 * L);

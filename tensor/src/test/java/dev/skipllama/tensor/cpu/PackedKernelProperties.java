@@ -105,7 +105,7 @@ class PackedKernelProperties {
     }
 
     /**
-     * Prompt batches (24 token rows or more, which Q4_0 and Q8_0 run through {@code PanelGemm}): row
+     * Prompt batches (24 token rows or more, which Q4_0, Q8_0, Q4_K and Q6_K run through {@code PanelGemm}): row
      * counts that are not a multiple of its six, matrices whose last strip is partial or lies past the
      * last row group, and rows longer than one of its 256-value chunks, whole or not.
      */
