@@ -12,7 +12,10 @@ import java.util.Arrays;
 import java.util.Set;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Activation rows quantized for the packed integer kernels: the values of {@link QuantizedRow} (the
@@ -26,6 +29,10 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Scratch owned by one {@link CpuBackend}: arrays grow to the largest batch seen and are reused.
  */
 final class QuantizedActivations {
+    /** Lane k takes lane k − 1 within each run of four (a 4-bit word's slots), lane k itself at a run's start. */
+    private static final VectorShuffle<Integer> SLOT_BELOW = VectorShuffle.fromOp(I, k -> k % 4 == 0 ? k : k - 1);
+    /** Lanes that are not a run's first. */
+    private static final VectorMask<Integer> ABOVE_FIRST = VectorMask.fromLong(I, 0xeeeeeeeeeeeeeeeeL);
     /** 1.5 · 2^23: adding and subtracting it rounds a float below 2^22 to the nearest integer, ties to even. */
     private static final float ROUND = 12582912f;
 
@@ -94,8 +101,9 @@ final class QuantizedActivations {
     boolean panelled;
     /** rows × n/32: Σq of each 32 values. */
     int[] sum = new int[0];
-    /** rows × n/32: Q8_1's f16(d · Σq) (B32 only). */
+    /** rows × n/32: Q8_1's f16(d · Σq) (B32 only), for the Q4_1 kernels only (see {@link #reset}). */
     float[] s = new float[0];
+    boolean scaledSums;
     /** Per-worker scratch: a row's floats (grown to the longest row) and a block's quantized values. */
     private final float[][] v;
     private final int[][] qi;
@@ -120,7 +128,9 @@ final class QuantizedActivations {
         /** {@link #qf}: the Q8_0 batch kernel. */
         FLOATS,
         /** {@link #panels}: {@link PanelGemm}. */
-        PANELS
+        PANELS,
+        /** {@link #s}: the Q4_1 kernels. */
+        SCALED_SUMS
     }
 
     /** Sizes the arrays for {@code rows} rows of {@code n} values (a multiple of the block size), the {@code extras} among them. */
@@ -134,6 +144,7 @@ final class QuantizedActivations {
         this.centers = extras.contains(Extra.CENTER);
         this.centers6 = extras.contains(Extra.CENTER6);
         this.floats = extras.contains(Extra.FLOATS);
+        this.scaledSums = extras.contains(Extra.SCALED_SUMS);
         if (floats && qf.length < rows * n) {
             qf = new float[rows * n];
         }
@@ -219,7 +230,9 @@ final class QuantizedActivations {
             for (int g = 0; g < bs / 32; g++) {
                 int gi = r * (n / 32) + b * (bs / 32) + g;
                 sum[gi] = pairsOf(qi, 32 * g, r * (n / 2) + 16 * (b * (bs / 32) + g), gi);
-                s[gi] = blocks == Blocks.B32 ? Halfs.f16ToFloat(Halfs.floatToF16(d[blk] * sum[gi])) : 0f;
+                if (scaledSums) {
+                    s[gi] = blocks == Blocks.B32 ? Halfs.f16ToFloat(Halfs.floatToF16(d[blk] * sum[gi])) : 0f;
+                }
             }
         }
     }
@@ -281,9 +294,13 @@ final class QuantizedActivations {
             totalLo = totalLo.add(lo);
             totalHi = totalHi.add(hi);
         }
-        int sumLo = totalLo.reduceLanes(VectorOperators.ADD), sumHi = totalHi.reduceLanes(VectorOperators.ADD);
+        int total;
         if (centers) {
+            int sumLo = totalLo.reduceLanes(VectorOperators.ADD), sumHi = totalHi.reduceLanes(VectorOperators.ADD);
             center[gi] = pair(-16 * sumLo, -16 * sumHi);
+            total = sumLo + sumHi;
+        } else {
+            total = totalLo.add(totalHi).reduceLanes(VectorOperators.ADD); // one reduction where the halves are not needed apart
         }
         for (int set = 0; centers6 && set < 2; set++) {
             int lo = 0, hi = 0;
@@ -294,22 +311,44 @@ final class QuantizedActivations {
             center6[2 * gi + set] = pair(-32 * lo, -32 * hi);
         }
         if (sixes) { // per half, its six words' 3 + 4 + 3 + 3 + 4 + 3 steps
-            for (int w = 0, at = 20 * gi; w < 6; w++) {
-                Words.steps(Words.SIX[w], qi, q0, q0 + 16, sextets, at);
-                at += Words.SIX[w].length;
+            sixSteps(qi, q0, q0 + 16, sextets, 20 * gi);
+            sixSteps(qi, q0 + 8, q0 + 24, sextets, 20 * gi + 10);
+        }
+        if (fives) { // per half, its five words' four steps: Words.steps of Words.FIVE, written out
+            for (int w = 0, at = 20 * gi; w < 5; w++, at += 4) {
+                int a = q0 + 3 * w, b = a + 16;
+                quints[at] = pair(qi[a], qi[b]);
+                quints[at + 1] = pair(qi[a + 1] - 32 * qi[a], qi[b + 1] - 32 * qi[b]);
+                quints[at + 2] = pair(qi[a + 2] - 32 * qi[a + 1], qi[b + 2] - 32 * qi[b + 1]);
+                quints[at + 3] = pair((qi[q0 + 15] << w) - 32 * qi[a + 2], (qi[q0 + 31] << w) - 32 * qi[b + 2]);
             }
         }
-        if (fives) { // per half, its five words' four steps
-            for (int w = 0; w < 5; w++) {
-                Words.steps(Words.FIVE[w], qi, q0, q0 + 16, quints, 20 * gi + 4 * w);
+        if (nibbles) { // per half, its four words' four steps (Words.steps of Words.FOUR, in 16-bit lanes: half a 1-row matmul's fixed cost went to that general form)
+            for (int i = 0; i < 16; i += L) { // L ≥ 4: a word's four slots share a vector
+                IntVector p = IntVector.fromArray(I, pairs, p0 + i);
+                ShortVector below = p.rearrange(SLOT_BELOW, ABOVE_FIRST).reinterpretAsShorts(); // pair k − 1 of a word, zero below its first
+                p.reinterpretAsShorts().sub(below.lanewise(VectorOperators.LSHL, 4)).reinterpretAsInts().intoArray(steps, p0 + i);
             }
         }
-        if (nibbles) { // per half, its four words' four steps
-            for (int m = 0; m < 4; m++) {
-                Words.steps(Words.FOUR[m], qi, q0, q0 + 16, steps, p0 + 4 * m);
-            }
-        }
-        return sumLo + sumHi;
+        return total;
+    }
+
+    /**
+     * The steps of one set of eight six-bit values' three words ({@link Words#SIX}, written out: the
+     * general {@link Words#steps} cost a 1-row Q6_K matmul more than its kernel on short rows), of the
+     * low half's values {@code q[a..a+8)} and the high half's {@code q[b..b+8)}, into {@code out[at..at+10)}.
+     */
+    private static void sixSteps(int[] q, int a, int b, int[] out, int at) {
+        out[at] = pair(q[a], q[b]); // word 0: values 0, 1 and bits 0-3 of 6
+        out[at + 1] = pair(q[a + 1] - 64 * q[a], q[b + 1] - 64 * q[b]);
+        out[at + 2] = pair(q[a + 6] - 64 * q[a + 1], q[b + 6] - 64 * q[b + 1]);
+        out[at + 3] = pair(q[a + 2], q[b + 2]); // word 1: values 2, 3, bits 4-5 of 6 and 0-1 of 7
+        out[at + 4] = pair(q[a + 3] - 64 * q[a + 2], q[b + 3] - 64 * q[b + 2]);
+        out[at + 5] = pair(16 * q[a + 6] - 64 * q[a + 3], 16 * q[b + 6] - 64 * q[b + 3]);
+        out[at + 6] = pair(q[a + 7] - 64 * q[a + 6], q[b + 7] - 64 * q[b + 6]);
+        out[at + 7] = pair(q[a + 4], q[b + 4]); // word 2: values 4, 5 and bits 2-5 of 7
+        out[at + 8] = pair(q[a + 5] - 64 * q[a + 4], q[b + 5] - 64 * q[b + 4]);
+        out[at + 9] = pair(4 * q[a + 7] - 64 * q[a + 5], 4 * q[b + 7] - 64 * q[b + 5]);
     }
 
     /** Two 16-bit lanes (each value taken modulo 2^16) as one int: {@code lo} low, {@code hi} high. */

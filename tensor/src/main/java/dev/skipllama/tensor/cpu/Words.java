@@ -3,7 +3,9 @@ package dev.skipllama.tensor.cpu;
 /**
  * The 16-bit word layouts of the 4-bit, Q5_K/Q5_0 and Q6_K tiles ({@link Packing}), defined once: which bits
  * of which value sit where in a word. {@link Packing} builds and reads words from them, and
- * {@link QuantizedActivations} derives from them the <em>steps</em> a kernel multiplies a word by.
+ * {@link #steps} derives from them the <em>steps</em> a kernel multiplies a word by: the definition, which
+ * {@link QuantizedActivations} computes in forms written out per layout (this general one, walking the
+ * digits, cost a 1-row matmul on 2048-value rows more than its kernel) and a property checks against it.
  *
  * <p><b>Steps.</b> A word {@code u} holds digits {@code d_i} at bits {@code a_0 = 0 < a_1 < …}; digit
  * i is bits {@code [low, low + bits)} of a value whose activation is {@code y}, so it should meet the

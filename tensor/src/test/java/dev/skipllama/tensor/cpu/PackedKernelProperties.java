@@ -213,6 +213,48 @@ class PackedKernelProperties {
         }
     }
 
+    /**
+     * The steps the quantizer writes for the 4-, 5- and 6-bit single-row kernels (written out, or in
+     * vector lanes) equal {@link Words#steps} of the word layouts, the general form that defines them.
+     */
+    @Property(tries = 100)
+    void stepsEqualThoseOfTheWordLayouts(@ForAll @IntRange(min = 1, max = 3) int count, @ForAll Values kind, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int n = 32 * count;
+        try (Tensor t = Tensor.of(TestData.floats(rnd, n, kind), 1, n)) {
+            QuantizedRow want = new QuantizedRow(QuantizedRow.Blocks.B32, n).quantize(t.segment(), 0);
+            QuantizedActivations got = new QuantizedActivations(1);
+            got.reset(QuantizedRow.Blocks.B32, 1, n, java.util.EnumSet.allOf(QuantizedActivations.Extra.class));
+            got.quantizeRow(t.segment(), 0, 0, 0);
+            int[] q = new int[n];
+            for (int i = 0; i < n; i++) {
+                q[i] = want.q(i);
+            }
+            int[] expect = new int[20];
+            for (int g = 0; g < n / 32; g++) {
+                int lo = 32 * g, hi = lo + 16;
+                for (int m = 0; m < 4; m++) {
+                    Words.steps(Words.FOUR[m], q, lo, hi, expect, 4 * m);
+                }
+                for (int k = 0; k < 16; k++) {
+                    assertEquals(expect[k], got.steps[16 * g + k], "4-bit step " + k + " of group " + g);
+                }
+                for (int w = 0; w < 5; w++) {
+                    Words.steps(Words.FIVE[w], q, lo, hi, expect, 4 * w);
+                }
+                for (int k = 0; k < 20; k++) {
+                    assertEquals(expect[k], got.quints[20 * g + k], "5-bit step " + k + " of group " + g);
+                }
+                for (int w = 0, at = 0; w < 6; at += Words.SIX[w].length, w++) {
+                    Words.steps(Words.SIX[w], q, lo, hi, expect, at);
+                }
+                for (int k = 0; k < 20; k++) {
+                    assertEquals(expect[k], got.sextets[20 * g + k], "6-bit step " + k + " of group " + g);
+                }
+            }
+        }
+    }
+
     /** The vector quantizer of the CPU backend gives the definition's q, d and sums, NaN and infinity included. */
     @Property(tries = 200)
     void activationQuantizationEqualsTheDefinition(@ForAll QuantizedRow.Blocks blocks, @ForAll @IntRange(min = 1, max = 3) int count,
