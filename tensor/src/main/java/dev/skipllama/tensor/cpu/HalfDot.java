@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 
 /**
@@ -783,19 +784,19 @@ final class HalfDot {
      * additions took a sixth of a 64-row F16 matmul's time (JFR samples on a 2048² matmul).
      */
     private static void sumLanes(float[] lanes, int count, float[] out) {
-        if (count % L != 0) { // eight sums at 16 lanes (the 4×2 tile): one lane after another
-            for (int i = 0; i < count; i++) {
-                out[i] = 0f;
-            }
-            for (int k = 0; k < L; k++) {
-                for (int i = 0; i < count; i++) {
-                    out[i] += lanes[i * L + k];
-                }
-            }
+        if (L == 16 && count == 8) {
+            sumLanes8x16(lanes, out);
             return;
+        }
+        if (count % L != 0) {
+            throw new IllegalArgumentException(count + " lane sums at " + L + " lanes"); // the tiles sum 16, or 8
         }
         if (L == 16 && count == 16) {
             sumLanes16x16(lanes, out);
+            return;
+        }
+        if (L == 8) {
+            sumLanes8(lanes, count, out);
             return;
         }
         for (int b = 0; b < count; b += L) {
@@ -983,6 +984,248 @@ final class HalfDot {
         sum.intoArray(out, 0);
     }
 
+    /** {@link #sumLanes(float[], int, float[])} for eight sums at 16 lanes (the 4×2 tile): the 16×16 transpose with eight zero rows, the first eight lanes stored. */
+    private static void sumLanes8x16(float[] lanes, float[] out) {
+        FloatVector v0 = FloatVector.fromArray(F, lanes, 0 * 16);
+        FloatVector v1 = FloatVector.fromArray(F, lanes, 1 * 16);
+        FloatVector v2 = FloatVector.fromArray(F, lanes, 2 * 16);
+        FloatVector v3 = FloatVector.fromArray(F, lanes, 3 * 16);
+        FloatVector v4 = FloatVector.fromArray(F, lanes, 4 * 16);
+        FloatVector v5 = FloatVector.fromArray(F, lanes, 5 * 16);
+        FloatVector v6 = FloatVector.fromArray(F, lanes, 6 * 16);
+        FloatVector v7 = FloatVector.fromArray(F, lanes, 7 * 16);
+        FloatVector z = FloatVector.zero(F);
+        FloatVector v8 = z;
+        FloatVector v9 = z;
+        FloatVector v10 = z;
+        FloatVector v11 = z;
+        FloatVector v12 = z;
+        FloatVector v13 = z;
+        FloatVector v14 = z;
+        FloatVector v15 = z;
+        FloatVector t, u;
+        t = v0.rearrange(LOW8, v8);
+        u = v0.rearrange(HIGH8, v8);
+        v0 = t;
+        v8 = u;
+        t = v1.rearrange(LOW8, v9);
+        u = v1.rearrange(HIGH8, v9);
+        v1 = t;
+        v9 = u;
+        t = v2.rearrange(LOW8, v10);
+        u = v2.rearrange(HIGH8, v10);
+        v2 = t;
+        v10 = u;
+        t = v3.rearrange(LOW8, v11);
+        u = v3.rearrange(HIGH8, v11);
+        v3 = t;
+        v11 = u;
+        t = v4.rearrange(LOW8, v12);
+        u = v4.rearrange(HIGH8, v12);
+        v4 = t;
+        v12 = u;
+        t = v5.rearrange(LOW8, v13);
+        u = v5.rearrange(HIGH8, v13);
+        v5 = t;
+        v13 = u;
+        t = v6.rearrange(LOW8, v14);
+        u = v6.rearrange(HIGH8, v14);
+        v6 = t;
+        v14 = u;
+        t = v7.rearrange(LOW8, v15);
+        u = v7.rearrange(HIGH8, v15);
+        v7 = t;
+        v15 = u;
+        t = v0.rearrange(LOW4, v4);
+        u = v0.rearrange(HIGH4, v4);
+        v0 = t;
+        v4 = u;
+        t = v1.rearrange(LOW4, v5);
+        u = v1.rearrange(HIGH4, v5);
+        v1 = t;
+        v5 = u;
+        t = v2.rearrange(LOW4, v6);
+        u = v2.rearrange(HIGH4, v6);
+        v2 = t;
+        v6 = u;
+        t = v3.rearrange(LOW4, v7);
+        u = v3.rearrange(HIGH4, v7);
+        v3 = t;
+        v7 = u;
+        t = v8.rearrange(LOW4, v12);
+        u = v8.rearrange(HIGH4, v12);
+        v8 = t;
+        v12 = u;
+        t = v9.rearrange(LOW4, v13);
+        u = v9.rearrange(HIGH4, v13);
+        v9 = t;
+        v13 = u;
+        t = v10.rearrange(LOW4, v14);
+        u = v10.rearrange(HIGH4, v14);
+        v10 = t;
+        v14 = u;
+        t = v11.rearrange(LOW4, v15);
+        u = v11.rearrange(HIGH4, v15);
+        v11 = t;
+        v15 = u;
+        t = v0.rearrange(LOW2, v2);
+        u = v0.rearrange(HIGH2, v2);
+        v0 = t;
+        v2 = u;
+        t = v1.rearrange(LOW2, v3);
+        u = v1.rearrange(HIGH2, v3);
+        v1 = t;
+        v3 = u;
+        t = v4.rearrange(LOW2, v6);
+        u = v4.rearrange(HIGH2, v6);
+        v4 = t;
+        v6 = u;
+        t = v5.rearrange(LOW2, v7);
+        u = v5.rearrange(HIGH2, v7);
+        v5 = t;
+        v7 = u;
+        t = v8.rearrange(LOW2, v10);
+        u = v8.rearrange(HIGH2, v10);
+        v8 = t;
+        v10 = u;
+        t = v9.rearrange(LOW2, v11);
+        u = v9.rearrange(HIGH2, v11);
+        v9 = t;
+        v11 = u;
+        t = v12.rearrange(LOW2, v14);
+        u = v12.rearrange(HIGH2, v14);
+        v12 = t;
+        v14 = u;
+        t = v13.rearrange(LOW2, v15);
+        u = v13.rearrange(HIGH2, v15);
+        v13 = t;
+        v15 = u;
+        t = v0.rearrange(LOW1, v1);
+        u = v0.rearrange(HIGH1, v1);
+        v0 = t;
+        v1 = u;
+        t = v2.rearrange(LOW1, v3);
+        u = v2.rearrange(HIGH1, v3);
+        v2 = t;
+        v3 = u;
+        t = v4.rearrange(LOW1, v5);
+        u = v4.rearrange(HIGH1, v5);
+        v4 = t;
+        v5 = u;
+        t = v6.rearrange(LOW1, v7);
+        u = v6.rearrange(HIGH1, v7);
+        v6 = t;
+        v7 = u;
+        t = v8.rearrange(LOW1, v9);
+        u = v8.rearrange(HIGH1, v9);
+        v8 = t;
+        v9 = u;
+        t = v10.rearrange(LOW1, v11);
+        u = v10.rearrange(HIGH1, v11);
+        v10 = t;
+        v11 = u;
+        t = v12.rearrange(LOW1, v13);
+        u = v12.rearrange(HIGH1, v13);
+        v12 = t;
+        v13 = u;
+        t = v14.rearrange(LOW1, v15);
+        u = v14.rearrange(HIGH1, v15);
+        v14 = t;
+        v15 = u;
+        FloatVector sum = FloatVector.zero(F);
+        sum = sum.add(v0);
+        sum = sum.add(v1);
+        sum = sum.add(v2);
+        sum = sum.add(v3);
+        sum = sum.add(v4);
+        sum = sum.add(v5);
+        sum = sum.add(v6);
+        sum = sum.add(v7);
+        sum = sum.add(v8);
+        sum = sum.add(v9);
+        sum = sum.add(v10);
+        sum = sum.add(v11);
+        sum = sum.add(v12);
+        sum = sum.add(v13);
+        sum = sum.add(v14);
+        sum = sum.add(v15);
+        sum.intoArray(out, 0, FIRST8);
+    }
+
+    /** {@link #sumLanes(float[], int, float[])} at 8 lanes (AVX2): each block of eight sums an 8×8 transpose in registers. */
+    private static void sumLanes8(float[] lanes, int count, float[] out) {
+        for (int b = 0; b < count; b += 8) {
+            int base = b * 8;
+            FloatVector v0 = FloatVector.fromArray(F, lanes, base + 0 * 8);
+            FloatVector v1 = FloatVector.fromArray(F, lanes, base + 1 * 8);
+            FloatVector v2 = FloatVector.fromArray(F, lanes, base + 2 * 8);
+            FloatVector v3 = FloatVector.fromArray(F, lanes, base + 3 * 8);
+            FloatVector v4 = FloatVector.fromArray(F, lanes, base + 4 * 8);
+            FloatVector v5 = FloatVector.fromArray(F, lanes, base + 5 * 8);
+            FloatVector v6 = FloatVector.fromArray(F, lanes, base + 6 * 8);
+            FloatVector v7 = FloatVector.fromArray(F, lanes, base + 7 * 8);
+            FloatVector t, u;
+            t = v0.rearrange(LOW4, v4);
+            u = v0.rearrange(HIGH4, v4);
+            v0 = t;
+            v4 = u;
+            t = v1.rearrange(LOW4, v5);
+            u = v1.rearrange(HIGH4, v5);
+            v1 = t;
+            v5 = u;
+            t = v2.rearrange(LOW4, v6);
+            u = v2.rearrange(HIGH4, v6);
+            v2 = t;
+            v6 = u;
+            t = v3.rearrange(LOW4, v7);
+            u = v3.rearrange(HIGH4, v7);
+            v3 = t;
+            v7 = u;
+            t = v0.rearrange(LOW2, v2);
+            u = v0.rearrange(HIGH2, v2);
+            v0 = t;
+            v2 = u;
+            t = v1.rearrange(LOW2, v3);
+            u = v1.rearrange(HIGH2, v3);
+            v1 = t;
+            v3 = u;
+            t = v4.rearrange(LOW2, v6);
+            u = v4.rearrange(HIGH2, v6);
+            v4 = t;
+            v6 = u;
+            t = v5.rearrange(LOW2, v7);
+            u = v5.rearrange(HIGH2, v7);
+            v5 = t;
+            v7 = u;
+            t = v0.rearrange(LOW1, v1);
+            u = v0.rearrange(HIGH1, v1);
+            v0 = t;
+            v1 = u;
+            t = v2.rearrange(LOW1, v3);
+            u = v2.rearrange(HIGH1, v3);
+            v2 = t;
+            v3 = u;
+            t = v4.rearrange(LOW1, v5);
+            u = v4.rearrange(HIGH1, v5);
+            v4 = t;
+            v5 = u;
+            t = v6.rearrange(LOW1, v7);
+            u = v6.rearrange(HIGH1, v7);
+            v6 = t;
+            v7 = u;
+            FloatVector sum = FloatVector.zero(F);
+            sum = sum.add(v0);
+            sum = sum.add(v1);
+            sum = sum.add(v2);
+            sum = sum.add(v3);
+            sum = sum.add(v4);
+            sum = sum.add(v5);
+            sum = sum.add(v6);
+            sum = sum.add(v7);
+            sum.intoArray(out, b);
+        }
+    }
+
     /**
      * One stage of an L × L transpose of the vectors at {@code lanes[base + i·L]}: vectors i and i + s
      * (for i with bit s clear) exchange their lane blocks of s, as {@link #LOW1} … say.
@@ -1006,6 +1249,8 @@ final class HalfDot {
         return VectorShuffle.fromOp(F, k -> (k & s) == 0 ? (high ? k + s : k) : (high ? L + k : L + k - s));
     }
 
+    /** The first eight lanes (of 16, where {@link #sumLanes8x16} runs). */
+    private static final VectorMask<Float> FIRST8 = VectorMask.fromLong(F, 0xffL);
     private static final VectorShuffle<Float> LOW1 = stageShuffle(1, false), HIGH1 = stageShuffle(1, true);
     private static final VectorShuffle<Float> LOW2 = stageShuffle(2, false), HIGH2 = stageShuffle(2, true);
     private static final VectorShuffle<Float> LOW4 = stageShuffle(Math.min(4, L / 2), false), HIGH4 = stageShuffle(Math.min(4, L / 2), true);
