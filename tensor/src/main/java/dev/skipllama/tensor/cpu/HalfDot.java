@@ -784,16 +784,12 @@ final class HalfDot {
      * additions took a sixth of a 64-row F16 matmul's time (JFR samples on a 2048² matmul).
      */
     private static void sumLanes(float[] lanes, int count, float[] out) {
-        if (L == 16 && count == 8) {
-            sumLanes8x16(lanes, out);
+        if (L == 16 && (count == 8 || count == 16)) {
+            sumLanes16x16(lanes, count, out);
             return;
         }
         if (count % L != 0) {
             throw new IllegalArgumentException(count + " lane sums at " + L + " lanes"); // the tiles sum 16, or 8
-        }
-        if (L == 16 && count == 16) {
-            sumLanes16x16(lanes, out);
-            return;
         }
         if (L == 8) {
             sumLanes8(lanes, count, out);
@@ -817,192 +813,29 @@ final class HalfDot {
         }
     }
 
-    /** {@link #sumLanes(float[], int, float[])} for sixteen sums at 16 lanes: the transpose in registers. */
-    private static void sumLanes16x16(float[] lanes, float[] out) {
-        FloatVector v0 = FloatVector.fromArray(F, lanes, 0 * 16);
-        FloatVector v1 = FloatVector.fromArray(F, lanes, 1 * 16);
-        FloatVector v2 = FloatVector.fromArray(F, lanes, 2 * 16);
-        FloatVector v3 = FloatVector.fromArray(F, lanes, 3 * 16);
-        FloatVector v4 = FloatVector.fromArray(F, lanes, 4 * 16);
-        FloatVector v5 = FloatVector.fromArray(F, lanes, 5 * 16);
-        FloatVector v6 = FloatVector.fromArray(F, lanes, 6 * 16);
-        FloatVector v7 = FloatVector.fromArray(F, lanes, 7 * 16);
-        FloatVector v8 = FloatVector.fromArray(F, lanes, 8 * 16);
-        FloatVector v9 = FloatVector.fromArray(F, lanes, 9 * 16);
-        FloatVector v10 = FloatVector.fromArray(F, lanes, 10 * 16);
-        FloatVector v11 = FloatVector.fromArray(F, lanes, 11 * 16);
-        FloatVector v12 = FloatVector.fromArray(F, lanes, 12 * 16);
-        FloatVector v13 = FloatVector.fromArray(F, lanes, 13 * 16);
-        FloatVector v14 = FloatVector.fromArray(F, lanes, 14 * 16);
-        FloatVector v15 = FloatVector.fromArray(F, lanes, 15 * 16);
-        FloatVector t, u;
-        t = v0.rearrange(LOW8, v8);
-        u = v0.rearrange(HIGH8, v8);
-        v0 = t;
-        v8 = u;
-        t = v1.rearrange(LOW8, v9);
-        u = v1.rearrange(HIGH8, v9);
-        v1 = t;
-        v9 = u;
-        t = v2.rearrange(LOW8, v10);
-        u = v2.rearrange(HIGH8, v10);
-        v2 = t;
-        v10 = u;
-        t = v3.rearrange(LOW8, v11);
-        u = v3.rearrange(HIGH8, v11);
-        v3 = t;
-        v11 = u;
-        t = v4.rearrange(LOW8, v12);
-        u = v4.rearrange(HIGH8, v12);
-        v4 = t;
-        v12 = u;
-        t = v5.rearrange(LOW8, v13);
-        u = v5.rearrange(HIGH8, v13);
-        v5 = t;
-        v13 = u;
-        t = v6.rearrange(LOW8, v14);
-        u = v6.rearrange(HIGH8, v14);
-        v6 = t;
-        v14 = u;
-        t = v7.rearrange(LOW8, v15);
-        u = v7.rearrange(HIGH8, v15);
-        v7 = t;
-        v15 = u;
-        t = v0.rearrange(LOW4, v4);
-        u = v0.rearrange(HIGH4, v4);
-        v0 = t;
-        v4 = u;
-        t = v1.rearrange(LOW4, v5);
-        u = v1.rearrange(HIGH4, v5);
-        v1 = t;
-        v5 = u;
-        t = v2.rearrange(LOW4, v6);
-        u = v2.rearrange(HIGH4, v6);
-        v2 = t;
-        v6 = u;
-        t = v3.rearrange(LOW4, v7);
-        u = v3.rearrange(HIGH4, v7);
-        v3 = t;
-        v7 = u;
-        t = v8.rearrange(LOW4, v12);
-        u = v8.rearrange(HIGH4, v12);
-        v8 = t;
-        v12 = u;
-        t = v9.rearrange(LOW4, v13);
-        u = v9.rearrange(HIGH4, v13);
-        v9 = t;
-        v13 = u;
-        t = v10.rearrange(LOW4, v14);
-        u = v10.rearrange(HIGH4, v14);
-        v10 = t;
-        v14 = u;
-        t = v11.rearrange(LOW4, v15);
-        u = v11.rearrange(HIGH4, v15);
-        v11 = t;
-        v15 = u;
-        t = v0.rearrange(LOW2, v2);
-        u = v0.rearrange(HIGH2, v2);
-        v0 = t;
-        v2 = u;
-        t = v1.rearrange(LOW2, v3);
-        u = v1.rearrange(HIGH2, v3);
-        v1 = t;
-        v3 = u;
-        t = v4.rearrange(LOW2, v6);
-        u = v4.rearrange(HIGH2, v6);
-        v4 = t;
-        v6 = u;
-        t = v5.rearrange(LOW2, v7);
-        u = v5.rearrange(HIGH2, v7);
-        v5 = t;
-        v7 = u;
-        t = v8.rearrange(LOW2, v10);
-        u = v8.rearrange(HIGH2, v10);
-        v8 = t;
-        v10 = u;
-        t = v9.rearrange(LOW2, v11);
-        u = v9.rearrange(HIGH2, v11);
-        v9 = t;
-        v11 = u;
-        t = v12.rearrange(LOW2, v14);
-        u = v12.rearrange(HIGH2, v14);
-        v12 = t;
-        v14 = u;
-        t = v13.rearrange(LOW2, v15);
-        u = v13.rearrange(HIGH2, v15);
-        v13 = t;
-        v15 = u;
-        t = v0.rearrange(LOW1, v1);
-        u = v0.rearrange(HIGH1, v1);
-        v0 = t;
-        v1 = u;
-        t = v2.rearrange(LOW1, v3);
-        u = v2.rearrange(HIGH1, v3);
-        v2 = t;
-        v3 = u;
-        t = v4.rearrange(LOW1, v5);
-        u = v4.rearrange(HIGH1, v5);
-        v4 = t;
-        v5 = u;
-        t = v6.rearrange(LOW1, v7);
-        u = v6.rearrange(HIGH1, v7);
-        v6 = t;
-        v7 = u;
-        t = v8.rearrange(LOW1, v9);
-        u = v8.rearrange(HIGH1, v9);
-        v8 = t;
-        v9 = u;
-        t = v10.rearrange(LOW1, v11);
-        u = v10.rearrange(HIGH1, v11);
-        v10 = t;
-        v11 = u;
-        t = v12.rearrange(LOW1, v13);
-        u = v12.rearrange(HIGH1, v13);
-        v12 = t;
-        v13 = u;
-        t = v14.rearrange(LOW1, v15);
-        u = v14.rearrange(HIGH1, v15);
-        v14 = t;
-        v15 = u;
-        FloatVector sum = FloatVector.zero(F);
-        sum = sum.add(v0);
-        sum = sum.add(v1);
-        sum = sum.add(v2);
-        sum = sum.add(v3);
-        sum = sum.add(v4);
-        sum = sum.add(v5);
-        sum = sum.add(v6);
-        sum = sum.add(v7);
-        sum = sum.add(v8);
-        sum = sum.add(v9);
-        sum = sum.add(v10);
-        sum = sum.add(v11);
-        sum = sum.add(v12);
-        sum = sum.add(v13);
-        sum = sum.add(v14);
-        sum = sum.add(v15);
-        sum.intoArray(out, 0);
-    }
-
-    /** {@link #sumLanes(float[], int, float[])} for eight sums at 16 lanes (the 4×2 tile): the 16×16 transpose with eight zero rows, the first eight lanes stored. */
-    private static void sumLanes8x16(float[] lanes, float[] out) {
-        FloatVector v0 = FloatVector.fromArray(F, lanes, 0 * 16);
-        FloatVector v1 = FloatVector.fromArray(F, lanes, 1 * 16);
-        FloatVector v2 = FloatVector.fromArray(F, lanes, 2 * 16);
-        FloatVector v3 = FloatVector.fromArray(F, lanes, 3 * 16);
-        FloatVector v4 = FloatVector.fromArray(F, lanes, 4 * 16);
-        FloatVector v5 = FloatVector.fromArray(F, lanes, 5 * 16);
-        FloatVector v6 = FloatVector.fromArray(F, lanes, 6 * 16);
-        FloatVector v7 = FloatVector.fromArray(F, lanes, 7 * 16);
+    /**
+     * {@link #sumLanes(float[], int, float[])} for {@code count} (8 or 16) sums at 16 lanes: the 16 × 16
+     * transpose in registers, with zero rows past {@code count} (the 4×2 tile's eight sums), and
+     * {@code count} lanes stored.
+     */
+    private static void sumLanes16x16(float[] lanes, int count, float[] out) {
         FloatVector z = FloatVector.zero(F);
-        FloatVector v8 = z;
-        FloatVector v9 = z;
-        FloatVector v10 = z;
-        FloatVector v11 = z;
-        FloatVector v12 = z;
-        FloatVector v13 = z;
-        FloatVector v14 = z;
-        FloatVector v15 = z;
+        FloatVector v0 = FloatVector.fromArray(F, lanes, 0 * 16);
+        FloatVector v1 = FloatVector.fromArray(F, lanes, 1 * 16);
+        FloatVector v2 = FloatVector.fromArray(F, lanes, 2 * 16);
+        FloatVector v3 = FloatVector.fromArray(F, lanes, 3 * 16);
+        FloatVector v4 = FloatVector.fromArray(F, lanes, 4 * 16);
+        FloatVector v5 = FloatVector.fromArray(F, lanes, 5 * 16);
+        FloatVector v6 = FloatVector.fromArray(F, lanes, 6 * 16);
+        FloatVector v7 = FloatVector.fromArray(F, lanes, 7 * 16);
+        FloatVector v8 = count > 8 ? FloatVector.fromArray(F, lanes, 8 * 16) : z;
+        FloatVector v9 = count > 9 ? FloatVector.fromArray(F, lanes, 9 * 16) : z;
+        FloatVector v10 = count > 10 ? FloatVector.fromArray(F, lanes, 10 * 16) : z;
+        FloatVector v11 = count > 11 ? FloatVector.fromArray(F, lanes, 11 * 16) : z;
+        FloatVector v12 = count > 12 ? FloatVector.fromArray(F, lanes, 12 * 16) : z;
+        FloatVector v13 = count > 13 ? FloatVector.fromArray(F, lanes, 13 * 16) : z;
+        FloatVector v14 = count > 14 ? FloatVector.fromArray(F, lanes, 14 * 16) : z;
+        FloatVector v15 = count > 15 ? FloatVector.fromArray(F, lanes, 15 * 16) : z;
         FloatVector t, u;
         t = v0.rearrange(LOW8, v8);
         u = v0.rearrange(HIGH8, v8);
@@ -1149,7 +982,7 @@ final class HalfDot {
         sum = sum.add(v13);
         sum = sum.add(v14);
         sum = sum.add(v15);
-        sum.intoArray(out, 0, FIRST8);
+        sum.intoArray(out, 0, count == 16 ? ALL16 : FIRST8);
     }
 
     /** {@link #sumLanes(float[], int, float[])} at 8 lanes (AVX2): each block of eight sums an 8×8 transpose in registers. */
@@ -1249,8 +1082,8 @@ final class HalfDot {
         return VectorShuffle.fromOp(F, k -> (k & s) == 0 ? (high ? k + s : k) : (high ? L + k : L + k - s));
     }
 
-    /** The first eight lanes (of 16, where {@link #sumLanes8x16} runs). */
-    private static final VectorMask<Float> FIRST8 = VectorMask.fromLong(F, 0xffL);
+    /** The first eight lanes and all sixteen (of 16, where {@link #sumLanes16x16} runs). */
+    private static final VectorMask<Float> FIRST8 = VectorMask.fromLong(F, 0xffL), ALL16 = VectorMask.fromLong(F, 0xffffL);
     private static final VectorShuffle<Float> LOW1 = stageShuffle(1, false), HIGH1 = stageShuffle(1, true);
     private static final VectorShuffle<Float> LOW2 = stageShuffle(2, false), HIGH2 = stageShuffle(2, true);
     private static final VectorShuffle<Float> LOW4 = stageShuffle(Math.min(4, L / 2), false), HIGH4 = stageShuffle(Math.min(4, L / 2), true);
