@@ -106,9 +106,33 @@ final class HalfDot {
      * instead of 16. Four chunks per pass, in the same order: with C2's own unrolling the speed
      * depended on where a row starts — JMH-like probe, one thread, 2048-value rows streamed from DRAM,
      * 12 GB/s for rows starting within 64 bytes of a 256-byte boundary against 19 elsewhere (a GGUF's
-     * offsets decide which), where this reads 28 at every offset.
+     * offsets decide which), where this reads 28 at every offset. {@code lanes}: room for L floats.
      */
-    static float f16Scaled(MemorySegment w, long wOff, MemorySegment xs, long xOff, int n) {
+    static float f16Scaled(MemorySegment w, long wOff, MemorySegment xs, long xOff, int n, float[] lanes) {
+        if (!f16ScaledChunks(w, wOff, xs, xOff, n, lanes, 0)) {
+            return Float.NaN;
+        }
+        float s = 0f; // VMath.sum's order, written here (see Dot.f32x4)
+        for (int k = 0; k < L; k++) {
+            s += lanes[k];
+        }
+        for (int c = n / (2 * L) * (2 * L); c < n; c++) {
+            short h = w.get(Decode.I16, wOff + 2L * c);
+            if ((h & 0x7c00) == 0x7c00) {
+                return Float.NaN;
+            }
+            s += Float.float16ToFloat(h) * 0x1p-112f * xs.get(F32, xOff + 4L * c);
+        }
+        return s;
+    }
+
+    /**
+     * {@link #f16Scaled}'s whole chunks: the accumulator's L lanes stored at {@code lanes[to..]}, their
+     * sum (and the values past the last whole chunk) left to the caller; false where a chunk holds an
+     * infinity or NaN. A run of rows then sums sixteen accumulators at once ({@link #sumLanes}),
+     * where one row's scalar lane sum was 8% of a one-token 2048² matmul.
+     */
+    static boolean f16ScaledChunks(MemorySegment w, long wOff, MemorySegment xs, long xOff, int n, float[] lanes, int to) {
         FloatVector acc = FloatVector.zero(F);
         ShortVector exp = ShortVector.zero(SW); // the largest exponent field seen, 0x7c00 for a special
         int c = 0, whole = n / (2 * L) * (2 * L);
@@ -133,21 +157,8 @@ final class HalfDot {
             acc = v.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000).reinterpretAsFloats().fma(FloatVector.fromMemorySegment(F, xs, xOff + 4L * c, LE), acc);
             acc = v.lanewise(ASHR, 3).and(0x8fffe000).reinterpretAsFloats().fma(FloatVector.fromMemorySegment(F, xs, xOff + 4L * (c + L), LE), acc);
         }
-        if (exp.reduceLanes(jdk.incubator.vector.VectorOperators.MAX) == 0x7c00) {
-            return Float.NaN;
-        }
-        float s = 0f; // VMath.sum's order, written here (see Dot.f32x4)
-        for (int k = 0; k < L; k++) {
-            s += acc.lane(k);
-        }
-        for (; c < n; c++) {
-            short h = w.get(Decode.I16, wOff + 2L * c);
-            if ((h & 0x7c00) == 0x7c00) {
-                return Float.NaN;
-            }
-            s += Float.float16ToFloat(h) * 0x1p-112f * xs.get(F32, xOff + 4L * c);
-        }
-        return s;
+        acc.intoArray(lanes, to);
+        return exp.reduceLanes(jdk.incubator.vector.VectorOperators.MAX) != 0x7c00;
     }
 
     /**
@@ -783,7 +794,7 @@ final class HalfDot {
      * after another, a few dozen vector operations where the scalar loop's 16·L dependent loads and
      * additions took a sixth of a 64-row F16 matmul's time (JFR samples on a 2048² matmul).
      */
-    private static void sumLanes(float[] lanes, int count, float[] out) {
+    static void sumLanes(float[] lanes, int count, float[] out) {
         if (L == 16 && (count == 8 || count == 16)) {
             sumLanes16x16(lanes, count, out);
             return;

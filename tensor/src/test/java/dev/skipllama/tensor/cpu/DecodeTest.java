@@ -191,8 +191,9 @@ class DecodeTest {
     void specialHalvesThroughTheBackendGiveTheRowKernelsValues() {
         java.util.Random rnd = new java.util.Random(41);
         try (Arena arena = Arena.ofConfined(); CpuBackend backend = new CpuBackend(2)) {
-            for (int[] shape : new int[][]{{6 * Simd.L + 3, 8}, {4100, 8}, {2 * Simd.L * 40, 203}}) {
-                int n = shape[0], nOut = shape[1]; // the last: several quads per chunk and three rows past them
+            for (int[] shape : new int[][]{{6 * Simd.L + 3, 8}, {4100, 8}, {2 * Simd.L * 40, 203}, {2 * Simd.L * 8, 264}}) {
+                int n = shape[0], nOut = shape[1]; // the third: several quads per chunk and three rows past them; the
+                // last: whole chunks only, so one token row takes sixteen weight rows at a time and eight alone
                 dev.skipllama.tensor.Tensor w = dev.skipllama.tensor.Tensor.allocate(dev.skipllama.tensor.DType.F16, nOut, n);
                 fillWeights(w.segment(), nOut, n, -1, rnd);
                 w.segment().setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, 3L * n + 5, (short) 0x7c00); // +inf, in row 3's first chunk
@@ -297,14 +298,14 @@ class DecodeTest {
                 assertTrue(HalfDot.f16Rows4(w, 0, 2L * n, xs, 0, n, fourScaled, true), "finite rows, " + at);
                 for (int j = 0; j < 4; j++) {
                     int want = Float.floatToRawIntBits(HalfDot.f16(w, 2L * n * j, xd, 0, n));
-                    same(want, HalfDot.f16Scaled(w, 2L * n * j, xs, 0, n), "row " + j + ", " + at);
+                    same(want, HalfDot.f16Scaled(w, 2L * n * j, xs, 0, n, new float[Simd.L]), "row " + j + ", " + at);
                     same(want, four[j], "four rows unscaled, row " + j + ", " + at);
                     same(want, fourScaled[j], "four rows scaled, row " + j + ", " + at);
                 }
                 int row = rnd.nextInt(4), col = rnd.nextInt(n);
                 w.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, (long) row * n + col, (short) (rnd.nextBoolean() ? 0x7c00 : 0xfe01));
                 String where = "a special half at row " + row + " value " + col + ", " + at;
-                assertTrue(Float.isNaN(HalfDot.f16Scaled(w, 2L * n * row, xs, 0, n)), where);
+                assertTrue(Float.isNaN(HalfDot.f16Scaled(w, 2L * n * row, xs, 0, n, new float[Simd.L])), where);
                 boolean inVectors = col < n / (2 * Simd.L) * (2 * Simd.L);
                 HalfDot.f16Rows4(w, 0, 2L * n, xd, 0, n, four, false);
                 assertEquals(!inVectors, HalfDot.f16Rows4(w, 0, 2L * n, xs, 0, n, fourScaled, true), where);
