@@ -167,7 +167,20 @@ final class HalfDot {
      * 2048-value rows starting within 64 bytes of a 256-byte boundary at 16.5 GB/s against 28 elsewhere
      * (the probe of {@link #f16Scaled}); this reads 26–29 at every offset.
      */
-    static float bf16(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
+    static float bf16(MemorySegment w, long wOff, MemorySegment x, long xOff, int n, float[] lanes) {
+        bf16Chunks(w, wOff, x, xOff, n, lanes, 0);
+        float s = 0f; // VMath.sum's order, written here (see Dot.f32x4)
+        for (int k = 0; k < L; k++) {
+            s += lanes[k];
+        }
+        for (int c = n / (2 * L) * (2 * L); c < n; c++) {
+            s += Float.intBitsToFloat((w.get(Decode.I16, wOff + 2L * c) & 0xffff) << 16) * x.get(F32, xOff + 4L * c);
+        }
+        return s;
+    }
+
+    /** {@link #bf16}'s whole chunks, its accumulator's L lanes stored at {@code lanes[to..]} (as {@link #f16ScaledChunks}). */
+    static void bf16Chunks(MemorySegment w, long wOff, MemorySegment x, long xOff, int n, float[] lanes, int to) {
         FloatVector acc = FloatVector.zero(F);
         int c = 0, whole = n / (2 * L) * (2 * L);
         for (; c + 8 * L <= whole; c += 8 * L) {
@@ -188,14 +201,7 @@ final class HalfDot {
             acc = v.lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromMemorySegment(F, x, xOff + 4L * c, LE), acc);
             acc = v.and(0xffff0000).reinterpretAsFloats().fma(FloatVector.fromMemorySegment(F, x, xOff + 4L * (c + L), LE), acc);
         }
-        float s = 0f; // VMath.sum's order, written here (see Dot.f32x4)
-        for (int k = 0; k < L; k++) {
-            s += acc.lane(k);
-        }
-        for (; c < n; c++) {
-            s += Float.intBitsToFloat((w.get(Decode.I16, wOff + 2L * c) & 0xffff) << 16) * x.get(F32, xOff + 4L * c);
-        }
-        return s;
+        acc.intoArray(lanes, to);
     }
 
     /**

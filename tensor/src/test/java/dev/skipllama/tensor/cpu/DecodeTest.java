@@ -27,7 +27,7 @@ class DecodeTest {
         w.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, at, (short) h);
         x.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at, 1f);
         HalfDot.deinterleave(x, xd, 1, n);
-        return f16 ? HalfDot.f16(w, 0, xd, 0, n) : HalfDot.bf16(w, 0, xd, 0, n);
+        return f16 ? HalfDot.f16(w, 0, xd, 0, n) : HalfDot.bf16(w, 0, xd, 0, n, new float[Simd.L]);
     }
 
     /**
@@ -164,7 +164,7 @@ class DecodeTest {
                                 String at = "n=" + n + " rows=" + rows + " weight row " + j + " token row " + k
                                         + " specials in row " + special + " with " + Simd.describe();
                                 int want16 = Float.floatToRawIntBits(HalfDot.f16(w, 2L * n * j, xd, 4L * n * k, n));
-                                int wantB16 = Float.floatToRawIntBits(HalfDot.bf16(w, 2L * n * j, xd, 4L * n * k, n));
+                                int wantB16 = Float.floatToRawIntBits(HalfDot.bf16(w, 2L * n * j, xd, 4L * n * k, n, new float[Simd.L]));
                                 same(want16, f16[4 * j + k], "f16 " + at);
                                 same(wantB16, bf16[4 * j + k], "bf16 " + at);
                                 if (rows == 2) {
@@ -220,6 +220,36 @@ class DecodeTest {
                     x.close();
                     out.close();
                 }
+                w.close();
+            }
+        }
+    }
+
+    /** BF16 weights through the backend, one token row: each output has the one-row kernel's bits (sixteen rows at a time and the rest). */
+    @Test
+    void bf16ThroughTheBackendGivesTheRowKernelsValues() {
+        java.util.Random rnd = new java.util.Random(43);
+        try (Arena arena = Arena.ofConfined(); CpuBackend backend = new CpuBackend(2)) {
+            for (int[] shape : new int[][]{{2 * Simd.L * 8, 264}, {2 * Simd.L * 8 + 5, 40}}) {
+                int n = shape[0], nOut = shape[1];
+                dev.skipllama.tensor.Tensor w = dev.skipllama.tensor.Tensor.allocate(dev.skipllama.tensor.DType.BF16, nOut, n);
+                for (long i = 0; i < (long) nOut * n; i++) {
+                    w.segment().setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, dev.skipllama.tensor.Halfs.floatToBf16((float) rnd.nextGaussian()));
+                }
+                dev.skipllama.tensor.Tensor x = dev.skipllama.tensor.Tensor.allocate(dev.skipllama.tensor.DType.F32, 1, n);
+                dev.skipllama.tensor.Tensor out = dev.skipllama.tensor.Tensor.allocate(dev.skipllama.tensor.DType.F32, 1, nOut);
+                for (long i = 0; i < n; i++) {
+                    x.setFloat(i, (float) rnd.nextGaussian());
+                }
+                MemorySegment xd = arena.allocate(4L * n);
+                HalfDot.deinterleave(x.segment(), xd, 1, n);
+                backend.matmul(w, x, out);
+                for (int o = 0; o < nOut; o++) {
+                    int want = Float.floatToRawIntBits(HalfDot.bf16(w.segment(), 2L * n * o, xd, 0, n, new float[Simd.L]));
+                    same(want, out.getFloat(o), "n=" + n + " output " + o + " with " + Simd.describe());
+                }
+                x.close();
+                out.close();
                 w.close();
             }
         }
@@ -346,7 +376,7 @@ class DecodeTest {
                     for (int r = 0; r < rows; r++) {
                         String at = "n=" + n + " rows=" + rows + " row " + r + " with " + Simd.describe();
                         same(Float.floatToRawIntBits(HalfDot.f16(w, 0, xd, 4L * n * r, n)), f16[r], "f16 " + at);
-                        same(Float.floatToRawIntBits(HalfDot.bf16(w, 0, xd, 4L * n * r, n)), bf16[r], "bf16 " + at);
+                        same(Float.floatToRawIntBits(HalfDot.bf16(w, 0, xd, 4L * n * r, n, new float[Simd.L])), bf16[r], "bf16 " + at);
                     }
                 }
             }
@@ -383,7 +413,7 @@ class DecodeTest {
                     for (int row = 0; row < 4; row++) {
                         String at = "n=" + n + " weight row " + row + " specials in row " + special + " with " + Simd.describe();
                         same(Float.floatToRawIntBits(HalfDot.f16(w, 2L * n * row, xd, 0, n)), f16[row], "f16 " + at);
-                        same(Float.floatToRawIntBits(HalfDot.bf16(w, 2L * n * row, xd, 0, n)), bf16[row], "bf16 " + at);
+                        same(Float.floatToRawIntBits(HalfDot.bf16(w, 2L * n * row, xd, 0, n, new float[Simd.L])), bf16[row], "bf16 " + at);
                     }
                 }
             }
