@@ -578,28 +578,25 @@ public final class CpuBackend implements Backend {
      * {@code maxChunk}).
      */
     static int[] factoring(int n, int workers, int maxChunk) {
-        int count = 0;
-        for (int at = 0; at < n; ) {
-            int size = factoringSize(n - at, workers, maxChunk);
-            for (int k = 0; k < workers && at < n; k++, count++) {
-                at += Math.min(size, n - at);
-            }
-        }
-        int[] starts = new int[count + 1];
-        int c = 0;
-        for (int at = 0; at < n; ) {
-            int size = factoringSize(n - at, workers, maxChunk);
-            for (int k = 0; k < workers && at < n; k++) {
-                starts[c++] = at;
-                at += Math.min(size, n - at);
-            }
-        }
-        starts[c] = n;
+        int[] starts = new int[factoring(n, workers, maxChunk, null) + 1];
+        factoring(n, workers, maxChunk, starts);
+        starts[starts.length - 1] = n;
         return starts;
     }
 
-    private static int factoringSize(int remaining, int workers, int maxChunk) {
-        return Math.max(1, Math.min(maxChunk, (remaining + 2 * workers - 1) / (2 * workers)));
+    /** The chunks' starts of {@link #factoring(int, int, int)} into {@code starts} (if not null); returns their count. */
+    private static int factoring(int n, int workers, int maxChunk, int[] starts) {
+        int count = 0;
+        for (int at = 0; at < n; ) {
+            int size = Math.max(1, Math.min(maxChunk, (n - at + 2 * workers - 1) / (2 * workers)));
+            for (int k = 0; k < workers && at < n; k++, count++) {
+                if (starts != null) {
+                    starts[count] = at;
+                }
+                at += Math.min(size, n - at);
+            }
+        }
+        return count;
     }
 
     /** outs[i] = x · ws[i]ᵀ by {@link PanelGemm}, strip by strip, every weight's strips in one job. */

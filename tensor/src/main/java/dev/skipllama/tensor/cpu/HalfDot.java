@@ -793,40 +793,31 @@ final class HalfDot {
     }
 
     /**
-     * {@code out[i]} for {@code i < count} (at most 16), as {@link #sumLanes(float[], float[])}; {@code lanes}
-     * is overwritten. Where count is a multiple of L, each block of L sums is an L × L transpose in
-     * place (log2 L stages of two-vector rearranges), after which lane i of row k is sum i's lane k,
-     * and then L vector additions in lane order: the same additions in the same order as one lane
-     * after another, a few dozen vector operations where the scalar loop's 16·L dependent loads and
+     * {@code out[i]} for {@code i < count} (8 or 16), as {@link #sumLanes(float[], float[])}; {@code lanes}
+     * may be overwritten. Each block of L sums is an L × L transpose (log2 L stages of two-vector
+     * rearranges), after which lane i of row k is sum i's lane k, and then L vector additions in lane
+     * order: the same additions in the same order as one lane after another, a few dozen vector operations where the scalar loop's 16·L dependent loads and
      * additions took a sixth of a 64-row F16 matmul's time (JFR samples on a 2048² matmul).
      */
     static void sumLanes(float[] lanes, int count, float[] out) {
-        if (L == 16 && (count == 8 || count == 16)) {
+        if (count != 8 && count != 16) {
+            throw new IllegalArgumentException(count + " lane sums: the tiles sum 8 or 16");
+        }
+        if (L == 16) {
             sumLanes16x16(lanes, count, out);
-            return;
-        }
-        if (count % L != 0) {
-            throw new IllegalArgumentException(count + " lane sums at " + L + " lanes"); // the tiles sum 16, or 8
-        }
-        if (L == 8) {
+        } else if (L == 8) {
             sumLanes8(lanes, count, out);
-            return;
-        }
-        for (int b = 0; b < count; b += L) {
-            int base = b * L;
-            if (L >= 16) {
-                transposeStage(lanes, base, 8, LOW8, HIGH8);
+        } else { // 4 lanes (Simd's narrowest): 4 × 4 transposes through the array
+            for (int b = 0; b < count; b += L) {
+                int base = b * L;
+                transposeStage(lanes, base, 2, LOW2, HIGH2);
+                transposeStage(lanes, base, 1, LOW1, HIGH1);
+                FloatVector sum = FloatVector.zero(F);
+                for (int k = 0; k < L; k++) {
+                    sum = sum.add(FloatVector.fromArray(F, lanes, base + k * L));
+                }
+                sum.intoArray(out, b);
             }
-            if (L >= 8) {
-                transposeStage(lanes, base, 4, LOW4, HIGH4);
-            }
-            transposeStage(lanes, base, 2, LOW2, HIGH2);
-            transposeStage(lanes, base, 1, LOW1, HIGH1);
-            FloatVector sum = FloatVector.zero(F);
-            for (int k = 0; k < L; k++) {
-                sum = sum.add(FloatVector.fromArray(F, lanes, base + k * L));
-            }
-            sum.intoArray(out, b);
         }
     }
 
@@ -837,6 +828,7 @@ final class HalfDot {
      */
     private static void sumLanes16x16(float[] lanes, int count, float[] out) {
         FloatVector z = FloatVector.zero(F);
+        boolean full = count == 16;
         FloatVector v0 = FloatVector.fromArray(F, lanes, 0 * 16);
         FloatVector v1 = FloatVector.fromArray(F, lanes, 1 * 16);
         FloatVector v2 = FloatVector.fromArray(F, lanes, 2 * 16);
@@ -845,14 +837,14 @@ final class HalfDot {
         FloatVector v5 = FloatVector.fromArray(F, lanes, 5 * 16);
         FloatVector v6 = FloatVector.fromArray(F, lanes, 6 * 16);
         FloatVector v7 = FloatVector.fromArray(F, lanes, 7 * 16);
-        FloatVector v8 = count > 8 ? FloatVector.fromArray(F, lanes, 8 * 16) : z;
-        FloatVector v9 = count > 9 ? FloatVector.fromArray(F, lanes, 9 * 16) : z;
-        FloatVector v10 = count > 10 ? FloatVector.fromArray(F, lanes, 10 * 16) : z;
-        FloatVector v11 = count > 11 ? FloatVector.fromArray(F, lanes, 11 * 16) : z;
-        FloatVector v12 = count > 12 ? FloatVector.fromArray(F, lanes, 12 * 16) : z;
-        FloatVector v13 = count > 13 ? FloatVector.fromArray(F, lanes, 13 * 16) : z;
-        FloatVector v14 = count > 14 ? FloatVector.fromArray(F, lanes, 14 * 16) : z;
-        FloatVector v15 = count > 15 ? FloatVector.fromArray(F, lanes, 15 * 16) : z;
+        FloatVector v8 = full ? FloatVector.fromArray(F, lanes, 8 * 16) : z;
+        FloatVector v9 = full ? FloatVector.fromArray(F, lanes, 9 * 16) : z;
+        FloatVector v10 = full ? FloatVector.fromArray(F, lanes, 10 * 16) : z;
+        FloatVector v11 = full ? FloatVector.fromArray(F, lanes, 11 * 16) : z;
+        FloatVector v12 = full ? FloatVector.fromArray(F, lanes, 12 * 16) : z;
+        FloatVector v13 = full ? FloatVector.fromArray(F, lanes, 13 * 16) : z;
+        FloatVector v14 = full ? FloatVector.fromArray(F, lanes, 14 * 16) : z;
+        FloatVector v15 = full ? FloatVector.fromArray(F, lanes, 15 * 16) : z;
         FloatVector t;
         t = v0.rearrange(LOW8, v8);
         v8 = v0.rearrange(HIGH8, v8);
@@ -967,7 +959,7 @@ final class HalfDot {
         sum = sum.add(v13);
         sum = sum.add(v14);
         sum = sum.add(v15);
-        sum.intoArray(out, 0, count == 16 ? ALL16 : FIRST8);
+        sum.intoArray(out, 0, full ? ALL16 : FIRST8);
     }
 
     /** {@link #sumLanes(float[], int, float[])} at 8 lanes (AVX2): each block of eight sums an 8×8 transpose in registers. */
@@ -1034,7 +1026,7 @@ final class HalfDot {
 
     /**
      * One stage of an L × L transpose of the vectors at {@code lanes[base + i·L]}: vectors i and i + s
-     * (for i with bit s clear) exchange their lane blocks of s, as {@link #LOW1} … say.
+     * (for i with bit s clear) exchange their lane blocks of s, by the stage's two shuffles ({@link #stageShuffle}).
      */
     private static void transposeStage(float[] lanes, int base, int s, VectorShuffle<Float> low, VectorShuffle<Float> high) {
         for (int i = 0; i < L; i++) {
