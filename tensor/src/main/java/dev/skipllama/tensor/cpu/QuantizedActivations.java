@@ -99,6 +99,13 @@ final class QuantizedActivations {
      */
     float[] panels = new float[0];
     boolean panelled;
+    /**
+     * {@link PanelGemm#padded}(rows) × n/2, for {@link PanelGemm}'s Q4_0 kernel only: the {@link #pairs},
+     * each six rows' interleaved as {@link #panels} ({@code pairPanels[(r/6)·3n + 6p + r%6]} is row
+     * r's pair p); the padding rows' pairs are zero.
+     */
+    int[] pairPanels = new int[0];
+    boolean pairPanelled;
     /** rows × n/32: Σq of each 32 values. */
     int[] sum = new int[0];
     /** rows × n/32: Q8_1's f16(d · Σq) (B32 only), for the Q4_1 kernels only (see {@link #reset}). */
@@ -127,8 +134,10 @@ final class QuantizedActivations {
         CENTER6,
         /** {@link #qf}: the Q8_0 batch kernel. */
         FLOATS,
-        /** {@link #panels}: {@link PanelGemm}. */
+        /** {@link #panels}: {@link PanelGemm}'s float kernels. */
         PANELS,
+        /** {@link #pairPanels}: {@link PanelGemm}'s Q4_0 kernel. */
+        PAIR_PANELS,
         /** {@link #s}: the Q4_1 kernels. */
         SCALED_SUMS
     }
@@ -149,9 +158,13 @@ final class QuantizedActivations {
             qf = new float[rows * n];
         }
         this.panelled = extras.contains(Extra.PANELS);
-        int padded = panelled ? PanelGemm.padded(rows) : rows;
+        this.pairPanelled = extras.contains(Extra.PAIR_PANELS);
+        int padded = panelled || pairPanelled ? PanelGemm.padded(rows) : rows;
         if (panelled && panels.length < padded * n) {
             panels = new float[padded * n];
+        }
+        if (pairPanelled && pairPanels.length < padded * (n / 2)) {
+            pairPanels = new int[padded * (n / 2)];
         }
         int groups = rows * (n / 32);
         if (pairs.length < rows * (n / 2)) {
@@ -177,13 +190,18 @@ final class QuantizedActivations {
             sum = new int[padded * (n / 32)];
             s = new float[padded * (n / 32)];
         }
-        if (panelled && padded > rows) { // the padding rows: zero values and scales (the kernel computes them, never stores them)
+        if (padded > rows) { // the padding rows: zero values and scales (the kernel computes them, never stores them)
             int nb = n / blocks.size();
             Arrays.fill(d, rows * nb, padded * nb, 0f);
             int g0 = rows / PanelGemm.TOKENS * PanelGemm.TOKENS;
-            for (int k = 0; k < n; k++) {
+            for (int k = 0; panelled && k < n; k++) {
                 for (int r = rows; r < padded; r++) {
                     panels[g0 * n + PanelGemm.TOKENS * k + r - g0] = 0f;
+                }
+            }
+            for (int p = 0; pairPanelled && p < n / 2; p++) {
+                for (int r = rows; r < padded; r++) {
+                    pairPanels[g0 * (n / 2) + PanelGemm.TOKENS * p + r - g0] = 0;
                 }
             }
         }
@@ -230,6 +248,12 @@ final class QuantizedActivations {
             for (int g = 0; g < bs / 32; g++) {
                 int gi = r * (n / 32) + b * (bs / 32) + g;
                 sum[gi] = pairsOf(qi, 32 * g, r * (n / 2) + 16 * (b * (bs / 32) + g), gi);
+                if (pairPanelled) {
+                    int t = PanelGemm.TOKENS, p0 = 16 * (b * (bs / 32) + g);
+                    for (int i = 0, o = r / t * t * (n / 2) + t * p0 + r % t; i < 16; i++) {
+                        pairPanels[o + t * i] = pairs[r * (n / 2) + p0 + i];
+                    }
+                }
                 if (scaledSums) {
                     s[gi] = blocks == Blocks.B32 ? Halfs.f16ToFloat(Halfs.floatToF16(d[blk] * sum[gi])) : 0f;
                 }

@@ -124,11 +124,12 @@ class PackedKernelProperties {
      * under scales and mins all 63; Q6_K: weights all 1 (so q − 32 = −31) under scales all −127. The
      * activations are all −127 but one −126 after quantization, so the definition's sums are odd and
      * above 2^24; a whole super-block summed in float (or Q6_K's spans doubled) rounds before the
-     * definition's single rounding.
+     * definition's single rounding. Q4_0, whose blocks are summed in 16-bit lanes: weights all 0 (so
+     * q − 8 = −8), the largest products a lane meets.
      */
     @Example
     void promptBatchesAtTheLargestSumsAreExact() {
-        for (DType dtype : List.of(DType.Q4_K, DType.Q6_K)) {
+        for (DType dtype : List.of(DType.Q4_K, DType.Q6_K, DType.Q4_0)) {
             int rows = 30, nOut = 40, nIn = 512;
             try (Tensor w = Tensor.allocate(dtype, nOut, nIn);
                  Tensor x = Tensor.allocate(DType.F32, rows, nIn);
@@ -136,7 +137,10 @@ class PackedKernelProperties {
                  Tensor b = Tensor.allocate(DType.F32, rows, nOut)) {
                 MemorySegment ws = w.segment();
                 for (long blk = 0; blk < w.byteSize(); blk += dtype.blockBytes()) {
-                    if (dtype == DType.Q4_K) { // d, dmin, then 6-bit scales and mins and nibbles all ones
+                    if (dtype == DType.Q4_0) { // d, then nibbles all zero
+                        ws.asSlice(blk, 18).fill((byte) 0);
+                        ws.set(ValueLayout.JAVA_SHORT_UNALIGNED, blk, Halfs.floatToF16(1f));
+                    } else if (dtype == DType.Q4_K) { // d, dmin, then 6-bit scales and mins and nibbles all ones
                         ws.asSlice(blk, 144).fill((byte) 0xff);
                         ws.set(ValueLayout.JAVA_SHORT_UNALIGNED, blk, Halfs.floatToF16(1f));
                         ws.set(ValueLayout.JAVA_SHORT_UNALIGNED, blk + 2, Halfs.floatToF16(0.5f));
