@@ -29,15 +29,15 @@ import jdk.incubator.vector.ShortVector;
  *
  * <p><b>Why it is exact.</b> The definition ({@link dev.skipllama.tensor.quant.QuantDot}) sums products
  * in integers and scales them in float. Here a lane is one weight row (as in the tiles) and one
- * accumulator per activation row sums products by float FMAs. Every panel value and every activation
+ * accumulator per activation row sums products by float FMAs (Q4_0 and Q4_K: by 16-bit integer
+ * multiply-adds, below). Every panel value and every activation
  * ({@link QuantizedActivations#panels}) is a small integer, so each FMA is exact as long as the sum stays
  * below 2^24, and the sums are cut into spans that do:
  * <ul>
  *   <li>Q8_0: a 32-value block, at most 32·128·127; then {@code acc = fma(Σq·y, d_w·d_x, acc)},
  *       block after block. (Q4_0 sums its blocks in 16-bit integers instead, {@link #microPairs}.)</li>
- *   <li>Q4_K: the panel holds {@code sc_j·q} (at most 63·15); half a super-block sums to at most
- *       128·945·127 &lt; 2^24, and the two halves are added as ints, since the whole may pass 2^24; the
- *       mins' {@code Σ m_j·Σy} (at most 8·63·32·127) is exact in float.</li>
+ *   <li>Q4_K: in 16-bit integers as Q4_0 ({@link #microKPairs}); the mins' {@code Σ m_j·Σy} (at most
+ *       8·63·32·127) is exact in float.</li>
  *   <li>Q6_K: the panel holds {@code sc_j·(q − 32)} (at most 128·32); 32 values sum to at most
  *       32·4096·127 = 16,646,144 &lt; 2^24, and the eight spans of a super-block are added as ints.</li>
  * </ul>
@@ -70,8 +70,11 @@ import jdk.incubator.vector.ShortVector;
  * (107 G): the multiplies and the adds go to different pipes. A block's sum stays exact in 16 bits
  * ({@link #microPairs}). Measured with a probe that alternates the two Q4_0 kernels in one process
  * (2048², 64 rows, the same bits): one thread 113-146 → 152-222 GFLOP/s, two threads 176-185 →
- * 221-242 in one sitting and 263-286 → 368-417 in another. The other types do not fit: Q8_0's
- * products reach 16,256 each, Q4_K's and Q6_K's scaled values pass 16 bits.
+ * 221-242 in one sitting and 263-286 → 368-417 in another. Q4_K's panel holds its nibbles unscaled
+ * in the same pairs; each 32-value sub-block is summed in 16 bits and scaled as an int
+ * ({@link #microKPairs}); the same probe: 2048² on two threads 225-266 → 320-334 GFLOP/s, 8192 × 2048
+ * on one thread 122-136 → 152-177. Q8_0's products reach 16,256 each, and Q6_K's sixteen-value
+ * sub-blocks, one scale a half, would need a widening every eight steps: both stay in float.
  */
 final class PanelGemm {
     private PanelGemm() {
@@ -109,9 +112,10 @@ final class PanelGemm {
     }
 
     /**
-     * Per-worker memory: the panel and its scales for one chunk (Q4_0, Q8_0: each block's d·2^-112;
-     * Q4_K: the super-block's d, dmin and eight mins; Q6_K: its d), the strip's totals, and a K-quant
-     * super-block's integer sums so far (see {@link #microK}).
+     * Per-worker memory: the panel (float, or 16-bit pairs for Q4_0 and Q4_K) and its scales for one
+     * chunk (Q4_0, Q8_0: each block's d·2^-112; Q4_K: the super-block's d, dmin and eight mins; Q6_K:
+     * its d), the strip's totals, and a K-quant super-block's integer sums so far (see
+     * {@link #microKPairs}, {@link #microQ6K}).
      */
     static final class Scratch {
         final float[] w = new float[KC * R];
@@ -121,10 +125,13 @@ final class PanelGemm {
         /** A Q6_K unit's sixteen vectors of six-bit values ({@link TileGemm#q6Values}). */
         final short[] q6 = new short[16 * Simd.SW.length()];
         /**
-         * The Q4_0 panel ({@link #microPairs}): for each block and pair step s, R lanes of two shorts,
-         * {@code q_s − 8} and {@code q_16+s − 8}.
+         * The Q4_0 and Q4_K panel ({@link #microPairs}, {@link #microKPairs}): for each 32 values and
+         * pair step s, R lanes of two shorts (Q4_0: {@code q_s − 8} and {@code q_16+s − 8}; Q4_K: the
+         * nibbles).
          */
         final short[] pairs = new short[KC * R];
+        /** A Q4_K super-block's eight 6-bit scales per row, sub-block j at {@code j·R} ({@link #microKPairs}). */
+        final int[] kScales = new int[8 * R];
     }
 
     /**
@@ -163,9 +170,9 @@ final class PanelGemm {
             }
             for (int t0 = 0; t0 < tokens; t0 += TOKENS) {
                 if (t == DType.Q4_K) {
-                    microK(sc, a.panels, a.d, a.sum, tot, n, t0, c0, 128);
+                    microKPairs(sc, a.pairPanels, a.d, a.sum, tot, n, t0, c0);
                 } else if (t == DType.Q6_K) {
-                    microK(sc, a.panels, a.d, null, tot, n, t0, c0, 32);
+                    microQ6K(sc, a.panels, a.d, tot, n, t0, c0);
                 } else if (t == DType.Q4_0 && rows - t0 <= 4) {
                     microPairs4(sc.pairs, sc.d, a.pairPanels, a.d, tot, n, nb, t0, c0, c1);
                 } else if (t == DType.Q4_0) {
@@ -182,19 +189,17 @@ final class PanelGemm {
     }
 
     /**
-     * Activation rows t0..t0+5 times one K-quant super-block of the panel (super-block {@code b} of the
+     * Activation rows t0..t0+5 times one Q6_K super-block of the panel (super-block {@code b} of the
      * rows), added into their totals. The definition's {@code isum = Σ_j sc_j·Σ q·y} may pass 2^24, so
-     * each {@code span} of values (Q4_K: 128, at most 15.4M; Q6_K: 32, at most 16,646,144) is summed in
-     * float, exactly, converted to int and the spans added as ints. Then
-     * {@code acc = fma((float) isum, d·d_x, acc)}, and for Q4_K (whose 32-value sums {@code ysum} are
-     * given; null for Q6_K) {@code acc = fma(−(float) msum, dmin·d_x, acc)} with
-     * {@code msum = Σ_j m_j·Σy} (at most 8·63·32·127, exact in float), as
+     * each span of 32 values (at most 16,646,144) is summed in float, exactly, converted to int and the
+     * spans added as ints. Then {@code acc = fma((float) isum, d·d_x, acc)} ({@link #totalK}), as
      * {@link dev.skipllama.tensor.quant.QuantDot}.
      */
-    private static void microK(Scratch sc, float[] x, float[] dx, int[] ysum, float[] tot, int n, int t0, int b, int span) {
+    private static void microQ6K(Scratch sc, float[] x, float[] dx, float[] tot, int n, int t0, int b) {
+        int span = 32;
         float[] p = sc.w, pd = sc.d;
         int[] isum = sc.isum;
-        int xb = t0 * n + 6 * 256 * b, nb = n / 256, gp = n / 32;
+        int xb = t0 * n + 6 * 256 * b, nb = n / 256;
         Arrays.fill(isum, 0);
         for (int h = 0; h < 256; h += span) {
             FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
@@ -236,7 +241,7 @@ final class PanelGemm {
             ((IntVector) a51.convert(F2I, 0)).add(IntVector.fromArray(I, isum, 11 * L)).intoArray(isum, 11 * L);
         }
         for (int i = 0; i < TOKENS; i++) {
-            totalK(isum, 2 * i, pd, dx[(t0 + i) * nb + b], ysum, (t0 + i) * gp + 8 * b, tot, (t0 + i) * R);
+            totalK(isum, 2 * i, pd, dx[(t0 + i) * nb + b], null, 0, tot, (t0 + i) * R);
         }
     }
 
@@ -286,35 +291,9 @@ final class PanelGemm {
     }
 
     /**
-     * One Q4_K super-block of one vector's rows into the panel: value k of sub-block j as
-     * {@code sc_j · q} (at most 63·15, so that a half super-block's sum stays exact, see
-     * {@link #microK}); d, dmin and the eight mins into {@code sc.d} (rows 0, 1, 2..9 of R).
-     */
-    private static void q4_K(MemorySegment w, long tile, int lane, int col, Scratch sc) {
-        float[] p = sc.w;
-        for (int j = 0; j < 8; j++) { // sc_j is byte j & 3 of the lane in the scale vector j / 4, m_j the same 128 bytes on
-            long scales = tile + Packing.K_SCALES + 64L * (j >> 2) + lane;
-            FloatVector scj = (FloatVector) IntVector.fromMemorySegment(I, w, scales, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff).convert(I2F, 0);
-            ((FloatVector) IntVector.fromMemorySegment(I, w, scales + 128, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff).convert(I2F, 0))
-                    .intoArray(sc.d, (2 + j) * R + col);
-            int base = 32 * j * R + col;
-            for (int m = 0; m < 4; m++) {
-                IntVector q = IntVector.fromMemorySegment(I, w, tile + Packing.kQuants(false, j) + 64L * m + lane, LE);
-                for (int i = 0; i < 4; i++) {
-                    ((FloatVector) q.lanewise(LSHR, 4 * i).and(0xf).convert(I2F, 0)).mul(scj).intoArray(p, base + (4 * m + i) * R);
-                    ((FloatVector) q.lanewise(LSHR, 16 + 4 * i).and(0xf).convert(I2F, 0)).mul(scj).intoArray(p, base + (16 + 4 * m + i) * R);
-                }
-            }
-        }
-        long dAt = tile + Packing.kD(false) + lane;
-        FloatVector.fromMemorySegment(F, w, dAt, LE).intoArray(sc.d, col);
-        FloatVector.fromMemorySegment(F, w, dAt + 64, LE).intoArray(sc.d, R + col);
-    }
-
-    /**
      * One Q6_K super-block of one vector's rows into the panel: value k of sub-block j as
      * {@code sc_j · (q − 32)} (at most 128·32 in magnitude, so that 32 values' sum stays exact, see
-     * {@link #microK}); d into {@code sc.d}. A unit's six-bit values come out of its words as
+     * {@link #microQ6K}); d into {@code sc.d}. A unit's six-bit values come out of its words as
      * {@link TileGemm}'s kernel takes them (each 32-bit lane: sub-block 2u's value low, 2u+1's high).
      */
     private static void q6_K(MemorySegment w, long tile, int lane, int col, Scratch sc) {
@@ -580,5 +559,98 @@ final class PanelGemm {
         s21.intoArray(tot, o + 2 * R + L);
         s30.intoArray(tot, o + 3 * R);
         s31.intoArray(tot, o + 3 * R + L);
+    }
+    /**
+     * One Q4_K super-block of one vector's rows into the pair panel: sub-block j's pair step s holds,
+     * per row, {@code q_s} and {@code q_16+s} (0..15, unscaled); the scales into {@code sc.kScales};
+     * d, dmin and the eight mins into {@code sc.d} as {@link #q4_K}.
+     */
+    private static void q4_K(MemorySegment w, long tile, int lane, int col, Scratch sc) {
+        short[] p = sc.pairs;
+        for (int j = 0; j < 8; j++) {
+            long scales = tile + Packing.K_SCALES + 64L * (j >> 2) + lane;
+            IntVector.fromMemorySegment(I, w, scales, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff).intoArray(sc.kScales, j * R + col);
+            ((FloatVector) IntVector.fromMemorySegment(I, w, scales + 128, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff).convert(I2F, 0))
+                    .intoArray(sc.d, (2 + j) * R + col);
+            int base = 16 * j * 2 * R + 2 * col;
+            for (int m = 0; m < 4; m++) {
+                IntVector q = IntVector.fromMemorySegment(I, w, tile + Packing.kQuants(false, j) + 64L * m + lane, LE);
+                for (int i = 0; i < 4; i++) {
+                    q.lanewise(LSHR, 4 * i).and(0x000f000f).reinterpretAsShorts().intoArray(p, base + (4 * m + i) * 2 * R);
+                }
+            }
+        }
+        long dAt = tile + Packing.kD(false) + lane;
+        FloatVector.fromMemorySegment(F, w, dAt, LE).intoArray(sc.d, col);
+        FloatVector.fromMemorySegment(F, w, dAt + 64, LE).intoArray(sc.d, R + col);
+    }
+
+    /**
+     * Activation rows t0..t0+5 times one Q4_K super-block ({@code b}) of the pair panel, added into their
+     * totals: each 32-value sub-block's {@code Σ q·y} in 16-bit lanes (at most 16·15·127 = 30,480 a
+     * half), widened, times its scale and added into the int sums ({@code isum = Σ_j sc_j·Σ q·y}, at
+     * most 8·63·30,480), then {@code acc = fma((float) isum, d·d_x, acc)} and
+     * {@code acc = fma(−(float) msum, dmin·d_x, acc)} with {@code msum = Σ_j m_j·Σy} ({@link #totalK}),
+     * as {@link dev.skipllama.tensor.quant.QuantDot}.
+     */
+    private static void microKPairs(Scratch sc, int[] x, float[] dx, int[] ysum, float[] tot, int n, int t0, int b) {
+        short[] p = sc.pairs;
+        int[] isum = sc.isum, ks = sc.kScales;
+        int xb = t0 * (n / 2) + 6 * 128 * b, nb = n / 256, gp = n / 32, l2 = 2 * L;
+        Arrays.fill(isum, 0);
+        for (int j = 0; j < 8; j++) {
+            ShortVector a00 = ShortVector.zero(SW), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+            ShortVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+            int kw = 16 * j * 2 * R;
+            for (int k = xb + 6 * 16 * j, end = k + 6 * 16; k < end; k += 6, kw += 2 * R) {
+                ShortVector w0 = ShortVector.fromArray(SW, p, kw), w1 = ShortVector.fromArray(SW, p, kw + l2);
+                ShortVector y = IntVector.broadcast(I, x[k]).reinterpretAsShorts();
+                a00 = a00.add(w0.mul(y));
+                a01 = a01.add(w1.mul(y));
+                y = IntVector.broadcast(I, x[k + 1]).reinterpretAsShorts();
+                a10 = a10.add(w0.mul(y));
+                a11 = a11.add(w1.mul(y));
+                y = IntVector.broadcast(I, x[k + 2]).reinterpretAsShorts();
+                a20 = a20.add(w0.mul(y));
+                a21 = a21.add(w1.mul(y));
+                y = IntVector.broadcast(I, x[k + 3]).reinterpretAsShorts();
+                a30 = a30.add(w0.mul(y));
+                a31 = a31.add(w1.mul(y));
+                y = IntVector.broadcast(I, x[k + 4]).reinterpretAsShorts();
+                a40 = a40.add(w0.mul(y));
+                a41 = a41.add(w1.mul(y));
+                y = IntVector.broadcast(I, x[k + 5]).reinterpretAsShorts();
+                a50 = a50.add(w0.mul(y));
+                a51 = a51.add(w1.mul(y));
+            }
+            IntVector sc0 = IntVector.fromArray(I, ks, j * R), sc1 = IntVector.fromArray(I, ks, j * R + L), v;
+            v = a00.reinterpretAsInts();
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc0).add(IntVector.fromArray(I, isum, 0)).intoArray(isum, 0);
+            v = a01.reinterpretAsInts();
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc1).add(IntVector.fromArray(I, isum, L)).intoArray(isum, L);
+            v = a10.reinterpretAsInts();
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc0).add(IntVector.fromArray(I, isum, 2 * L)).intoArray(isum, 2 * L);
+            v = a11.reinterpretAsInts();
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc1).add(IntVector.fromArray(I, isum, 3 * L)).intoArray(isum, 3 * L);
+            v = a20.reinterpretAsInts();
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc0).add(IntVector.fromArray(I, isum, 4 * L)).intoArray(isum, 4 * L);
+            v = a21.reinterpretAsInts();
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc1).add(IntVector.fromArray(I, isum, 5 * L)).intoArray(isum, 5 * L);
+            v = a30.reinterpretAsInts();
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc0).add(IntVector.fromArray(I, isum, 6 * L)).intoArray(isum, 6 * L);
+            v = a31.reinterpretAsInts();
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc1).add(IntVector.fromArray(I, isum, 7 * L)).intoArray(isum, 7 * L);
+            v = a40.reinterpretAsInts();
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc0).add(IntVector.fromArray(I, isum, 8 * L)).intoArray(isum, 8 * L);
+            v = a41.reinterpretAsInts();
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc1).add(IntVector.fromArray(I, isum, 9 * L)).intoArray(isum, 9 * L);
+            v = a50.reinterpretAsInts();
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc0).add(IntVector.fromArray(I, isum, 10 * L)).intoArray(isum, 10 * L);
+            v = a51.reinterpretAsInts();
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc1).add(IntVector.fromArray(I, isum, 11 * L)).intoArray(isum, 11 * L);
+        }
+        for (int i = 0; i < TOKENS; i++) {
+            totalK(isum, 2 * i, sc.d, dx[(t0 + i) * nb + b], ysum, (t0 + i) * gp + 8 * b, tot, (t0 + i) * R);
+        }
     }
 }
