@@ -90,6 +90,15 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * A row-major tensor over {@code segment} that closes {@code owner} (may be null) when it is closed:
+     * a backend's plain copy of a weight in memory it allocated itself (the CPU backend's large pages).
+     */
+    public static Tensor wrap(MemorySegment segment, AutoCloseable owner, DType dtype, int... shape) {
+        Tensor view = wrap(segment, dtype, shape);
+        return new Tensor(dtype, view.shape, segment, owner);
+    }
+
+    /**
      * A tensor in device memory at {@code address}, for device backends. {@code free} releases the
      * memory on {@link #close()} (at most once), or is null for a view that owns nothing.
      */

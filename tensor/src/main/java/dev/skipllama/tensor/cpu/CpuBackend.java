@@ -130,12 +130,16 @@ public final class CpuBackend implements Backend {
 
     /**
      * A quantized matrix comes back packed into tiles ({@link Packing}; as many bytes as the file's,
-     * the caller closes it); any other tensor comes back as it is. Refuses a quantized weight with an
+     * the caller closes it); an F16 or BF16 matrix as a row-major copy in large pages
+     * ({@link Packing#copyToLargePages}); any other tensor comes back as it is. Refuses a quantized weight with an
      * infinite or NaN block scale: that is a corrupt file, not a number to compute with.
      */
     @Override
     public Tensor upload(Tensor hostWeight) {
         Checks.on(Location.HOST, "upload", hostWeight);
+        if (Packing.copiesToLargePages(hostWeight)) {
+            return Packing.copyToLargePages(hostWeight, rows -> { });
+        }
         if (hostWeight.isPacked() || hostWeight.rank() != 2 || !hostWeight.dtype().isQuantized()) {
             return hostWeight;
         }
@@ -152,6 +156,9 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor uploadForMatmul(Tensor hostWeight, Consumer<Tensor> rowsRead) {
         Checks.on(Location.HOST, "upload", hostWeight);
+        if (Packing.copiesToLargePages(hostWeight)) {
+            return Packing.copyToLargePages(hostWeight, rowsRead);
+        }
         if (hostWeight.isPacked() || hostWeight.rank() != 2 || !Packing.packs(hostWeight.dtype())) {
             return hostWeight;
         }

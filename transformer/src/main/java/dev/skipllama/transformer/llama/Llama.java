@@ -210,7 +210,8 @@ public final class Llama implements AutoCloseable {
     }
 
     /**
-     * Bytes of the weights the backend made copies of (the CPU's packed tiles, a device's upload):
+     * Bytes of the weights the backend made copies of (the CPU's packed tiles and large-page F16/BF16
+     * matrices, a device's upload):
      * memory the model owns, resident for its lifetime.
      */
     public long copiedWeightBytes() {
@@ -218,8 +219,9 @@ public final class Llama implements AutoCloseable {
     }
 
     /**
-     * Bytes of the weights used as loaded (memory-mapped on a host backend: the token embedding,
-     * norms, F16 matrices); the OS keeps the pages that were read resident while memory allows.
+     * Bytes of the weights used as loaded (memory-mapped on a host backend: norms, an F32 token
+     * embedding; F16 and BF16 matrices only where the CPU backend gets no large pages to copy them
+     * into); the OS keeps the pages that were read resident while memory allows.
      */
     public long inPlaceWeightBytes() {
         java.util.Set<Tensor> copies = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
