@@ -479,7 +479,7 @@ public final class CpuBackend implements Backend {
      */
     private static Set<QuantizedActivations.Extra> extras(DType t, int rows) {
         if (PanelGemm.applies(t, rows)) {
-            return EnumSet.of(t == DType.Q4_0 || t == DType.Q4_K ? QuantizedActivations.Extra.PAIR_PANELS : QuantizedActivations.Extra.PANELS);
+            return EnumSet.of(t == DType.Q4_0 || t == DType.Q4_K || t == DType.Q5_K ? QuantizedActivations.Extra.PAIR_PANELS : QuantizedActivations.Extra.PANELS);
         }
         boolean alone = rows % TileGemm.ROWS == 1;
         EnumSet<QuantizedActivations.Extra> e = EnumSet.noneOf(QuantizedActivations.Extra.class);

@@ -22,10 +22,11 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 
 /**
- * Prompt batches (at least {@link #MIN_ROWS} activation rows; Q4_0 from {@link #MIN_ROWS_Q4_0}) over
- * Q4_0, Q8_0, Q4_K and Q6_K tiles in arithmetic that is exact: a GEMM with the weights decoded once per
- * strip into a float <em>panel</em> (Q4_0: 16-bit integers) that every activation row reuses, where the
- * integer kernels of {@link TileGemm} decode them again for every four or eight rows.
+ * Prompt batches (at least {@link #MIN_ROWS} activation rows; Q4_0 from {@link #MIN_ROWS_Q4_0}, Q5_K
+ * from {@link #MIN_ROWS_Q5_K}) over Q4_0, Q8_0, Q4_K, Q5_K and Q6_K tiles in arithmetic that is exact:
+ * a GEMM with the weights decoded once per strip into a float <em>panel</em> (Q4_0, Q4_K, Q5_K: 16-bit
+ * integers) that every activation row reuses, where the integer kernels of {@link TileGemm} decode
+ * them again for every four or eight rows.
  *
  * <p><b>Why it is exact.</b> The definition ({@link dev.skipllama.tensor.quant.QuantDot}) sums products
  * in integers and scales them in float. Here a lane is one weight row (as in the tiles) and one
@@ -36,8 +37,8 @@ import jdk.incubator.vector.ShortVector;
  * <ul>
  *   <li>Q8_0: a 32-value block, at most 32·128·127; then {@code acc = fma(Σq·y, d_w·d_x, acc)},
  *       block after block. (Q4_0 sums its blocks in 16-bit integers instead, {@link #microPairs}.)</li>
- *   <li>Q4_K: in 16-bit integers as Q4_0 ({@link #microKPairs}); the mins' {@code Σ m_j·Σy} (at most
- *       8·63·32·127) is exact in float.</li>
+ *   <li>Q4_K and Q5_K: in 16-bit integers as Q4_0 ({@link #microKPairs}); the mins' {@code Σ m_j·Σy}
+ *       (at most 8·63·32·127) is exact in float.</li>
  *   <li>Q6_K: the panel holds {@code sc_j·(q − 32)} (at most 128·32); 32 values sum to at most
  *       32·4096·127 = 16,646,144 &lt; 2^24, and the eight spans of a super-block are added as ints.</li>
  * </ul>
@@ -73,8 +74,10 @@ import jdk.incubator.vector.ShortVector;
  * 221-242 in one sitting and 263-286 → 368-417 in another. Q4_K's panel holds its nibbles unscaled
  * in the same pairs; each 32-value sub-block is summed in 16 bits and scaled as an int
  * ({@link #microKPairs}); the same probe: 2048² on two threads 225-266 → 320-334 GFLOP/s, 8192 × 2048
- * on one thread 122-136 → 152-177. Q8_0's products reach 16,256 each, and Q6_K's sixteen-value
- * sub-blocks, one scale a half, would need a widening every eight steps: both stay in float.
+ * on one thread 122-136 → 152-177. Q5_K, which had no panel, the same way with {@code q − 16} (at most
+ * 16·16·127 = 32,512 a half) and {@code 16·Σy} added back per sub-block: 64 rows 143-160 → 295-374
+ * GFLOP/s against its tiles. Q8_0's products reach 16,256 each, and Q6_K's sixteen-value sub-blocks,
+ * one scale a half, would need a widening every eight steps: both stay in float.
  */
 final class PanelGemm {
     private PanelGemm() {
@@ -90,15 +93,33 @@ final class PanelGemm {
     /** Fewest activation rows that take this path (below, the integer kernels, which decode for every four). */
     static final int MIN_ROWS = 24;
     /**
-     * Fewest activation rows that take Q4_0's integer panel. Against the tiles (2048² and 8192 × 2048,
-     * two threads, alternating in one process, µs per call): 4 rows even (148-173 / 153-157), 5 rows
-     * 177-219 / 215-229, 6 rows 166-172 / 203-212, 8 rows 268-354 / 346-415, 16 rows 381-426 / 590-641.
+     * Fewest activation rows that take Q4_0's integer panel. In L3 it beats the tiles from five rows
+     * (2048² and 8192 × 2048, two threads, µs a call, alternating in one process: 4 rows even at
+     * 148-173 / 153-157, 5 rows 177-219 / 215-229, 6 rows 166-172 / 203-212, 8 rows 268-354 / 346-415,
+     * 16 rows 381-426 / 590-641), but in the model, whose weights come from DRAM, the tiles' read-ahead
+     * pass ({@link TileGemm#touchFirst}) keeps them level longer (1B Q4_0, `GenerateBench`, builds
+     * alternating, tok/s panel / tiles: pp6 67.9 / 66.4, 65.6 / 55.7, 76.8 / 84.4; pp8 75.6 / 81.5,
+     * 91.9 / 104.1, 95.4 / 71.9; pp12 110.3 / 128.3, 123.2 / 121.8, 112.1 / 125.9; pp16 104.7 / 98.3,
+     * 110.9 / 84.7, 138.3 / 127.5).
      */
-    static final int MIN_ROWS_Q4_0 = 5;
+    static final int MIN_ROWS_Q4_0 = 16;
+    /**
+     * Fewest activation rows that take Q5_K's integer panel. In L3 (2048², two threads, GFLOP/s panel /
+     * tiles, alternating builds): 2 rows 61-84 / 105-122, 4 rows 161-166 / 118-147, 5 rows 147-158 /
+     * 81-90, 8 rows 132-192 / 123-146, 16 rows 270-295 / 115-170, 24 rows 301-363 / 128-171, 64 rows
+     * 295-374 / 143-160. In the model (1B Q5_K_M, tok/s): pp4 37.8 / 41.5, 38.0 / 42.6, 38.8 / 48.8;
+     * pp8 52.4 / 53.3, 50.9 / 53.3, 47.1 / 41.0; pp12 93.6 / 65.7, 86.5 / 66.1, 93.0 / 57.8.
+     */
+    static final int MIN_ROWS_Q5_K = 12;
 
     /** Whether a batch of {@code rows} activation rows times weights of type t runs here. */
     static boolean applies(DType t, int rows) {
-        return t == DType.Q4_0 ? rows >= MIN_ROWS_Q4_0 : rows >= MIN_ROWS && (t == DType.Q8_0 || t == DType.Q4_K || t == DType.Q6_K);
+        return switch (t) {
+            case Q4_0 -> rows >= MIN_ROWS_Q4_0;
+            case Q5_K -> rows >= MIN_ROWS_Q5_K;
+            case Q8_0, Q4_K, Q6_K -> rows >= MIN_ROWS;
+            case F32, F16, BF16, Q4_1, Q5_0 -> false;
+        };
     }
 
     /** Activation rows rounded up to whole micro-kernel calls. */
@@ -125,9 +146,9 @@ final class PanelGemm {
         /** A Q6_K unit's sixteen vectors of six-bit values ({@link TileGemm#q6Values}). */
         final short[] q6 = new short[16 * Simd.SW.length()];
         /**
-         * The Q4_0 and Q4_K panel ({@link #microPairs}, {@link #microKPairs}): for each 32 values and
+         * The Q4_0, Q4_K and Q5_K panel ({@link #microPairs}, {@link #microKPairs}): for each 32 values and
          * pair step s, R lanes of two shorts (Q4_0: {@code q_s − 8} and {@code q_16+s − 8}; Q4_K: the
-         * nibbles).
+         * nibbles; Q5_K: {@code q − 16}).
          */
         final short[] pairs = new short[KC * R];
         /** A Q4_K super-block's eight 6-bit scales per row, sub-block j at {@code j·R} ({@link #microKPairs}). */
@@ -164,13 +185,14 @@ final class PanelGemm {
                     case Q4_0 -> q4_0(w, g0, c0, c1, lane, v * L, sc);
                     case Q8_0 -> q8_0(w, g0, c0, c1, lane, v * L, sc);
                     case Q4_K -> q4_K(w, g0 + Packing.tileBytes(t) * c0, lane, v * L, sc);
+                    case Q5_K -> q5_K(w, g0 + Packing.tileBytes(t) * c0, lane, v * L, sc);
                     case Q6_K -> q6_K(w, g0 + Packing.tileBytes(t) * c0, lane, v * L, sc);
-                    case F32, F16, BF16, Q4_1, Q5_0, Q5_K -> throw new IllegalArgumentException(t + " has no panel kernel");
+                    case F32, F16, BF16, Q4_1, Q5_0 -> throw new IllegalArgumentException(t + " has no panel kernel");
                 }
             }
             for (int t0 = 0; t0 < tokens; t0 += TOKENS) {
-                if (t == DType.Q4_K) {
-                    microKPairs(sc, a.pairPanels, a.d, a.sum, tot, n, t0, c0);
+                if (t == DType.Q4_K || t == DType.Q5_K) {
+                    microKPairs(sc, a.pairPanels, a.d, a.sum, t == DType.Q5_K, tot, n, t0, c0);
                 } else if (t == DType.Q6_K) {
                     microQ6K(sc, a.panels, a.d, tot, n, t0, c0);
                 } else if (t == DType.Q4_0 && rows - t0 <= 4) {
@@ -586,14 +608,44 @@ final class PanelGemm {
     }
 
     /**
+     * One Q5_K super-block of one vector's rows into the pair panel, as {@link #q4_K} with
+     * {@code q − 16} for the nibble: a sub-block's five word vectors ({@link Words#FIVE}) hold values
+     * 3i..3i+2 of each half at bits 0, 5, 10 of word i, and bit i of value 15 at bit 15.
+     */
+    private static void q5_K(MemorySegment w, long tile, int lane, int col, Scratch sc) {
+        short[] p = sc.pairs;
+        for (int j = 0; j < 8; j++) {
+            long scales = tile + Packing.K_SCALES + 64L * (j >> 2) + lane;
+            IntVector.fromMemorySegment(I, w, scales, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff).intoArray(sc.kScales, j * R + col);
+            ((FloatVector) IntVector.fromMemorySegment(I, w, scales + 128, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff).convert(I2F, 0))
+                    .intoArray(sc.d, (2 + j) * R + col);
+            int base = 16 * j * 2 * R + 2 * col;
+            long q0 = tile + Packing.kQuants(true, j) + lane;
+            IntVector top = IntVector.zero(I);
+            for (int i = 0; i < 5; i++) {
+                IntVector q = IntVector.fromMemorySegment(I, w, q0 + 64L * i, LE);
+                for (int k = 0; k < 3; k++) {
+                    q.lanewise(LSHR, 5 * k).and(0x001f001f).reinterpretAsShorts().sub((short) 16).intoArray(p, base + (3 * i + k) * 2 * R);
+                }
+                top = top.or(q.lanewise(LSHR, 15 - i).and(0x00010001 << i));
+            }
+            top.reinterpretAsShorts().sub((short) 16).intoArray(p, base + 15 * 2 * R);
+        }
+        long dAt = tile + Packing.kD(true) + lane;
+        FloatVector.fromMemorySegment(F, w, dAt, LE).intoArray(sc.d, col);
+        FloatVector.fromMemorySegment(F, w, dAt + 64, LE).intoArray(sc.d, R + col);
+    }
+
+    /**
      * Activation rows t0..t0+5 times one Q4_K super-block ({@code b}) of the pair panel, added into their
      * totals: each 32-value sub-block's {@code Σ q·y} in 16-bit lanes (at most 16·15·127 = 30,480 a
-     * half), widened, times its scale and added into the int sums ({@code isum = Σ_j sc_j·Σ q·y}, at
+     * half; Q5_K, {@code centered}: {@code Σ (q − 16)·y}, at most 32,512, and {@code 16·Σy} added back),
+     * widened, times its scale and added into the int sums ({@code isum = Σ_j sc_j·Σ q·y}, at
      * most 8·63·30,480), then {@code acc = fma((float) isum, d·d_x, acc)} and
      * {@code acc = fma(−(float) msum, dmin·d_x, acc)} with {@code msum = Σ_j m_j·Σy} ({@link #totalK}),
      * as {@link dev.skipllama.tensor.quant.QuantDot}.
      */
-    private static void microKPairs(Scratch sc, int[] x, float[] dx, int[] ysum, float[] tot, int n, int t0, int b) {
+    private static void microKPairs(Scratch sc, int[] x, float[] dx, int[] ysum, boolean centered, float[] tot, int n, int t0, int b) {
         short[] p = sc.pairs;
         int[] isum = sc.isum, ks = sc.kScales;
         int xb = t0 * (n / 2) + 6 * 128 * b, nb = n / 256, gp = n / 32, l2 = 2 * L;
@@ -624,30 +676,33 @@ final class PanelGemm {
                 a51 = a51.add(w1.mul(y));
             }
             IntVector sc0 = IntVector.fromArray(I, ks, j * R), sc1 = IntVector.fromArray(I, ks, j * R + L), v;
+            int y0 = t0 * gp + 8 * b + j; // Q5_K's panel holds q − 16: each token's sum gains 16·Σy back
+            int c0 = centered ? 16 * ysum[y0] : 0, c1 = centered ? 16 * ysum[y0 + gp] : 0, c2 = centered ? 16 * ysum[y0 + 2 * gp] : 0;
+            int c3 = centered ? 16 * ysum[y0 + 3 * gp] : 0, c4 = centered ? 16 * ysum[y0 + 4 * gp] : 0, c5 = centered ? 16 * ysum[y0 + 5 * gp] : 0;
             v = a00.reinterpretAsInts();
-            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc0).add(IntVector.fromArray(I, isum, 0)).intoArray(isum, 0);
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).add(c0).mul(sc0).add(IntVector.fromArray(I, isum, 0)).intoArray(isum, 0);
             v = a01.reinterpretAsInts();
-            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc1).add(IntVector.fromArray(I, isum, L)).intoArray(isum, L);
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).add(c0).mul(sc1).add(IntVector.fromArray(I, isum, L)).intoArray(isum, L);
             v = a10.reinterpretAsInts();
-            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc0).add(IntVector.fromArray(I, isum, 2 * L)).intoArray(isum, 2 * L);
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).add(c1).mul(sc0).add(IntVector.fromArray(I, isum, 2 * L)).intoArray(isum, 2 * L);
             v = a11.reinterpretAsInts();
-            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc1).add(IntVector.fromArray(I, isum, 3 * L)).intoArray(isum, 3 * L);
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).add(c1).mul(sc1).add(IntVector.fromArray(I, isum, 3 * L)).intoArray(isum, 3 * L);
             v = a20.reinterpretAsInts();
-            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc0).add(IntVector.fromArray(I, isum, 4 * L)).intoArray(isum, 4 * L);
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).add(c2).mul(sc0).add(IntVector.fromArray(I, isum, 4 * L)).intoArray(isum, 4 * L);
             v = a21.reinterpretAsInts();
-            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc1).add(IntVector.fromArray(I, isum, 5 * L)).intoArray(isum, 5 * L);
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).add(c2).mul(sc1).add(IntVector.fromArray(I, isum, 5 * L)).intoArray(isum, 5 * L);
             v = a30.reinterpretAsInts();
-            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc0).add(IntVector.fromArray(I, isum, 6 * L)).intoArray(isum, 6 * L);
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).add(c3).mul(sc0).add(IntVector.fromArray(I, isum, 6 * L)).intoArray(isum, 6 * L);
             v = a31.reinterpretAsInts();
-            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc1).add(IntVector.fromArray(I, isum, 7 * L)).intoArray(isum, 7 * L);
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).add(c3).mul(sc1).add(IntVector.fromArray(I, isum, 7 * L)).intoArray(isum, 7 * L);
             v = a40.reinterpretAsInts();
-            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc0).add(IntVector.fromArray(I, isum, 8 * L)).intoArray(isum, 8 * L);
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).add(c4).mul(sc0).add(IntVector.fromArray(I, isum, 8 * L)).intoArray(isum, 8 * L);
             v = a41.reinterpretAsInts();
-            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc1).add(IntVector.fromArray(I, isum, 9 * L)).intoArray(isum, 9 * L);
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).add(c4).mul(sc1).add(IntVector.fromArray(I, isum, 9 * L)).intoArray(isum, 9 * L);
             v = a50.reinterpretAsInts();
-            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc0).add(IntVector.fromArray(I, isum, 10 * L)).intoArray(isum, 10 * L);
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).add(c5).mul(sc0).add(IntVector.fromArray(I, isum, 10 * L)).intoArray(isum, 10 * L);
             v = a51.reinterpretAsInts();
-            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).mul(sc1).add(IntVector.fromArray(I, isum, 11 * L)).intoArray(isum, 11 * L);
+            v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).add(c5).mul(sc1).add(IntVector.fromArray(I, isum, 11 * L)).intoArray(isum, 11 * L);
         }
         for (int i = 0; i < TOKENS; i++) {
             totalK(isum, 2 * i, sc.d, dx[(t0 + i) * nb + b], ysum, (t0 + i) * gp + 8 * b, tot, (t0 + i) * R);

@@ -100,7 +100,7 @@ final class QuantizedActivations {
     float[] panels = new float[0];
     boolean panelled;
     /**
-     * {@link PanelGemm#padded}(rows) × n/2, for {@link PanelGemm}'s Q4_0 and Q4_K kernels only: the {@link #pairs},
+     * {@link PanelGemm#padded}(rows) × n/2, for {@link PanelGemm}'s Q4_0, Q4_K and Q5_K kernels only: the {@link #pairs},
      * each six rows' interleaved as {@link #panels} ({@code pairPanels[(r/6)·3n + 6p + r%6]} is row
      * r's pair p); the padding rows' pairs are zero.
      */
@@ -136,7 +136,7 @@ final class QuantizedActivations {
         FLOATS,
         /** {@link #panels}: {@link PanelGemm}'s float kernels. */
         PANELS,
-        /** {@link #pairPanels}: {@link PanelGemm}'s Q4_0 and Q4_K kernels. */
+        /** {@link #pairPanels}: {@link PanelGemm}'s Q4_0, Q4_K and Q5_K kernels. */
         PAIR_PANELS,
         /** {@link #s}: the Q4_1 kernels. */
         SCALED_SUMS

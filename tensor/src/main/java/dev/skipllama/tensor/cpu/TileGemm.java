@@ -23,7 +23,7 @@ import jdk.incubator.vector.ShortVector;
  * The integer kernels over {@link Packing}'s tiles for batches: one call computes one slice
  * ({@link Simd#L} rows) of a 16-row group against two to four quantized activation rows (one row has
  * its own kernels, {@link TileGemv}; Q8_0 also a float kernel for five to eight, {@link #q8_0x2f}),
- * and stores L results per row. Prompt batches ({@link PanelGemm#MIN_ROWS} rows or more; Q4_0 from five) of Q4_0, Q8_0,
+ * and stores L results per row. Prompt batches ({@link PanelGemm#MIN_ROWS} rows or more; Q4_0 and Q5_K from fewer) of Q4_0, Q5_K, Q8_0,
  * Q4_K and Q6_K run in {@link PanelGemm} instead.
  *
  * <p><b>How a lane sums a block.</b> Each 32-bit lane is one weight row. Its low 16 bits meet values

@@ -105,12 +105,12 @@ class PackedKernelProperties {
     }
 
     /**
-     * Prompt batches (24 token rows or more, which Q4_0, Q8_0, Q4_K and Q6_K run through {@code PanelGemm}): row
+     * Prompt batches (12 token rows or more; from 24, or 16 for Q4_0 and 12 for Q5_K, the types with panels run through {@code PanelGemm}): row
      * counts that are not a multiple of its six, matrices whose last strip is partial or lies past the
      * last row group, and rows longer than one of its 256-value chunks, whole or not.
      */
     @Property(tries = 40)
-    void promptBatchesEqualTheIntegerDefinition(@ForAll("quantized") DType dtype, @ForAll @IntRange(min = 24, max = 31) int rows,
+    void promptBatchesEqualTheIntegerDefinition(@ForAll("quantized") DType dtype, @ForAll @IntRange(min = 12, max = 31) int rows,
                                                 @ForAll @IntRange(min = 1, max = 70) int nOut,
                                                 @ForAll @IntRange(min = 1, max = 19) int blocks,
                                                 @ForAll Values kind, @ForAll long seed) {
@@ -124,12 +124,13 @@ class PackedKernelProperties {
      * under scales and mins all 63; Q6_K: weights all 1 (so q − 32 = −31) under scales all −127. The
      * activations are all −127 but one −126 after quantization, so the definition's sums are odd and
      * above 2^24; a whole super-block summed in float (or Q6_K's spans doubled) rounds before the
-     * definition's single rounding. Q4_0, whose blocks are summed in 16-bit lanes: weights all 0 (so
-     * q − 8 = −8), the largest products a lane meets.
+     * definition's single rounding. Q4_0 and Q5_K, whose blocks are summed in 16-bit lanes: weights all
+     * 0 (so q − 8 = −8, q − 16 = −16), the largest products a lane meets (Q5_K's 16 · 16 · 127 = 32,512
+     * a half, the bound itself), under Q5_K scales and mins all 63.
      */
     @Example
     void promptBatchesAtTheLargestSumsAreExact() {
-        for (DType dtype : List.of(DType.Q4_K, DType.Q6_K, DType.Q4_0)) {
+        for (DType dtype : List.of(DType.Q4_K, DType.Q6_K, DType.Q4_0, DType.Q5_K)) {
             int rows = 30, nOut = 40, nIn = 512;
             try (Tensor w = Tensor.allocate(dtype, nOut, nIn);
                  Tensor x = Tensor.allocate(DType.F32, rows, nIn);
@@ -137,7 +138,12 @@ class PackedKernelProperties {
                  Tensor b = Tensor.allocate(DType.F32, rows, nOut)) {
                 MemorySegment ws = w.segment();
                 for (long blk = 0; blk < w.byteSize(); blk += dtype.blockBytes()) {
-                    if (dtype == DType.Q4_0) { // d, then nibbles all zero
+                    if (dtype == DType.Q5_K) { // d, dmin, 6-bit scales and mins all ones, then quants all zero (q − 16 = −16)
+                        ws.asSlice(blk, 16).fill((byte) 0xff);
+                        ws.asSlice(blk + 16, 160).fill((byte) 0);
+                        ws.set(ValueLayout.JAVA_SHORT_UNALIGNED, blk, Halfs.floatToF16(1f));
+                        ws.set(ValueLayout.JAVA_SHORT_UNALIGNED, blk + 2, Halfs.floatToF16(0.5f));
+                    } else if (dtype == DType.Q4_0) { // d, then nibbles all zero
                         ws.asSlice(blk, 18).fill((byte) 0);
                         ws.set(ValueLayout.JAVA_SHORT_UNALIGNED, blk, Halfs.floatToF16(1f));
                     } else if (dtype == DType.Q4_K) { // d, dmin, then 6-bit scales and mins and nibbles all ones
