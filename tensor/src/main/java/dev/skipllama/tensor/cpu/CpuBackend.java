@@ -131,8 +131,8 @@ public final class CpuBackend implements Backend {
     /**
      * A quantized matrix comes back packed into tiles ({@link Packing}; as many bytes as the file's,
      * the caller closes it); an F16 or BF16 matrix as a row-major copy in large pages
-     * ({@link Packing#copyToLargePages}); any other tensor comes back as it is. Refuses a quantized weight with an
-     * infinite or NaN block scale: that is a corrupt file, not a number to compute with.
+     * ({@link Packing#copyToLargePages}); any other tensor comes back as it is. Refuses a quantized
+     * weight with an infinite or NaN block scale: that is a corrupt file, not a number to compute with.
      */
     @Override
     public Tensor upload(Tensor hostWeight) {
@@ -479,7 +479,8 @@ public final class CpuBackend implements Backend {
      */
     private static Set<QuantizedActivations.Extra> extras(DType t, int rows) {
         if (PanelGemm.applies(t, rows)) {
-            return EnumSet.of(t == DType.Q4_0 || t == DType.Q4_K || t == DType.Q5_K ? QuantizedActivations.Extra.PAIR_PANELS : QuantizedActivations.Extra.PANELS);
+            boolean pairs = t == DType.Q4_0 || t == DType.Q4_K || t == DType.Q5_K; // the 16-bit integer panels
+            return EnumSet.of(pairs ? QuantizedActivations.Extra.PAIR_PANELS : QuantizedActivations.Extra.PANELS);
         }
         boolean alone = rows % TileGemm.ROWS == 1;
         EnumSet<QuantizedActivations.Extra> e = EnumSet.noneOf(QuantizedActivations.Extra.class);

@@ -151,7 +151,7 @@ final class PanelGemm {
          * nibbles; Q5_K: {@code q − 16}).
          */
         final short[] pairs = new short[KC * R];
-        /** A Q4_K super-block's eight 6-bit scales per row, sub-block j at {@code j·R} ({@link #microKPairs}). */
+        /** A Q4_K or Q5_K super-block's eight 6-bit scales per row, sub-block j at {@code j·R} ({@link #microKPairs}). */
         final int[] kScales = new int[8 * R];
     }
 
@@ -174,6 +174,12 @@ final class PanelGemm {
                 if (g >= groups) { // past the last group: rows that do not exist, zero
                     for (int k = 0; k < (c1 - c0) * t.blockSize(); k++) {
                         Arrays.fill(sc.w, k * R + v * L, k * R + v * L + L, 0f);
+                    }
+                    for (int k = 0; k < (c1 - c0) * t.blockSize() / 2; k++) { // the pair panel's steps
+                        Arrays.fill(sc.pairs, k * 2 * R + 2 * v * L, k * 2 * R + 2 * v * L + 2 * L, (short) 0);
+                    }
+                    for (int j = 0; j < 8; j++) {
+                        Arrays.fill(sc.kScales, j * R + v * L, j * R + v * L + L, 0);
                     }
                     for (int i = 0; i < sc.d.length / R; i++) {
                         Arrays.fill(sc.d, i * R + v * L, i * R + v * L + L, 0f);
@@ -523,7 +529,11 @@ final class PanelGemm {
         s51.intoArray(tot, o + 5 * R + L);
     }
 
-    /** {@link #microPairs} for the first four activation rows of a six only (a batch that ends with four or fewer). */
+    /**
+     * {@link #microPairs} for the first four activation rows of a six only (a batch that ends with four
+     * or fewer). Against running the last six whole (2048², two threads, alternating in one process,
+     * medians of eight pairs): 16 rows 1.05× (0.99-1.16), 64 rows 1.02× (1.01-1.06).
+     */
     private static void microPairs4(short[] p, float[] pd, int[] x, float[] dx, float[] tot, int n, int nb, int t0, int c0, int c1) {
         int xb = t0 * (n / 2), o = t0 * R, l2 = 2 * L;
         FloatVector s00 = FloatVector.fromArray(F, tot, o), s01 = FloatVector.fromArray(F, tot, o + L);

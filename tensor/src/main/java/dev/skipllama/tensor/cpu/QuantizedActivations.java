@@ -100,9 +100,9 @@ final class QuantizedActivations {
     float[] panels = new float[0];
     boolean panelled;
     /**
-     * {@link PanelGemm#padded}(rows) × n/2, for {@link PanelGemm}'s Q4_0, Q4_K and Q5_K kernels only: the {@link #pairs},
-     * each six rows' interleaved as {@link #panels} ({@code pairPanels[(r/6)·3n + 6p + r%6]} is row
-     * r's pair p); the padding rows' pairs are zero.
+     * {@link PanelGemm#padded}(rows) × n/2, for {@link PanelGemm}'s Q4_0, Q4_K and Q5_K kernels only:
+     * the {@link #pairs}, each six rows' interleaved as {@link #panels} ({@code pairPanels[(r/6)·3n +
+     * 6p + r%6]} is row r's pair p); the padding rows' pairs are zero.
      */
     int[] pairPanels = new int[0];
     boolean pairPanelled;
@@ -190,9 +190,10 @@ final class QuantizedActivations {
             sum = new int[padded * (n / 32)];
             s = new float[padded * (n / 32)];
         }
-        if (padded > rows) { // the padding rows: zero values and scales (the kernel computes them, never stores them)
+        if (padded > rows) { // the padding rows: zero values, scales and sums (the kernel computes them, never stores them)
             int nb = n / blocks.size();
             Arrays.fill(d, rows * nb, padded * nb, 0f);
+            Arrays.fill(sum, rows * (n / 32), padded * (n / 32), 0);
             int g0 = rows / PanelGemm.TOKENS * PanelGemm.TOKENS;
             for (int k = 0; panelled && k < n; k++) {
                 for (int r = rows; r < padded; r++) {
