@@ -593,17 +593,31 @@ final class PanelGemm {
         s31.intoArray(tot, o + 3 * R + L);
     }
     /**
-     * One Q4_K super-block of one vector's rows into the pair panel: sub-block j's pair step s holds,
-     * per row, {@code q_s} and {@code q_16+s} (0..15, unscaled); the scales into {@code sc.kScales};
-     * d, dmin and the eight mins into {@code sc.d} as {@link #q4_K}.
+     * A Q4_K or Q5_K super-block's (the two tiles share their layout but for the quants) eight 6-bit
+     * scales per row into {@code sc.kScales}, its d, dmin and eight mins into {@code sc.d} (rows 0, 1,
+     * 2..9 of R), for one vector's rows from tile byte {@code lane}, at lane {@code col}.
      */
-    private static void q4_K(MemorySegment w, long tile, int lane, int col, Scratch sc) {
-        short[] p = sc.pairs;
-        for (int j = 0; j < 8; j++) {
+    private static void kScales(MemorySegment w, long tile, boolean five, int lane, int col, Scratch sc) {
+        for (int j = 0; j < 8; j++) { // sc_j is byte j & 3 of the lane in the scale vector j / 4, m_j the same 128 bytes on
             long scales = tile + Packing.K_SCALES + 64L * (j >> 2) + lane;
             IntVector.fromMemorySegment(I, w, scales, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff).intoArray(sc.kScales, j * R + col);
             ((FloatVector) IntVector.fromMemorySegment(I, w, scales + 128, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff).convert(I2F, 0))
                     .intoArray(sc.d, (2 + j) * R + col);
+        }
+        long dAt = tile + Packing.kD(five) + lane;
+        FloatVector.fromMemorySegment(F, w, dAt, LE).intoArray(sc.d, col);
+        FloatVector.fromMemorySegment(F, w, dAt + 64, LE).intoArray(sc.d, R + col);
+    }
+
+    /**
+     * One Q4_K super-block of one vector's rows into the pair panel: sub-block j's pair step s holds,
+     * per row, {@code q_s} and {@code q_16+s} (0..15, unscaled); the scales, d, dmin and mins by
+     * {@link #kScales}.
+     */
+    private static void q4_K(MemorySegment w, long tile, int lane, int col, Scratch sc) {
+        kScales(w, tile, false, lane, col, sc);
+        short[] p = sc.pairs;
+        for (int j = 0; j < 8; j++) {
             int base = 16 * j * 2 * R + 2 * col;
             for (int m = 0; m < 4; m++) {
                 IntVector q = IntVector.fromMemorySegment(I, w, tile + Packing.kQuants(false, j) + 64L * m + lane, LE);
@@ -612,9 +626,6 @@ final class PanelGemm {
                 }
             }
         }
-        long dAt = tile + Packing.kD(false) + lane;
-        FloatVector.fromMemorySegment(F, w, dAt, LE).intoArray(sc.d, col);
-        FloatVector.fromMemorySegment(F, w, dAt + 64, LE).intoArray(sc.d, R + col);
     }
 
     /**
@@ -623,12 +634,9 @@ final class PanelGemm {
      * 3i..3i+2 of each half at bits 0, 5, 10 of word i, and bit i of value 15 at bit 15.
      */
     private static void q5_K(MemorySegment w, long tile, int lane, int col, Scratch sc) {
+        kScales(w, tile, true, lane, col, sc);
         short[] p = sc.pairs;
         for (int j = 0; j < 8; j++) {
-            long scales = tile + Packing.K_SCALES + 64L * (j >> 2) + lane;
-            IntVector.fromMemorySegment(I, w, scales, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff).intoArray(sc.kScales, j * R + col);
-            ((FloatVector) IntVector.fromMemorySegment(I, w, scales + 128, LE).lanewise(LSHR, 8 * (j & 3)).and(0xff).convert(I2F, 0))
-                    .intoArray(sc.d, (2 + j) * R + col);
             int base = 16 * j * 2 * R + 2 * col;
             long q0 = tile + Packing.kQuants(true, j) + lane;
             IntVector top = IntVector.zero(I);
@@ -641,9 +649,6 @@ final class PanelGemm {
             }
             top.reinterpretAsShorts().sub((short) 16).intoArray(p, base + 15 * 2 * R);
         }
-        long dAt = tile + Packing.kD(true) + lane;
-        FloatVector.fromMemorySegment(F, w, dAt, LE).intoArray(sc.d, col);
-        FloatVector.fromMemorySegment(F, w, dAt + 64, LE).intoArray(sc.d, R + col);
     }
 
     /**
