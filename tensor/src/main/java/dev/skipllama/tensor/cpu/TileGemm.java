@@ -456,7 +456,14 @@ final class TileGemm {
         }
     }
 
-    /** Q4_0 (tiles of 288: d at 256). */
+    /**
+     * Q4_0 (tiles of 288: d at 256). The nibbles are shifted as 32-bit lanes and masked per 16-bit
+     * half, the same values as 16-bit shifts: C2 compiles a 16-bit shift by a constant as a move of
+     * the count into a vector register and a shift by register (three instructions), a 32-bit one as a
+     * shift by an immediate. The 4-row two-group kernel ran 4-6% faster (three alternating runs in one
+     * process, one thread, 2048² in L2: 245 / 202 / 209 → 236 / 190 / 196 µs); the 4-bit batch
+     * kernels here all do it.
+     */
     private static void q4_0(MemorySegment w, long g0, int nb, int lane, QuantizedActivations a, int r, int n, Scratch sc) {
         int[] pairs = a.pairs, sum = a.sum;
         float[] d = a.d, acc = sc.acc;
@@ -467,8 +474,9 @@ final class TileGemm {
             ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
             for (int m = 0; m < 4; m++) {
                 ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
-                ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 4).and(mask);
-                ShortVector n2 = q.lanewise(LSHR, 8).and(mask), n3 = q.lanewise(LSHR, 12);
+                IntVector qw = q.reinterpretAsInts(); // shifted as ints (see q4_0)
+                ShortVector n0 = q.and(mask), n1 = qw.lanewise(LSHR, 4).reinterpretAsShorts().and(mask);
+                ShortVector n2 = qw.lanewise(LSHR, 8).reinterpretAsShorts().and(mask), n3 = qw.lanewise(LSHR, 12).reinterpretAsShorts().and(mask);
                 for (int k = 0, p = r * pp + 16 * b + 4 * m; k < n; k++, p += pp) {
                     ShortVector v = n0.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
                             .add(n1.mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
@@ -563,11 +571,13 @@ final class TileGemm {
             ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, z0 = zero, z1 = zero, z2 = zero, z3 = zero;
             for (int m = 0; m < 4; m++) {
                 ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
-                ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 4).and(mask);
-                ShortVector n2 = q.lanewise(LSHR, 8).and(mask), n3 = q.lanewise(LSHR, 12);
+                IntVector qw = q.reinterpretAsInts(); // shifted as ints (see q4_0)
+                ShortVector n0 = q.and(mask), n1 = qw.lanewise(LSHR, 4).reinterpretAsShorts().and(mask);
+                ShortVector n2 = qw.lanewise(LSHR, 8).reinterpretAsShorts().and(mask), n3 = qw.lanewise(LSHR, 12).reinterpretAsShorts().and(mask);
                 ShortVector o = ShortVector.fromMemorySegment(SW, w, u + 64L * m + lane, LE);
-                ShortVector o0 = o.and(mask), o1 = o.lanewise(LSHR, 4).and(mask);
-                ShortVector o2 = o.lanewise(LSHR, 8).and(mask), o3 = o.lanewise(LSHR, 12);
+                IntVector ow = o.reinterpretAsInts(); // shifted as ints (see q4_0)
+                ShortVector o0 = o.and(mask), o1 = ow.lanewise(LSHR, 4).reinterpretAsShorts().and(mask);
+                ShortVector o2 = ow.lanewise(LSHR, 8).reinterpretAsShorts().and(mask), o3 = ow.lanewise(LSHR, 12).reinterpretAsShorts().and(mask);
                 int p0 = r * pp + 16 * b + 4 * m, p;
                 ShortVector y0, y1, y2, y3;
                 p = p0;
@@ -661,11 +671,13 @@ final class TileGemm {
             ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, z0 = zero, z1 = zero, z2 = zero, z3 = zero;
             for (int m = 0; m < 4; m++) {
                 ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
-                ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 4).and(mask);
-                ShortVector n2 = q.lanewise(LSHR, 8).and(mask), n3 = q.lanewise(LSHR, 12);
+                IntVector qw = q.reinterpretAsInts(); // shifted as ints (see q4_0)
+                ShortVector n0 = q.and(mask), n1 = qw.lanewise(LSHR, 4).reinterpretAsShorts().and(mask);
+                ShortVector n2 = qw.lanewise(LSHR, 8).reinterpretAsShorts().and(mask), n3 = qw.lanewise(LSHR, 12).reinterpretAsShorts().and(mask);
                 ShortVector o = ShortVector.fromMemorySegment(SW, w, u + 64L * m + lane, LE);
-                ShortVector o0 = o.and(mask), o1 = o.lanewise(LSHR, 4).and(mask);
-                ShortVector o2 = o.lanewise(LSHR, 8).and(mask), o3 = o.lanewise(LSHR, 12);
+                IntVector ow = o.reinterpretAsInts(); // shifted as ints (see q4_0)
+                ShortVector o0 = o.and(mask), o1 = ow.lanewise(LSHR, 4).reinterpretAsShorts().and(mask);
+                ShortVector o2 = ow.lanewise(LSHR, 8).reinterpretAsShorts().and(mask), o3 = ow.lanewise(LSHR, 12).reinterpretAsShorts().and(mask);
                 for (int k = 0, p = r * pp + 16 * b + 4 * m; k < n; k++, p += pp) {
                     ShortVector y0 = IntVector.broadcast(I, pairs[p]).reinterpretAsShorts(), y1 = IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts();
                     ShortVector y2 = IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts(), y3 = IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts();
@@ -730,8 +742,9 @@ final class TileGemm {
             ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
             for (int m = 0; m < 4; m++) {
                 ShortVector q = ShortVector.fromMemorySegment(SW, w, t + 64L * m + lane, LE);
-                ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 4).and(mask);
-                ShortVector n2 = q.lanewise(LSHR, 8).and(mask), n3 = q.lanewise(LSHR, 12);
+                IntVector qw = q.reinterpretAsInts(); // shifted as ints (see q4_0)
+                ShortVector n0 = q.and(mask), n1 = qw.lanewise(LSHR, 4).reinterpretAsShorts().and(mask);
+                ShortVector n2 = qw.lanewise(LSHR, 8).reinterpretAsShorts().and(mask), n3 = qw.lanewise(LSHR, 12).reinterpretAsShorts().and(mask);
                 for (int k = 0, p = r * pp + 16 * b + 4 * m; k < n; k++, p += pp) {
                     ShortVector v = n0.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
                             .add(n1.mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
@@ -785,8 +798,9 @@ final class TileGemm {
                 ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
                 for (int m = 0; m < 4; m++) {
                     ShortVector q = ShortVector.fromMemorySegment(SW, w, t + Packing.kQuants(false, j) + 64L * m + lane, LE);
-                    ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 4).and(mask);
-                    ShortVector n2 = q.lanewise(LSHR, 8).and(mask), n3 = q.lanewise(LSHR, 12);
+                    IntVector qw = q.reinterpretAsInts(); // shifted as ints (see q4_0)
+                    ShortVector n0 = q.and(mask), n1 = qw.lanewise(LSHR, 4).reinterpretAsShorts().and(mask);
+                    ShortVector n2 = qw.lanewise(LSHR, 8).reinterpretAsShorts().and(mask), n3 = qw.lanewise(LSHR, 12).reinterpretAsShorts().and(mask);
                     for (int k = 0, p = r * pp + 16 * (8 * b + j) + 4 * m; k < n; k++, p += pp) {
                         ShortVector v = n0.mul(IntVector.broadcast(I, pairs[p]).reinterpretAsShorts())
                                 .add(n1.mul(IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts()))
@@ -917,11 +931,13 @@ final class TileGemm {
                 ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, z0 = zero, z1 = zero, z2 = zero, z3 = zero;
                 for (int m = 0; m < 4; m++) {
                     ShortVector q = ShortVector.fromMemorySegment(SW, w, t + Packing.kQuants(false, j) + 64L * m + lane, LE);
-                    ShortVector n0 = q.and(mask), n1 = q.lanewise(LSHR, 4).and(mask);
-                    ShortVector n2 = q.lanewise(LSHR, 8).and(mask), n3 = q.lanewise(LSHR, 12);
+                    IntVector qw = q.reinterpretAsInts(); // shifted as ints (see q4_0)
+                    ShortVector n0 = q.and(mask), n1 = qw.lanewise(LSHR, 4).reinterpretAsShorts().and(mask);
+                    ShortVector n2 = qw.lanewise(LSHR, 8).reinterpretAsShorts().and(mask), n3 = qw.lanewise(LSHR, 12).reinterpretAsShorts().and(mask);
                     ShortVector o = ShortVector.fromMemorySegment(SW, w, u + Packing.kQuants(false, j) + 64L * m + lane, LE);
-                    ShortVector o0 = o.and(mask), o1 = o.lanewise(LSHR, 4).and(mask);
-                    ShortVector o2 = o.lanewise(LSHR, 8).and(mask), o3 = o.lanewise(LSHR, 12);
+                    IntVector ow = o.reinterpretAsInts(); // shifted as ints (see q4_0)
+                    ShortVector o0 = o.and(mask), o1 = ow.lanewise(LSHR, 4).reinterpretAsShorts().and(mask);
+                    ShortVector o2 = ow.lanewise(LSHR, 8).reinterpretAsShorts().and(mask), o3 = ow.lanewise(LSHR, 12).reinterpretAsShorts().and(mask);
                     for (int k = 0, p = r * pp + 16 * (8 * b + j) + 4 * m; k < n; k++, p += pp) {
                         ShortVector y0 = IntVector.broadcast(I, pairs[p]).reinterpretAsShorts(), y1 = IntVector.broadcast(I, pairs[p + 1]).reinterpretAsShorts();
                         ShortVector y2 = IntVector.broadcast(I, pairs[p + 2]).reinterpretAsShorts(), y3 = IntVector.broadcast(I, pairs[p + 3]).reinterpretAsShorts();
