@@ -9,6 +9,8 @@ import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.NE;
+import static jdk.incubator.vector.VectorOperators.UGE;
+import static jdk.incubator.vector.VectorOperators.UMAX;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -418,10 +420,17 @@ final class HalfDot {
      * and each fused multiply-add rounds it the same way: the same bits, without the 2^112 multiplies
      * and the test for specials in the loop (prompt processing, 1B F16, 2 threads: about a fifth less
      * time). The flag is the same for the whole call, so the loop's tests of it are predicted.
+     *
+     * <p>With {@code check} (and {@code scaled}) the rows are not known to be finite: the loop keeps, per
+     * lane, the largest of the four rows' halves with the sign shifted out (an infinity or NaN is
+     * 0xf800 or more as an unsigned 16-bit value), and the tail is tested half by half. A special half
+     * makes the call return false without storing: the caller then runs the rows on the activations
+     * as they are. Otherwise, and without {@code check}, it returns true.
      */
-    static void f16Tile4x4(MemorySegment w, long wOff, long wRow, MemorySegment x, long xOff, long xStride, int rows, int n,
-                           float[] lanes, float[] out, boolean scaled) {
+    static boolean f16Tile4x4(MemorySegment w, long wOff, long wRow, MemorySegment x, long xOff, long xStride, int rows, int n,
+                              float[] lanes, float[] out, boolean scaled, boolean check) {
         FloatVector z = FloatVector.zero(F);
+        ShortVector top = ShortVector.zero(SW); // check: per lane the largest half of the four rows, shifted left (sign dropped)
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
         long x1 = rows > 1 ? xStride : 0, x2 = rows > 2 ? 2 * xStride : 0, x3 = rows > 3 ? 3 * xStride : 0;
@@ -439,6 +448,10 @@ final class HalfDot {
                     .or(v1.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00))
                     .or(v2.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00))
                     .or(v3.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00)).anyTrue(); // an infinity or NaN
+            if (check) {
+                top = top.lanewise(UMAX, v0.lanewise(LSHL, 1).reinterpretAsShorts()).lanewise(UMAX, v1.lanewise(LSHL, 1).reinterpretAsShorts())
+                        .lanewise(UMAX, v2.lanewise(LSHL, 1).reinterpretAsShorts()).lanewise(UMAX, v3.lanewise(LSHL, 1).reinterpretAsShorts());
+            }
             IntVector ie = v0.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000), io = v0.lanewise(ASHR, 3).and(0x8fffe000);
             FloatVector we = ie.reinterpretAsFloats(), wo = io.reinterpretAsFloats();
             if (!scaled) {
@@ -518,15 +531,23 @@ final class HalfDot {
         a31.intoArray(lanes, 13 * L);
         a32.intoArray(lanes, 14 * L);
         a33.intoArray(lanes, 15 * L);
+        if (check && top.compare(UGE, (short) 0xf800).anyTrue()) {
+            return false;
+        }
         sumLanes(lanes, out);
         for (; c < n; c++) {
             for (int j = 0; j < 4; j++) {
-                float wc = Float.float16ToFloat(w.get(Decode.I16, wOff + j * wRow + 2L * c)) * (scaled ? 0x1p-112f : 1f);
+                short h = w.get(Decode.I16, wOff + j * wRow + 2L * c);
+                if (check && (h & 0x7c00) == 0x7c00) {
+                    return false;
+                }
+                float wc = Float.float16ToFloat(h) * (scaled ? 0x1p-112f : 1f);
                 for (int k = 0; k < rows; k++) {
                     out[4 * j + k] += wc * x.get(F32, xOff + k * xStride + 4L * c);
                 }
             }
         }
+        return true;
     }
 
     /** Whether none of four F16 rows ({@code wRow} bytes apart, n values) holds an infinity or NaN. */

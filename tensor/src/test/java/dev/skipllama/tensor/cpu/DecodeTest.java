@@ -152,7 +152,7 @@ class DecodeTest {
                         }
                         HalfDot.deinterleave(x, xd, rows, n);
                         float[] lanes = new float[16 * Simd.L], f16 = new float[16], bf16 = new float[16];
-                        HalfDot.f16Tile4x4(w, 0, 2L * n, xd, 0, 4L * n, rows, n, lanes, f16, false);
+                        HalfDot.f16Tile4x4(w, 0, 2L * n, xd, 0, 4L * n, rows, n, lanes, f16, false, false);
                         HalfDot.bf16Tile4x4(w, 0, 2L * n, xd, 0, 4L * n, rows, n, lanes, bf16);
                         float[] f16Pair = new float[8], bf16Pair = new float[8];
                         if (rows == 2) {
@@ -184,8 +184,9 @@ class DecodeTest {
      * row's tail give every (token row, output) the one-row kernel's value (any NaN for a NaN), for one
      * token row and for batches of two to nine, short rows and rows past the four-rows-per-pass length,
      * one matrix in chunks of several weight quads (a prompt's tiles run token quad by token quad):
-     * the one-token paths that look for specials themselves and redo a row without the scaling, and the
-     * tiles that are told by a pass over their four rows.
+     * the one-token paths that look for specials themselves and redo a row without the scaling, the 4×4
+     * tiles that do the same for their four weight rows (three or more token rows), and the 4×2 tiles
+     * that are told by a pass over their four rows.
      */
     @Test
     void specialHalvesThroughTheBackendGiveTheRowKernelsValues() {
@@ -276,7 +277,7 @@ class DecodeTest {
                     assertTrue(HalfDot.scaledCopy(xd, xs, (long) rows * n), "every |x| is below 2^16");
                     assertTrue(HalfDot.f16Finite(w, 0, 2L * n, n), "no special half");
                     float[] lanes = new float[16 * Simd.L], tile = new float[16], pair = new float[8];
-                    HalfDot.f16Tile4x4(w, 0, 2L * n, xs, 0, 4L * n, rows, n, lanes, tile, true);
+                    assertTrue(HalfDot.f16Tile4x4(w, 0, 2L * n, xs, 0, 4L * n, rows, n, lanes, tile, true, true), "no special half met");
                     if (rows == 2) {
                         HalfDot.f16Tile4x2(w, 0, 2L * n, xs, 0, 4L * n, n, lanes, pair, true);
                     }
@@ -312,6 +313,47 @@ class DecodeTest {
      * tails; and they refuse (NaN, false) where a special half lies in their vectors, or for the one-row
      * kernel in its tail — a four-row kernel adds a tail's special as the unscaled kernel does.
      */
+    /**
+     * The scaled 4×4 tile that looks for specials itself (the first pass over four weight rows of a
+     * batch) says so exactly where the finiteness pass would: an infinity or NaN in a row's whole
+     * chunks or in its tail, in the first row or the last; otherwise it returns the row kernel's values.
+     */
+    @Test
+    void checkingTileFindsTheSpecialsTheFinitenessPassFinds() {
+        java.util.Random rnd = new java.util.Random(29);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : new int[]{1, 2 * Simd.L, 2 * Simd.L + 5, 6 * Simd.L + 1, 1000}) {
+                for (int special : new int[]{-1, 0, 3}) {
+                    for (boolean inTail : new boolean[]{false, true}) {
+                        int rows = 4;
+                        MemorySegment w = arena.allocate(2L * n * 4), x = arena.allocate(4L * n * rows);
+                        MemorySegment xd = arena.allocate(4L * n * rows), xs = arena.allocate(4L * n * rows);
+                        finiteHalves(w, 4L * n, rnd);
+                        int whole = n / (2 * Simd.L) * (2 * Simd.L);
+                        int at = inTail ? (whole < n ? n - 1 : -1) : (whole > 0 ? whole / 2 : -1);
+                        if (special >= 0 && at >= 0) {
+                            w.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, (long) special * n + at,
+                                    new short[]{(short) 0x7c00, (short) 0xfc00, (short) 0x7e01}[rnd.nextInt(3)]);
+                        }
+                        activations(x, (long) n * rows, rnd);
+                        HalfDot.deinterleave(x, xd, rows, n);
+                        assertTrue(HalfDot.scaledCopy(xd, xs, (long) rows * n), "every |x| is below 2^16");
+                        float[] lanes = new float[16 * Simd.L], tile = new float[16];
+                        boolean finite = HalfDot.f16Finite(w, 0, 2L * n, n);
+                        String where = "n=" + n + " special in row " + special + " at " + at + " with " + Simd.describe();
+                        assertEquals(finite, HalfDot.f16Tile4x4(w, 0, 2L * n, xs, 0, 4L * n, rows, n, lanes, tile, true, true), where);
+                        for (int j = 0; finite && j < 4; j++) {
+                            for (int k = 0; k < rows; k++) {
+                                same(Float.floatToRawIntBits(HalfDot.f16(w, 2L * n * j, xd, 4L * n * k, n)), tile[4 * j + k],
+                                        "f16 4x4 checking " + where + " weight row " + j + " token row " + k);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void scaledRowKernelsEqualTheRowKernels() {
         java.util.Random rnd = new java.util.Random(29);
