@@ -248,11 +248,11 @@ public final class CpuBackend implements Backend {
      * finite once per call run the tiles on a copy of the activations times 2^112 ({@link HalfDot#f16Tile4x4}),
      * with the same bits (OpProfile, 1B F16, pp64, 2 threads, four alternating pairs: the matmuls' time
      * 1083-1102 → 844-920 ms per prompt). From three token rows on, the first tile over four weight rows
-     * finds out itself (a running maximum of the halves, eight vector operations a step) where a pass over
-     * the rows before it did: 1B F16, 2 threads, the two alternating in one process, pp4 1.10-1.18× (four
-     * runs of 12 pairs), pp8 1.09×, pp64 0.99× (the pass is spread over 16 token quads there); a 2048²
-     * matmul of 4 rows 1.38× in L3. A single token row
-     * does the same without the finiteness pass: its kernels ({@link HalfDot#f16Scaled}, {@link HalfDot#f16Rows4} with its scaled flag) notice a special half
+     * finds out itself (a running maximum of the exponent fields, eight vector operations a step) where a
+     * pass over the rows before it did: 1B F16, 2 threads, the two alternating in one process, pp4
+     * 1.10-1.18× (four runs of 12 pairs), pp8 1.09×, pp64 0.99× (the pass is spread over 16 token quads
+     * there); a 2048² matmul of 4 rows 1.38× in L3. A single token row does the same without the
+     * finiteness pass: its kernels ({@link HalfDot#f16Scaled}, {@link HalfDot#f16Rows4} with its scaled flag) notice a special half
      * themselves and the row is then computed from the activations as they are (OpProfile, 1B F16
      * files, 2 threads, alternating processes: the 2048-value matmuls 23-27 → 32-36 GB/s).
      */
@@ -294,7 +294,7 @@ public final class CpuBackend implements Backend {
                     for (int q = 0; q < quads; q++) {
                         int oq = o0 + 4 * q;
                         if (r == 0) { // once per four weight rows, not per pass; a single token row needs none
-                            // Four or three token rows: assumed finite, and the first 4×4 tile looks for specials
+                            // Three or more token rows: assumed finite, and the first (4×4) tile looks for specials
                             // itself (it says so, and the quad is redone on the activations as they are); two: a pass.
                             fin[q] = scaled && rows > 1 && (rows > 2 || HalfDot.f16Finite(ws, oq * wRow, wRow, nIn));
                         }

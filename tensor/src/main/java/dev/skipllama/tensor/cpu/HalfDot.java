@@ -9,8 +9,6 @@ import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.NE;
-import static jdk.incubator.vector.VectorOperators.UGE;
-import static jdk.incubator.vector.VectorOperators.UMAX;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -421,16 +419,16 @@ final class HalfDot {
      * and the test for specials in the loop (prompt processing, 1B F16, 2 threads: about a fifth less
      * time). The flag is the same for the whole call, so the loop's tests of it are predicted.
      *
-     * <p>With {@code check} (and {@code scaled}) the rows are not known to be finite: the loop keeps, per
-     * lane, the largest of the four rows' halves with the sign shifted out (an infinity or NaN is
-     * 0xf800 or more as an unsigned 16-bit value), and the tail is tested half by half. A special half
+     * <p>With {@code check} (and {@code scaled}) the rows are not known to be finite: the loop keeps the
+     * largest exponent field of the four rows' halves, as {@link #f16Rows4} does (0x7c00 for an infinity
+     * or NaN), and the tail is tested half by half. A special half
      * makes the call return false without storing: the caller then runs the rows on the activations
      * as they are. Otherwise, and without {@code check}, it returns true.
      */
     static boolean f16Tile4x4(MemorySegment w, long wOff, long wRow, MemorySegment x, long xOff, long xStride, int rows, int n,
                               float[] lanes, float[] out, boolean scaled, boolean check) {
         FloatVector z = FloatVector.zero(F);
-        ShortVector top = ShortVector.zero(SW); // check: per lane the largest half of the four rows, shifted left (sign dropped)
+        ShortVector exp = ShortVector.zero(SW); // with check: the largest exponent field seen, 0x7c00 for a special
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
         long x1 = rows > 1 ? xStride : 0, x2 = rows > 2 ? 2 * xStride : 0, x3 = rows > 3 ? 3 * xStride : 0;
@@ -448,9 +446,9 @@ final class HalfDot {
                     .or(v1.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00))
                     .or(v2.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00))
                     .or(v3.reinterpretAsShorts().and((short) 0x7c00).compare(EQ, (short) 0x7c00)).anyTrue(); // an infinity or NaN
-            if (check) {
-                top = top.lanewise(UMAX, v0.lanewise(LSHL, 1).reinterpretAsShorts()).lanewise(UMAX, v1.lanewise(LSHL, 1).reinterpretAsShorts())
-                        .lanewise(UMAX, v2.lanewise(LSHL, 1).reinterpretAsShorts()).lanewise(UMAX, v3.lanewise(LSHL, 1).reinterpretAsShorts());
+            if (check) { // as f16Rows4
+                exp = exp.max(v0.reinterpretAsShorts().and((short) 0x7c00)).max(v1.reinterpretAsShorts().and((short) 0x7c00))
+                        .max(v2.reinterpretAsShorts().and((short) 0x7c00)).max(v3.reinterpretAsShorts().and((short) 0x7c00));
             }
             IntVector ie = v0.lanewise(LSHL, 16).lanewise(ASHR, 3).and(0x8fffe000), io = v0.lanewise(ASHR, 3).and(0x8fffe000);
             FloatVector we = ie.reinterpretAsFloats(), wo = io.reinterpretAsFloats();
@@ -531,7 +529,7 @@ final class HalfDot {
         a31.intoArray(lanes, 13 * L);
         a32.intoArray(lanes, 14 * L);
         a33.intoArray(lanes, 15 * L);
-        if (check && top.compare(UGE, (short) 0xf800).anyTrue()) {
+        if (check && exp.reduceLanes(jdk.incubator.vector.VectorOperators.MAX) == 0x7c00) {
             return false;
         }
         sumLanes(lanes, out);

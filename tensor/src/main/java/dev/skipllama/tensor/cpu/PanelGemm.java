@@ -30,7 +30,7 @@ import jdk.incubator.vector.ShortVector;
  *
  * <p><b>Why it is exact.</b> The definition ({@link dev.skipllama.tensor.quant.QuantDot}) sums products
  * in integers and scales them in float. Here a lane is one weight row (as in the tiles) and one
- * accumulator per activation row sums products by float FMAs (Q4_0 and Q4_K: by 16-bit integer
+ * accumulator per activation row sums products by float FMAs (Q4_0, Q4_K and Q5_K: by 16-bit integer
  * multiply-adds, below). Every panel value and every activation
  * ({@link QuantizedActivations#panels}) is a small integer, so each FMA is exact as long as the sum stays
  * below 2^24, and the sums are cut into spans that do:
@@ -133,8 +133,8 @@ final class PanelGemm {
     }
 
     /**
-     * Per-worker memory: the panel (float, or 16-bit pairs for Q4_0 and Q4_K) and its scales for one
-     * chunk (Q4_0, Q8_0: each block's d·2^-112; Q4_K: the super-block's d, dmin and eight mins; Q6_K:
+     * Per-worker memory: the panel (float, or 16-bit pairs for Q4_0, Q4_K and Q5_K) and its scales for one
+     * chunk (Q4_0, Q8_0: each block's d·2^-112; Q4_K, Q5_K: the super-block's d, dmin and eight mins; Q6_K:
      * its d), the strip's totals, and a K-quant super-block's integer sums so far (see
      * {@link #microKPairs}, {@link #microQ6K}).
      */
@@ -420,6 +420,7 @@ final class PanelGemm {
         s50.intoArray(tot, o + 5 * R);
         s51.intoArray(tot, o + 5 * R + L);
     }
+
     /**
      * Q4_0 blocks c0..c1 of one vector's rows (tile lanes from byte {@code lane}) into the pair panel at
      * lane {@code col}: pair step s of a block holds, per row, {@code q_s − 8} in its low short and
@@ -592,6 +593,7 @@ final class PanelGemm {
         s30.intoArray(tot, o + 3 * R);
         s31.intoArray(tot, o + 3 * R + L);
     }
+
     /**
      * A Q4_K or Q5_K super-block's (the two tiles share their layout but for the quants) eight 6-bit
      * scales per row into {@code sc.kScales}, its d, dmin and eight mins into {@code sc.d} (rows 0, 1,
@@ -652,7 +654,7 @@ final class PanelGemm {
     }
 
     /**
-     * Activation rows t0..t0+5 times one Q4_K super-block ({@code b}) of the pair panel, added into their
+     * Activation rows t0..t0+5 times one Q4_K or Q5_K super-block ({@code b}) of the pair panel, added into their
      * totals: each 32-value sub-block's {@code Σ q·y} in 16-bit lanes (at most 16·15·127 = 30,480 a
      * half; Q5_K, {@code centered}: {@code Σ (q − 16)·y}, at most 32,512, and {@code 16·Σy} added back),
      * widened, times its scale and added into the int sums ({@code isum = Σ_j sc_j·Σ q·y}, at
